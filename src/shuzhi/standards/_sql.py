@@ -1,0 +1,156 @@
+"""SQL forms of the standards: DuckDB macros that can also be inlined as plain expressions.
+
+Each standards module declares its SQL form with :func:`macro` (a scalar macro, written in
+DuckDB's dialect with named parameters) and, where a check needs reference data, with
+:func:`lookup_table` (rows supplied by a Python callable, created once per connection).
+
+* :func:`install` creates every lookup table and macro on a DuckDB connection, so ad-hoc SQL
+  can call ``sz_idcard_check(id)``.
+* :func:`expand` inlines every ``sz_*`` macro call of an expression, recursively, giving
+  plain SQL that sqlglot can transpile to another engine (Spark) where macros do not exist.
+
+Naming: macros are ``sz_<kind>_<what>``; every checkable kind has ``sz_<kind>_check(s)``
+returning ``STRUCT(valid BOOLEAN, normalized VARCHAR, reason VARCHAR, notes VARCHAR[], parts
+STRUCT(...))``, the SQL twin of :class:`shuzhi.standards.Verdict`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+
+__all__ = ["SqlMacro", "LookupTable", "expand", "install", "lookup_table", "macro", "MACROS", "TABLES"]
+
+
+@dataclass(frozen=True, slots=True)
+class SqlMacro:
+    name: str
+    params: tuple[str, ...]
+    body: str
+    doc: str
+
+    def create_sql(self) -> str:
+        return f"CREATE OR REPLACE MACRO {self.name}({', '.join(self.params)}) AS ({self.body})"
+
+
+@dataclass(frozen=True, slots=True)
+class LookupTable:
+    name: str
+    columns: tuple[tuple[str, str], ...]  # (name, duckdb type)
+    rows: Callable[[], Iterable[Sequence[Any]]]
+    doc: str
+
+
+MACROS: dict[str, SqlMacro] = {}
+TABLES: dict[str, LookupTable] = {}
+
+
+def macro(name: str, params: Sequence[str], body: str, doc: str = "") -> SqlMacro:
+    """Declare a scalar SQL macro. ``body`` is one DuckDB expression over ``params``."""
+    if not name.startswith("sz_"):
+        raise ValueError(f"standards macros are named sz_*: {name}")
+    m = SqlMacro(name, tuple(params), body.strip(), doc)
+    if name in MACROS and MACROS[name] != m:
+        raise ValueError(f"macro declared twice: {name}")
+    MACROS[name] = m
+    return m
+
+
+def lookup_table(
+    name: str, columns: Sequence[tuple[str, str]], rows: Callable[[], Iterable[Sequence[Any]]], doc: str = ""
+) -> LookupTable:
+    """Declare a reference table (e.g. division codes) that macros may query."""
+    t = LookupTable(name, tuple(columns), rows, doc)
+    TABLES[name] = t
+    return t
+
+
+def _load_all() -> None:
+    # importing the package registers every module's macros and tables
+    import shuzhi.standards  # noqa: F401
+
+
+def install(con: Any, *, replace: bool = False) -> None:
+    """Create every lookup table and macro on the DuckDB connection ``con``."""
+    import pyarrow as pa
+
+    _load_all()
+    existing = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    for t in TABLES.values():
+        if t.name in existing and not replace:
+            continue
+        cols = [c for c, _ in t.columns]
+        data = list(t.rows())
+        arrays = [pa.array([r[i] for r in data]) if data else pa.array([], pa.string()) for i in range(len(cols))]
+        arrow = pa.Table.from_arrays(arrays, names=cols)
+        con.register("_sz_tmp_lookup", arrow)
+        select = ", ".join(f'CAST("{c}" AS {typ}) AS "{c}"' for c, typ in t.columns)
+        con.execute(f'CREATE OR REPLACE TABLE {t.name} AS SELECT {select} FROM _sz_tmp_lookup')
+        con.unregister("_sz_tmp_lookup")
+    for m in _in_dependency_order():
+        con.execute(m.create_sql())
+
+
+def _called_macros(body: str) -> set[str]:
+    tree = sqlglot.parse_one(body, read="duckdb")
+    names = set()
+    for node in tree.find_all(exp.Anonymous):
+        n = str(node.this).lower()
+        if n in MACROS:
+            names.add(n)
+    return names
+
+
+def _in_dependency_order() -> list[SqlMacro]:
+    done: dict[str, SqlMacro] = {}
+
+    def visit(name: str, stack: tuple[str, ...]) -> None:
+        if name in done:
+            return
+        if name in stack:
+            raise ValueError(f"macro cycle: {' -> '.join((*stack, name))}")
+        for dep in sorted(_called_macros(MACROS[name].body)):
+            visit(dep, (*stack, name))
+        done[name] = MACROS[name]
+
+    for name in sorted(MACROS):
+        visit(name, ())
+    return list(done.values())
+
+
+def expand(sql: str, *, read: str = "duckdb", write: str = "duckdb") -> str:
+    """Inline every ``sz_*`` macro call in the SQL expression or statement ``sql``.
+
+    The result contains no macro calls (only lookup-table subqueries where a macro uses them),
+    and is written in the ``write`` dialect through sqlglot.
+    """
+    _load_all()
+    tree = sqlglot.parse_one(sql, read=read)
+    return _expand_tree(tree).sql(dialect=write)
+
+
+def _expand_tree(tree: exp.Expression) -> exp.Expression:
+    def replace(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Anonymous) and str(node.this).lower() in MACROS:
+            m = MACROS[str(node.this).lower()]
+            args = [_expand_tree(a) for a in node.expressions]
+            if len(args) != len(m.params):
+                raise ValueError(f"{m.name} takes {len(m.params)} argument(s), got {len(args)}")
+            body = _expand_tree(sqlglot.parse_one(m.body, read="duckdb"))
+            mapping = dict(zip(m.params, args, strict=True))
+
+            def bind(n: exp.Expression) -> exp.Expression:
+                if isinstance(n, exp.Column) and not n.table and n.name in mapping:
+                    arg = mapping[n.name].copy()
+                    simple = isinstance(arg, exp.Column | exp.Literal | exp.Paren | exp.Null | exp.Boolean)
+                    return arg if simple else exp.Paren(this=arg)
+                return n
+
+            return exp.Paren(this=body.transform(bind))
+        return node
+
+    return tree.transform(replace)
