@@ -1,0 +1,58 @@
+"""The ``shuzhi`` command line: a thin Typer adapter over the domain packages.
+
+Each module here adds its commands with ``register(app)``; errors from ``shuzhi.errors`` are
+turned into a message and an exit code in one place (:func:`main`).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="shuzhi",
+    help="数治 shuzhi — 城市数据平台 / a city's one data platform.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+_MODULES = ("workspace", "check", "serve", "demo")
+
+for _name in _MODULES:
+    try:
+        _mod = importlib.import_module(f"shuzhi.cli.{_name}")
+    except ModuleNotFoundError as e:  # a command module still being written
+        if e.name != f"shuzhi.cli.{_name}":
+            raise
+        continue
+    _mod.register(app)
+
+
+#: exit codes by error class (most specific first)
+EXIT_CODES: tuple[tuple[str, int], ...] = (
+    ("ValidationError", 3),
+    ("DataError", 3),
+    ("NotFound", 4),
+    ("WorkspaceNotFound", 4),
+    ("NotAuthorized", 5),
+    ("Conflict", 6),
+    ("ConfigError", 2),
+    ("ShuzhiError", 1),
+)
+
+
+def main() -> None:
+    from rich.console import Console
+
+    from shuzhi.errors import ShuzhiError
+
+    try:
+        app()
+    except ShuzhiError as e:
+        Console(stderr=True).print(f"[bold red]错误 / error:[/] {e.message}", highlight=False)
+        names = {c.__name__ for c in type(e).__mro__}
+        raise SystemExit(next(code for name, code in EXIT_CODES if name in names)) from None
