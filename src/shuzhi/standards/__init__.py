@@ -9,4 +9,4 @@ from shuzhi.standards._registry import KINDS, CheckKind, check, check_many
 from shuzhi.standards._sql import expand, install
 from shuzhi.standards._verdict import REASONS, Verdict, reason_text
 
-__all__ = ["KINDS", "REASONS", "CheckKind", "Verdict", "check", "check_many", "expand", "install", "reason_text"]
+__all__ = ["CheckKind", "KINDS", "REASONS", "Verdict", "check", "check_many", "expand", "install", "reason_text"]
