@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from shuzhi.standards import KINDS, Verdict, check, check_many
+from shuzhi.standards._verdict import Lang as LangCode
 
 BATCH = 100_000
 
@@ -76,7 +77,7 @@ def register(app: typer.Typer) -> None:
         else:
             batches = [[check(kind, v) for v in values]]
 
-        lng = lang.value
+        lng: LangCode = "en" if lang is Lang.en else "zh"
         head = _HEAD[lng]
         out = Console(highlight=False, soft_wrap=as_json)
         n = ok = 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -10,7 +10,7 @@ from rich.table import Table
 
 from shuzhi.cli.check import Lang
 
-_T = {
+_T: dict[str, dict[str, Any]] = {
     "zh": {
         "title": "数治 shuzhi 演示：用国家标准库清洗 {rows} 条部门样例记录（{file}）",
         "cols": ("字段", "标准", "总数", "有效", "其中经修正", "缺失", "无效", "无效原因"),
@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
 
         t = _T[lang.value]
         out = Console(highlight=False)
-        result = standards_tour(lang=lang.value)
+        result = standards_tour(lang="en" if lang is Lang.en else "zh")
         out.rule(t["title"].format(rows=result.rows, file=result.source.name))
         table = Table(*t["cols"])
         for c in result.columns:

@@ -130,11 +130,12 @@ def expand(sql: str, *, read: str = "duckdb", write: str = "duckdb") -> str:
     """
     _load_all()
     tree = sqlglot.parse_one(sql, read=read)
-    return _expand_tree(tree).sql(dialect=write)
+    return str(_expand_tree(tree).sql(dialect=write))
 
 
-def _expand_tree(tree: exp.Expression) -> exp.Expression:
-    def replace(node: exp.Expression) -> exp.Expression:
+def _expand_tree(tree: Any) -> Any:
+    # sqlglot's node base class changed name across versions (Expression / Expr): keep it Any
+    def replace(node: Any) -> Any:
         if isinstance(node, exp.Anonymous) and str(node.this).lower() in MACROS:
             m = MACROS[str(node.this).lower()]
             args = [_expand_tree(a) for a in node.expressions]
@@ -143,7 +144,7 @@ def _expand_tree(tree: exp.Expression) -> exp.Expression:
             body = _expand_tree(sqlglot.parse_one(m.body, read="duckdb"))
             mapping = dict(zip(m.params, args, strict=True))
 
-            def bind(n: exp.Expression) -> exp.Expression:
+            def bind(n: Any) -> Any:
                 if isinstance(n, exp.Column) and not n.table and n.name in mapping:
                     arg = mapping[n.name].copy()
                     simple = isinstance(arg, exp.Column | exp.Literal | exp.Paren | exp.Null | exp.Boolean)

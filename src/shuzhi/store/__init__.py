@@ -1,0 +1,46 @@
+"""The metadata store: SQLAlchemy 2 models and Alembic migrations, on SQLite or PostgreSQL.
+
+Every domain package declares its tables on :class:`Base` (whose naming convention keeps
+constraint names the same on both databases) using the portable types :class:`UTCDateTime` and
+:data:`JSONDocument`, and adds a migration in ``shuzhi/store/migrations/versions``.
+
+::
+
+    engine = create_store("sqlite:///store.sqlite")      # or postgresql+psycopg://...
+    upgrade(engine)                                      # to head
+    with session_scope(engine) as s:
+        s.add(Department(code="JC-GA", name="晋城市公安局"))
+"""
+
+from shuzhi.store._base import Base, JSONDocument, UTCDateTime, utcnow
+from shuzhi.store._engine import create_store, mask_url, session_scope
+from shuzhi.store._meta import read_meta, write_meta
+from shuzhi.store._migrate import (
+    alembic_config,
+    current_revision,
+    downgrade,
+    head_revision,
+    is_known_revision,
+    upgrade,
+)
+from shuzhi.store._models import Department, WorkspaceMeta
+
+__all__ = [
+    "Base",
+    "Department",
+    "JSONDocument",
+    "UTCDateTime",
+    "WorkspaceMeta",
+    "alembic_config",
+    "create_store",
+    "current_revision",
+    "downgrade",
+    "head_revision",
+    "is_known_revision",
+    "mask_url",
+    "read_meta",
+    "session_scope",
+    "upgrade",
+    "utcnow",
+    "write_meta",
+]

@@ -1,0 +1,105 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+import shuzhi
+from shuzhi.web._checkers import CheckerPool
+from shuzhi.web._errors import ERROR_RESPONSES, install_error_handlers
+from shuzhi.workspace import Workspace
+
+__all__ = ["API_PREFIX", "create_app"]
+
+#: every API route is under this prefix; a breaking change gets /api/v2 beside it
+API_PREFIX = "/api/v1"
+
+TITLE = "数治 shuzhi API"
+DESCRIPTION = """\
+数治（shuzhi）城市数据平台接口：数据目录、归集、国家标准校验、数据质量、基础库与共享交换。
+所有接口位于 `/api/v1` 下；出错时统一返回 `{"ok": false, "error", "code", "status", "errors"?}`。
+消息语言用 `lang=zh|en` 选择（默认取工作区配置）。
+
+The HTTP API of shuzhi, a city's one data platform: catalog, ingestion, national-standard checks,
+data quality, base registries and governed sharing. Every route is under `/api/v1`; every error
+answers `{"ok": false, "error", "code", "status", "errors"?}`. Choose the language of messages with
+`lang=zh|en` (default: the workspace's setting).
+"""
+
+_DOCS_STATIC = "/static/apidocs"
+
+
+def create_app(workspace: Workspace | None = None) -> FastAPI:
+    """The shuzhi web app, serving ``workspace`` (or, without one, only what needs none: the
+    standards checks and health).
+
+    The caller owns ``workspace`` and closes it; the app closes only what it creates.
+    """
+    checkers = CheckerPool()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        checkers.close()
+
+    app = FastAPI(
+        title=TITLE,
+        description=DESCRIPTION,
+        version=shuzhi.__version__,
+        openapi_url="/openapi.json",
+        docs_url=None,  # served below from vendored assets: no CDN on a government network
+        redoc_url=None,
+        openapi_tags=_tags(),
+        license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
+        lifespan=lifespan,
+    )
+    app.state.workspace = workspace
+    app.state.checkers = checkers
+    install_error_handlers(app)
+
+    from shuzhi.web.api import ROUTERS
+
+    for router in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
+    _add_docs(app)
+    return app
+
+
+def _tags() -> list[dict[str, str]]:
+    from shuzhi.web.api import TAGS
+
+    return list(TAGS)
+
+
+def _add_docs(app: FastAPI) -> None:
+    assets = resources.files("fastapi_offline") / "static"
+    app.mount(_DOCS_STATIC, StaticFiles(directory=str(assets)), name="apidocs")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=f"{TITLE} — 接口文档 / docs",
+            swagger_js_url=f"{root}{_DOCS_STATIC}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{_DOCS_STATIC}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{_DOCS_STATIC}/favicon.png",
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_redoc_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=f"{TITLE} — 接口文档 / docs",
+            redoc_js_url=f"{root}{_DOCS_STATIC}/redoc.standalone.js",
+            redoc_favicon_url=f"{root}{_DOCS_STATIC}/favicon.png",
+            with_google_fonts=False,
+        )

@@ -1,0 +1,118 @@
+"""One error shape for every failure the API reports, built from :mod:`shuzhi.errors`.
+
+``{"ok": false, "error": "<message>", "code": "<code>", "status": <http status>, "errors": {...}}``
+(``errors``, field -> messages, only for validation errors).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shuzhi.errors import ShuzhiError, ValidationError
+
+__all__ = ["ERROR_RESPONSES", "NOT_FOUND", "ErrorPublic", "error_response", "install_error_handlers"]
+
+log = logging.getLogger("shuzhi.web")
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "not_authorized",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+}
+
+
+class ErrorPublic(BaseModel):
+    """Every error the API returns has this shape."""
+
+    ok: Literal[False] = False
+    error: str = Field(description="错误说明 / what went wrong")
+    code: str = Field(
+        description="stable code: not_found, validation, conflict, not_authorized, internal, ..."
+    )
+    status: int = Field(description="the HTTP status, repeated")
+    errors: dict[str, list[str]] | None = Field(
+        default=None, description="字段 → 问题 / field -> problems (validation errors only)"
+    )
+
+
+def _doc(description: str) -> dict[str, Any]:
+    return {"model": ErrorPublic, "description": description}
+
+
+#: error responses documented on every route (routes add their own 404/409 where they can occur)
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    422: _doc("请求无效 / invalid request: `errors` maps each field to its problems"),
+    500: _doc("服务器内部错误 / internal error"),
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _doc("不存在 / not found")}
+
+
+class _HTTPError(ShuzhiError):
+    """A framework-level failure (unknown path, wrong method) in the shuzhi shape."""
+
+    def __init__(self, message: str, *, status: int, code: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+def error_response(exc: ShuzhiError) -> JSONResponse:
+    """The one place an error becomes an HTTP response."""
+    return JSONResponse(exc.to_dict(), status_code=exc.status)
+
+
+async def _shuzhi_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ShuzhiError)
+    if exc.status >= 500:
+        log.error("%s %s: %s", request.method, request.url.path, exc.message)
+    return error_response(exc)
+
+
+async def _request_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors: dict[str, list[str]] = {}
+    for err in exc.errors():
+        key = ".".join(str(part) for part in err.get("loc", ())) or "request"
+        errors.setdefault(key, []).append(str(err.get("msg", "invalid")))
+    detail = "; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items())
+    return error_response(ValidationError(errors, f"请求无效 / invalid request — {detail}"))
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 404 and exc.detail == "Not Found":
+        message = f"没有这个地址 / no such path: {request.url.path}"
+    elif exc.status_code == 405:
+        message = f"不支持的方法 / method {request.method} not allowed on {request.url.path}"
+    else:
+        message = str(exc.detail)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    response = error_response(_HTTPError(message, status=exc.status_code, code=code))
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(_HTTPError("服务器内部错误 / internal server error", status=500, code="internal"))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ShuzhiError, _shuzhi_error)
+    app.add_exception_handler(RequestValidationError, _request_validation)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

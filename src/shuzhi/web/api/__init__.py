@@ -1,0 +1,12 @@
+"""The ``/api/v1`` routers, one per domain. A new domain adds its module here."""
+
+from fastapi import APIRouter
+
+from shuzhi.web.api import health, standards
+
+__all__ = ["ROUTERS", "TAGS"]
+
+ROUTERS: tuple[APIRouter, ...] = (health.router, standards.router)
+
+#: OpenAPI tag descriptions, in both languages
+TAGS: list[dict[str, str]] = [health.TAG, standards.TAG]
