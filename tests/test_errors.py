@@ -4,11 +4,22 @@ from shuzhi.errors import DataError, NotFound, ShuzhiError, ValidationError, Wor
 
 
 def test_data_error_names_file_row_column_value_and_rule() -> None:
-    e = DataError("校验码不符", file="people.csv", row=12, column="身份证号", value="1405021990030715", rule="GB 11643")
-    assert str(e) == "people.csv, row 12, column 身份证号: 校验码不符 (value '1405021990030715', rule GB 11643)"
+    e = DataError(
+        "校验码不符", file="people.csv", row=12, column="身份证号", value="1405021990030715", rule="GB 11643"
+    )
+    assert (
+        str(e) == "people.csv, row 12, column 身份证号: 校验码不符 (value '1405021990030715', rule GB 11643)"
+    )
     assert e.to_dict() | {} == {
-        "ok": False, "error": str(e), "code": "data", "status": 422, "file": "people.csv", "row": 12,
-        "column": "身份证号", "value": "1405021990030715", "rule": "GB 11643",
+        "ok": False,
+        "error": str(e),
+        "code": "data",
+        "status": 422,
+        "file": "people.csv",
+        "row": 12,
+        "column": "身份证号",
+        "value": "1405021990030715",
+        "rule": "GB 11643",
     }
 
 

@@ -18,25 +18,43 @@ def con() -> duckdb.DuckDBPyConnection:
 
 
 def test_every_macro_installs_and_is_named_sz(con: duckdb.DuckDBPyConnection) -> None:
-    installed = {r[0] for r in con.execute("SELECT DISTINCT function_name FROM duckdb_functions() "
-                                            "WHERE function_type = 'macro'").fetchall()}
+    installed = {
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT function_name FROM duckdb_functions() WHERE function_type = 'macro'"
+        ).fetchall()
+    }
     assert MACROS, "no macros registered"
     assert set(MACROS) <= installed
     assert all(name.startswith("sz_") for name in MACROS)
 
 
 def test_precheck_codes(con: duckdb.DuckDBPyConnection) -> None:
-    rows = con.execute("SELECT sz_precheck(NULL), sz_precheck('  '), sz_precheck(repeat('1', 1001)), "
-                       "sz_precheck('1')").fetchone()
+    rows = con.execute(
+        "SELECT sz_precheck(NULL), sz_precheck('  '), sz_precheck(repeat('1', 1001)), sz_precheck('1')"
+    ).fetchone()
     assert rows == ("empty", "empty", "too_long", None)
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_expanded_check_gives_the_same_result_as_the_macro(con: duckdb.DuckDBPyConnection, kind: str) -> None:
     """Inlining for other engines must not change a single value (here: back into DuckDB)."""
-    samples = ["", "11010519491231002X", "91350100M000100Y43", "140502", "13800138000",
-               "2019-04-30", "山西省晋城市城区凤台东街1号", "张伟", "１２３", "😀", None]
-    con.execute("CREATE OR REPLACE TEMP TABLE t AS SELECT * FROM (SELECT unnest($1::VARCHAR[]) AS v)", [samples])
+    samples = [
+        "",
+        "11010519491231002X",
+        "91350100M000100Y43",
+        "140502",
+        "13800138000",
+        "2019-04-30",
+        "山西省晋城市城区凤台东街1号",
+        "张伟",
+        "１２３",
+        "😀",
+        None,
+    ]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE t AS SELECT * FROM (SELECT unnest($1::VARCHAR[]) AS v)", [samples]
+    )
     sql = f"SELECT v, {KINDS[kind].sql_check}(v) AS r FROM t ORDER BY v NULLS LAST"
     inlined = expand(sql)
     assert not [m for m in MACROS if f"{m}(" in inlined.lower()], inlined

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -9,62 +10,88 @@ from rich.console import Console
 from rich.table import Table
 
 from shuzhi.cli.check import Lang
+from shuzhi.standards._verdict import Lang as LangCode
 
 _T: dict[str, dict[str, Any]] = {
     "zh": {
-        "title": "数治 shuzhi 演示：用国家标准库清洗 {rows} 条部门样例记录（{file}）",
-        "cols": ("字段", "标准", "总数", "有效", "其中经修正", "缺失", "无效", "无效原因"),
-        "sample": "清洗前后对照（前 {n} 行）",
-        "raw": "原始值",
-        "norm": "规范值",
-        "reason": "原因",
-        "done": "用时 {s:.2f} 秒。试试：shuzhi check idcard 14050219900307151X；shuzhi serve 启动接口（/docs）。",
+        "ws_new": "已创建演示工作区：{path}",
+        "ws_old": "使用已有演示工作区：{path}",
+        "title": "国家标准库清洗 {rows} 条部门样例记录（{file}）",
+        "cols": ("字段", "标准", "总数", "有效", "其中经修正", "缺失", "无效", "无效原因（前三）"),
+        "sample": "清洗前后对照（前 {n} 行；绿色为规范值，红色为无效原因）",
+        "written": "清洗结果已写入：{path}",
+        "done": "用时 {s:.2f} 秒。试试：shuzhi check idcard 14050219900307151X；"
+        "shuzhi serve --workspace {ws} 启动接口（/docs）。",
     },
     "en": {
-        "title": "shuzhi demo: cleansing {rows} sample departmental records with the standards library ({file})",
-        "cols": ("field", "standard", "total", "valid", "after correction", "missing", "invalid", "reasons"),
-        "sample": "Before and after (first {n} rows)",
-        "raw": "raw",
-        "norm": "normalised",
-        "reason": "reason",
-        "done": "Took {s:.2f} s. Try: shuzhi check idcard 14050219900307151X; shuzhi serve for the API (/docs).",
+        "ws_new": "Created the demo workspace: {path}",
+        "ws_old": "Using the demo workspace: {path}",
+        "title": "Cleansing {rows} sample departmental records with the standards library ({file})",
+        "cols": ("field", "standard", "total", "valid", "corrected", "missing", "invalid", "top reasons"),
+        "sample": "Before and after (first {n} rows; green: normalised, red: why invalid)",
+        "written": "Cleansed records written to: {path}",
+        "done": "Took {s:.2f} s. Try: shuzhi check idcard 14050219900307151X; "
+        "shuzhi serve --workspace {ws} for the API (/docs).",
     },
 }
+
+_SHOWN = ("姓名", "身份证号", "出生日期", "联系电话", "地址")
 
 
 def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo_cmd(
+        workspace: Annotated[
+            Path, typer.Option("--workspace", "-w", help="演示工作区目录 / demo workspace folder")
+        ] = Path("shuzhi-demo"),
         lang: Annotated[Lang, typer.Option("--lang", help="界面语言 / language")] = Lang.zh,
-        rows: Annotated[int, typer.Option("--rows", help="对照表显示的行数 / rows shown")] = 8,
+        rows: Annotated[int, typer.Option("--rows", help="对照表显示的行数 / rows shown")] = 10,
     ) -> None:
-        """演示：清洗样例部门数据 / demo: cleanse sample departmental records."""
+        """演示：建立工作区并清洗样例部门数据 / demo: create a workspace and cleanse sample records."""
         from shuzhi.demo import standards_tour
-        from shuzhi.standards import KINDS
+        from shuzhi.standards import KINDS, reason_text
+        from shuzhi.workspace import Workspace
 
-        t = _T[lang.value]
+        code: LangCode = "en" if lang is Lang.en else "zh"
+        t = _T[code]
         out = Console(highlight=False)
-        result = standards_tour(lang="en" if lang is Lang.en else "zh")
+        if (workspace / "shuzhi.toml").exists():
+            ws = Workspace.open(workspace)
+            out.print(t["ws_old"].format(path=ws.path))
+        else:
+            ws = Workspace.init(workspace, name="演示城市 demo city")
+            out.print(t["ws_new"].format(path=ws.path))
+        with ws:
+            target = ws.warehouse / "demo" / "sample_records.parquet"
+            result = standards_tour(ws.engine, output=target, lang=code)
         out.rule(t["title"].format(rows=result.rows, file=result.source.name))
         table = Table(*t["cols"])
         for c in result.columns:
-            label = KINDS[c.kind].label_zh if lang.value == "zh" else KINDS[c.kind].label_en
-            reasons = "；".join(f"{text}×{n}" for _, text, n in c.reasons[:3])
+            label = KINDS[c.kind].label_zh if code == "zh" else KINDS[c.kind].label_en
+            reasons = "；".join(f"{text} ×{n}" for _, text, n in c.reasons[:3])
+            bad = f"[red]{c.invalid}[/]" if c.invalid else "0"
             table.add_row(
-                c.column, label, str(c.total), f"[green]{c.valid}[/]", str(c.corrected), str(c.missing),
-                f"[red]{c.invalid}[/]" if c.invalid else "0", reasons,
+                c.column,
+                label,
+                str(c.total),
+                f"[green]{c.valid}[/]",
+                str(c.corrected),
+                str(c.missing),
+                bad,
+                reasons,
             )
         out.print(table)
         sample = Table(title=t["sample"].format(n=rows), show_lines=True)
-        shown = [col for col, _ in (("姓名", ""), ("身份证号", ""), ("出生日期", ""), ("联系电话", ""))]
         sample.add_column("#")
-        for col in shown:
-            sample.add_column(f"{col}\n{t['raw']} → {t['norm']}", overflow="fold")
+        for col in _SHOWN:
+            sample.add_column(col, overflow="fold")
         for r in result.cleaned[:rows]:
             cells = []
-            for col in shown:
-                norm = r[f"{col}_规范"]
-                cells.append(f"{r[col] or ''}\n→ " + (f"[green]{norm}[/]" if norm else f"[red]{r[f'{col}_原因'] or ''}[/]"))
+            for col in _SHOWN:
+                norm, why = r[f"{col}_规范"], r[f"{col}_原因"]
+                after = f"[green]{norm}[/]" if norm else f"[red]{reason_text(why, code) if why else ''}[/]"
+                cells.append(f"{r[col] or ''}\n→ {after}")
             sample.add_row(str(r["row_no"]), *cells)
         out.print(sample)
-        out.print(t["done"].format(s=result.seconds))
+        out.print(t["written"].format(path=result.written))
+        out.print(t["done"].format(s=result.seconds, ws=workspace))

@@ -8,4 +8,4 @@ into a workspace.
 
 from shuzhi.demo._tour import SAMPLE_RECORDS, ColumnReport, TourResult, standards_tour
 
-__all__ = ["ColumnReport", "SAMPLE_RECORDS", "TourResult", "standards_tour"]
+__all__ = ["SAMPLE_RECORDS", "ColumnReport", "TourResult", "standards_tour"]

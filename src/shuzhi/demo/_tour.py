@@ -5,12 +5,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shuzhi.standards import KINDS, install, reason_text
+from shuzhi.engine import DuckDBEngine, Engine
+from shuzhi.standards import KINDS, reason_text
 from shuzhi.standards._verdict import Lang
 
 SAMPLE_RECORDS = Path(__file__).parent / "data" / "sample_records.csv"
 
-#: sample column -> standards kind it is checked against
+#: sample column -> standards kind it is checked against (the catalog will declare this per field)
 SAMPLE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("姓名", "name"),
     ("身份证号", "idcard"),
@@ -40,67 +41,75 @@ class TourResult:
     columns: list[ColumnReport]
     cleaned: list[dict[str, Any]]
     seconds: float
+    written: Path | None = None
 
 
 def standards_tour(
-    con: Any = None,
+    engine: Engine | None = None,
     *,
     source: Path = SAMPLE_RECORDS,
     columns: tuple[tuple[str, str], ...] = SAMPLE_COLUMNS,
+    output: Path | None = None,
     lang: Lang = "zh",
 ) -> TourResult:
-    """Check and normalise every declared column of ``source`` in one DuckDB pass.
+    """Check and normalise every declared column of the CSV ``source`` in one SQL pass.
 
-    Leaves the table ``sz_tour_cleaned`` (row number, raw and normalised values, reasons) on
-    ``con`` for the caller to store.
+    Each column ``c`` gains ``c_规范`` (normalised value) and ``c_原因`` (reason code); with
+    ``output`` the cleaned table is written there as Parquet, atomically.
     """
-    import duckdb
-
     started = time.perf_counter()
-    con = con or duckdb.connect()
-    install(con)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE sz_tour_raw AS "
-        "SELECT row_number() OVER () AS row_no, * FROM read_csv(?, header = true, all_varchar = true)",
-        [str(source)],
-    )
-    checks = ", ".join(
-        f'{KINDS[kind].sql_check}("{col}") AS "{col}__verdict"' for col, kind in columns
-    )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE sz_tour_checked AS SELECT *, {checks} FROM sz_tour_raw")
-    reports = []
-    for col, kind in columns:
-        v = f'"{col}__verdict"'
-        total, valid, missing, corrected = con.execute(
-            f"SELECT count(*), count(*) FILTER ({v}.valid), count(*) FILTER ({v}.reason = 'empty'), "
-            f"count(*) FILTER ({v}.valid AND len({v}.notes) > 0) FROM sz_tour_checked"
-        ).fetchone()
-        reasons = con.execute(
-            f"SELECT {v}.reason, count(*) FROM sz_tour_checked WHERE NOT {v}.valid AND {v}.reason <> 'empty' "
-            f"GROUP BY 1 ORDER BY 2 DESC, 1"
-        ).fetchall()
-        reports.append(
-            ColumnReport(
-                column=col,
-                kind=kind,
-                total=total,
-                valid=valid,
-                missing=missing,
-                invalid=total - valid - missing,
-                corrected=corrected,
-                reasons=[(code, reason_text(code, lang), n) for code, n in reasons],
-            )
+    own = engine is None
+    eng = engine or DuckDBEngine()
+    try:
+        eng.execute(
+            "CREATE OR REPLACE TEMP TABLE sz_tour_raw AS SELECT row_number() OVER () AS row_no, * "
+            "FROM read_csv(?, header = true, all_varchar = true)",
+            [str(source)],
         )
-    select = ", ".join(
-        f'"{col}" AS "{col}", "{col}__verdict".normalized AS "{col}_规范", "{col}__verdict".reason AS "{col}_原因"'
-        for col, _ in columns
-    )
-    con.execute(
-        f'CREATE OR REPLACE TEMP TABLE sz_tour_cleaned AS SELECT row_no, "来源部门", {select} '
-        "FROM sz_tour_checked ORDER BY row_no"
-    )
-    cur = con.execute("SELECT * FROM sz_tour_cleaned ORDER BY row_no")
-    names = [d[0] for d in cur.description]
-    cleaned = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-    rows = con.execute("SELECT count(*) FROM sz_tour_raw").fetchone()[0]
-    return TourResult(source, rows, reports, cleaned, time.perf_counter() - started)
+        checks = ", ".join(f'{KINDS[kind].sql_check}("{col}") AS "{col}__v"' for col, kind in columns)
+        eng.execute(f"CREATE OR REPLACE TEMP TABLE sz_tour_checked AS SELECT *, {checks} FROM sz_tour_raw")
+        figures = ", ".join(
+            f'count(*) FILTER ("{c}__v".valid), count(*) FILTER ("{c}__v".reason = \'empty\'), '
+            f'count(*) FILTER ("{c}__v".valid AND len("{c}__v".notes) > 0)'
+            for c, _ in columns
+        )
+        (total, *counts) = eng.fetch_rows(f"SELECT count(*), {figures} FROM sz_tour_checked")[0]
+        reasons = eng.fetch_rows(
+            " UNION ALL ".join(
+                f'SELECT {i}, "{c}__v".reason, count(*) FROM sz_tour_checked '
+                f'WHERE NOT "{c}__v".valid AND "{c}__v".reason <> \'empty\' GROUP BY 2'
+                for i, (c, _) in enumerate(columns)
+            )
+            + " ORDER BY 1, 3 DESC, 2"
+        )
+        reports = []
+        for i, (col, kind) in enumerate(columns):
+            valid, missing, corrected = counts[3 * i : 3 * i + 3]
+            reports.append(
+                ColumnReport(
+                    column=col,
+                    kind=kind,
+                    total=total,
+                    valid=valid,
+                    missing=missing,
+                    invalid=total - valid - missing,
+                    corrected=corrected,
+                    reasons=[(code, reason_text(code, lang), n) for j, code, n in reasons if j == i],
+                )
+            )
+        checked = {f"{c}__v" for c, _ in columns}
+        raw_cols = [r[0] for r in eng.fetch_rows("SELECT column_name FROM (DESCRIBE sz_tour_raw)")]
+        select = ", ".join(
+            [f'"{c}"' for c in raw_cols if c not in checked]
+            + [f'"{c}__v".normalized AS "{c}_规范", "{c}__v".reason AS "{c}_原因"' for c, _ in columns]
+        )
+        query = f"SELECT {select} FROM sz_tour_checked ORDER BY row_no"
+        table = eng.fetch_arrow(query)
+        written = None
+        if output is not None:
+            eng.write_parquet(query, output, overwrite=True)
+            written = output
+        return TourResult(source, total, reports, table.to_pylist(), time.perf_counter() - started, written)
+    finally:
+        if own:
+            eng.close()

@@ -16,6 +16,7 @@ STRUCT(...))``, the SQL twin of :class:`shuzhi.standards.Verdict`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,17 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-__all__ = ["SqlMacro", "LookupTable", "expand", "install", "lookup_table", "macro", "MACROS", "TABLES"]
+__all__ = [
+    "MACROS",
+    "TABLES",
+    "LookupTable",
+    "SqlMacro",
+    "expand",
+    "install",
+    "lookup_table",
+    "macro",
+    "registry_version",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,16 +58,27 @@ class LookupTable:
 
 MACROS: dict[str, SqlMacro] = {}
 TABLES: dict[str, LookupTable] = {}
+_state = {"version": 0}  # bumped on every declaration, so cached installs know they are stale
 
 
-def macro(name: str, params: Sequence[str], body: str, doc: str = "") -> SqlMacro:
-    """Declare a scalar SQL macro. ``body`` is one DuckDB expression over ``params``."""
+def registry_version() -> int:
+    """A number that changes whenever a macro or lookup table is declared or replaced."""
+    return _state["version"]
+
+
+def macro(name: str, params: Sequence[str], body: str, doc: str = "", *, replace: bool = False) -> SqlMacro:
+    """Declare a scalar SQL macro. ``body`` is one DuckDB expression over ``params``.
+
+    ``replace=True`` redeclares an existing macro (e.g. after reference data was updated).
+    """
     if not name.startswith("sz_"):
         raise ValueError(f"standards macros are named sz_*: {name}")
     m = SqlMacro(name, tuple(params), body.strip(), doc)
-    if name in MACROS and MACROS[name] != m:
+    if name in MACROS and MACROS[name] != m and not replace:
         raise ValueError(f"macro declared twice: {name}")
-    MACROS[name] = m
+    if MACROS.get(name) != m:
+        MACROS[name] = m
+        _state["version"] += 1
     return m
 
 
@@ -66,6 +88,7 @@ def lookup_table(
     """Declare a reference table (e.g. division codes) that macros may query."""
     t = LookupTable(name, tuple(columns), rows, doc)
     TABLES[name] = t
+    _state["version"] += 1
     return t
 
 
@@ -85,27 +108,40 @@ def install(con: Any, *, replace: bool = False) -> None:
             continue
         cols = [c for c, _ in t.columns]
         data = list(t.rows())
-        arrays = [pa.array([r[i] for r in data]) if data else pa.array([], pa.string()) for i in range(len(cols))]
+        arrays = [
+            pa.array([r[i] for r in data]) if data else pa.array([], pa.string()) for i in range(len(cols))
+        ]
         arrow = pa.Table.from_arrays(arrays, names=cols)
         con.register("_sz_tmp_lookup", arrow)
         select = ", ".join(f'CAST("{c}" AS {typ}) AS "{c}"' for c, typ in t.columns)
-        con.execute(f'CREATE OR REPLACE TABLE {t.name} AS SELECT {select} FROM _sz_tmp_lookup')
+        con.execute(f"CREATE OR REPLACE TABLE {t.name} AS SELECT {select} FROM _sz_tmp_lookup")
         con.unregister("_sz_tmp_lookup")
     for m in _in_dependency_order():
         con.execute(m.create_sql())
 
 
-def _called_macros(body: str) -> set[str]:
+@functools.cache
+def _called_functions(body: str) -> frozenset[str]:
     tree = sqlglot.parse_one(body, read="duckdb")
-    names = set()
-    for node in tree.find_all(exp.Anonymous):
-        n = str(node.this).lower()
-        if n in MACROS:
-            names.add(n)
-    return names
+    return frozenset(str(node.this).lower() for node in tree.find_all(exp.Anonymous))
+
+
+def _called_macros(body: str) -> set[str]:
+    return {n for n in _called_functions(body) if n in MACROS}
+
+
+_order_cache: dict[int, list[SqlMacro]] = {}
 
 
 def _in_dependency_order() -> list[SqlMacro]:
+    version = registry_version()
+    if version not in _order_cache:
+        _order_cache.clear()
+        _order_cache[version] = _compute_order()
+    return _order_cache[version]
+
+
+def _compute_order() -> list[SqlMacro]:
     done: dict[str, SqlMacro] = {}
 
     def visit(name: str, stack: tuple[str, ...]) -> None:

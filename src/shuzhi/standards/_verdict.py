@@ -77,7 +77,9 @@ class Verdict:
         ``notes`` (texts), ``note_codes``, ``parts``."""
         return {
             "kind": self.kind,
-            "input": self.input if isinstance(self.input, str | int | float | bool | type(None)) else repr(self.input),
+            "input": self.input
+            if isinstance(self.input, str | int | float | bool | type(None))
+            else repr(self.input),
             "valid": self.valid,
             "normalized": self.normalized,
             "reason": reason_text(self.reason, lang, self.parts) if self.reason else None,
@@ -89,6 +91,9 @@ class Verdict:
 
 
 MAX_INPUT_LENGTH = 1000
+
+#: characters that make a value blank when nothing else is there (the SQL form trims the same set)
+BLANK_CHARS = " \t\n\r\f\v\u00a0\u3000\u200b\u200c\u200d\u2060\ufeff"
 
 
 def precheck(kind: str, value: object) -> tuple[str | None, Verdict | None]:
@@ -104,6 +109,6 @@ def precheck(kind: str, value: object) -> tuple[str | None, Verdict | None]:
     text = str(value)
     if len(text) > MAX_INPUT_LENGTH:
         return None, Verdict(kind, text, False, reason="too_long", parts={"length": len(text)})
-    if not text.strip():
+    if not text.strip(BLANK_CHARS):
         return None, Verdict(kind, text, False, reason="empty")
     return text, None
