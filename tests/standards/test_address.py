@@ -154,7 +154,7 @@ def test_full_width_spaces_punctuation_and_leading_china() -> None:
         "3",
     )
     c = ad.parse_address("城区凤台东街12号Ａ座１２０３", context="140500")
-    assert (c.building, c.room) == ("A", "1203") and c.normalized.endswith("A座1203室")
+    assert (c.building, c.room) == ("A", "1203") and c.normalized.endswith("A号楼1203室")
 
 
 def test_chinese_numerals_in_building_and_unit() -> None:
@@ -200,6 +200,31 @@ def test_normalize_address() -> None:
     assert ad.normalize_address("阳城县凤城镇东关村12号") == "山西省晋城市阳城县凤城镇东关村12号"
     assert ad.normalize_address("随便写的") == "随便写的"
     assert ad.normalize_address(None) == ""
+
+
+def test_normal_form_reads_back_the_same() -> None:
+    cases = [
+        # a building in the number's place: what follows is not moved in front of it
+        ("中国东城区１号楼东关村府城村", ("1", None, None, "东关村府城村")),
+        ("东城区建设路3号楼金鼎小区2单元", ("3", None, None, "金鼎小区2单元")),
+        ("东城区建设路3号楼5栋", ("3", None, "5", "栋")),  # the second building is kept
+        # a road named after a village is the road; a second road is kept
+        ("东城区新村路凤台路", (None, None, None, "凤台路")),
+        # 12号院 followed by 院 / 楼 keeps its 院 in the normal form
+        ("东城区12号院楼苑", (None, "楼苑", None, None)),
+        ("东城区12号院院苑", (None, "院苑", None, None)),
+        # A号楼 is written A号楼 (a shorter A座 would bring the 苑 into the estate's reach)
+        ("东城区金鼎小区A号楼" + "一" * 24 + "苑", ("A", "金鼎小区", None, "一" * 24 + "苑")),
+    ]
+    for text, (building, estate, room, rest) in cases:
+        a = ad.parse_address(text)
+        assert (a.building, a.estate, a.room, a.rest) == (building, estate, room, rest), text
+        assert ad.address_key(a.normalized) == a.key and ad.normalize_address(a.normalized) == a.normalized
+    # every leading 中国 goes, or the normal form would start with one and read differently
+    a = ad.parse_address("中国中国阳城县凤城镇东关村")
+    assert a.county_code == "140522" and a.normalized == "山西省晋城市阳城县凤城镇东关村"
+    b = ad.parse_address("中国中国凤城镇东关村", context="140522")
+    assert b.town_code == "140522100" and ad.address_key(b.normalized, context="140522") == b.key
 
 
 # ---------------------------------------------------------------- the check (Python form)
@@ -404,6 +429,8 @@ def addresses(draw: st.DrawFn) -> str:
         parts.append(draw(pieces[piece]))
     if draw(st.integers(0, 4)) == 0:
         parts.append(draw(junk))
+    if draw(st.integers(0, 4)) == 0:  # address-like junk anywhere
+        parts.insert(draw(st.integers(0, len(parts))), draw(address_junk))
     sep = draw(st.sampled_from(["", "", "", " ", "，", "\u3000"]))
     text = sep.join(parts)
     if draw(st.integers(0, 5)) == 0:
@@ -414,6 +441,7 @@ def addresses(draw: st.DrawFn) -> str:
 
 
 junk = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12)
+address_junk = st.text(alphabet="中国号楼院村社区路街道镇小区苑城栋座单元室户-0123456789A一二十", max_size=8)
 values = st.one_of(addresses(), addresses(), addresses(), junk, st.none())
 
 
@@ -438,6 +466,21 @@ def test_generated_addresses_never_break_and_keep_their_county(text: str) -> Non
         assert d is not None and d.current and a.county == d.name
         assert a.province == (dv.lookup(a.province_code).name if a.province_code else None)  # type: ignore[union-attr]
         # the normal form reads back to the same place
+        assert ad.address_key(a.normalized) == a.key
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(addresses(), addresses(), address_junk, junk),
+    st.sampled_from([None, "140500", "140522", "110000"]),
+)
+def test_normal_form_is_a_fixed_point(text: str, ctx: str | None) -> None:
+    """Whatever the order of the parts and whatever junk: the normal form reads back to itself and to
+    the same key (with or without the context that helped to read the text)."""
+    a = ad.parse_address(text, context=ctx)
+    b = ad.parse_address(a.normalized, context=ctx)
+    assert (b.key, b.normalized) == (a.key, a.normalized)
+    if a.county_code:
         assert ad.address_key(a.normalized) == a.key
 
 

@@ -34,7 +34,7 @@ from typing import Any, NamedTuple
 
 from shuzhi.standards import divisions as dv
 from shuzhi.standards._registry import CheckKind, register_kind
-from shuzhi.standards._sql import MACROS, SqlMacro, lookup_table, macro
+from shuzhi.standards._sql import lookup_table, macro
 from shuzhi.standards._verdict import Verdict, precheck, register_reasons
 
 __all__ = ["Address", "address_key", "check_address", "normalize_address", "parse_address"]
@@ -44,7 +44,8 @@ KIND = "address"
 # --------------------------------------------------------------------------------------------
 # Text normalisation (identical in both forms): full-width to ASCII, whitespace and controls
 # removed (divisions.squash), then upper-case ASCII letters, '#' → 号, dash variants → '-',
-# punctuation removed, and a leading 中国 / 中华人民共和国 dropped.
+# punctuation removed, and leading 中国 / 中华人民共和国 dropped (all of them: what is left must not
+# start with one, or the normal form of 中国中国阳城县… would read differently from the text).
 
 _LOWER = "abcdefghijklmnopqrstuvwxyz"
 _UPPER = _LOWER.upper()
@@ -53,7 +54,7 @@ _PUNCT = ",.;:!?\"'()[]{}<>/\\|*+=^`@$%&，。、；：！？“”‘’（）�
 _FROM2 = _LOWER + "#" + _DASHES + _PUNCT
 _TO2 = _UPPER + "号" + "-" * len(_DASHES)
 _TABLE2 = str.maketrans(_FROM2[: len(_TO2)], _TO2, _FROM2[len(_TO2) :])
-_PREFIX = "^(?:中华人民共和国|中国)"
+_PREFIX = "^(?:中华人民共和国|中国)+"
 assert len(set(_FROM2)) == len(_FROM2)
 
 
@@ -832,10 +833,8 @@ def _declare_macros(replace: bool = False) -> None:
         ("sz_address_normalize", ["s"], "sz_address_normalize_ctx(s, NULL)", "the canonical full form"),
     ]
     for name, params, body, doc in decls:
-        if replace:
-            MACROS[name] = SqlMacro(name, tuple(params), body.strip(), doc)
-        else:
-            macro(name, params, body, doc)
+        # through macro(): a changed body bumps the registry version, so installs are not stale
+        macro(name, params, body, doc, replace=replace)
 
 
 def _canonical_sql(p: str) -> str:
