@@ -6,6 +6,6 @@ normalised by the SQL forms in one DuckDB pass, and the result is written as a P
 into a workspace.
 """
 
-from shuzhi.demo._tour import SAMPLE_RECORDS, ColumnReport, TourResult, standards_tour
+from shuzhi.demo._tour import SAMPLE_CITY, SAMPLE_RECORDS, ColumnReport, TourResult, standards_tour
 
-__all__ = ["SAMPLE_RECORDS", "ColumnReport", "TourResult", "standards_tour"]
+__all__ = ["SAMPLE_CITY", "SAMPLE_RECORDS", "ColumnReport", "TourResult", "standards_tour"]

@@ -6,10 +6,13 @@ from pathlib import Path
 from typing import Any
 
 from shuzhi.engine import DuckDBEngine, Engine
-from shuzhi.standards import KINDS, reason_text
-from shuzhi.standards._verdict import Lang
+from shuzhi.standards import KINDS
+from shuzhi.standards._verdict import Lang, is_missing, reason_title
 
 SAMPLE_RECORDS = Path(__file__).parent / "data" / "sample_records.csv"
+
+#: the city the sample comes from (晋城市): tells apart names such as 城区 that many cities have
+SAMPLE_CITY = "140500"
 
 #: sample column -> standards kind it is checked against (the catalog will declare this per field)
 SAMPLE_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -44,18 +47,29 @@ class TourResult:
     written: Path | None = None
 
 
+def _sql_check(kind: str, column: str, city: str | None) -> str:
+    k = KINDS[kind]
+    if city is not None and k.sql_check_in is not None:
+        if not city.isdigit():
+            raise ValueError(f"a city is a division code, not {city!r}")
+        return f"{k.sql_check_in}(\"{column}\", '{city}')"
+    return f'{k.sql_check}("{column}")'
+
+
 def standards_tour(
     engine: Engine | None = None,
     *,
     source: Path = SAMPLE_RECORDS,
     columns: tuple[tuple[str, str], ...] = SAMPLE_COLUMNS,
     output: Path | None = None,
+    city: str | None = SAMPLE_CITY,
     lang: Lang = "zh",
 ) -> TourResult:
     """Check and normalise every declared column of the CSV ``source`` in one SQL pass.
 
     Each column ``c`` gains ``c_规范`` (normalised value) and ``c_原因`` (reason code); with
-    ``output`` the cleaned table is written there as Parquet, atomically.
+    ``output`` the cleaned table is written there as Parquet, atomically. ``city`` (a division
+    code) is the context for kinds that take one (addresses).
     """
     started = time.perf_counter()
     own = engine is None
@@ -66,25 +80,26 @@ def standards_tour(
             "FROM read_csv(?, header = true, all_varchar = true)",
             [str(source)],
         )
-        checks = ", ".join(f'{KINDS[kind].sql_check}("{col}") AS "{col}__v"' for col, kind in columns)
+        checks = ", ".join(f'{_sql_check(kind, col, city)} AS "{col}__v"' for col, kind in columns)
         eng.execute(f"CREATE OR REPLACE TEMP TABLE sz_tour_checked AS SELECT *, {checks} FROM sz_tour_raw")
         figures = ", ".join(
-            f'count(*) FILTER ("{c}__v".valid), count(*) FILTER ("{c}__v".reason = \'empty\'), '
-            f'count(*) FILTER ("{c}__v".valid AND len("{c}__v".notes) > 0)'
+            f'count(*) FILTER ("{c}__v".valid), count(*) FILTER ("{c}__v".valid AND len("{c}__v".notes) > 0)'
             for c, _ in columns
         )
         (total, *counts) = eng.fetch_rows(f"SELECT count(*), {figures} FROM sz_tour_checked")[0]
-        reasons = eng.fetch_rows(
+        reason_counts = eng.fetch_rows(
             " UNION ALL ".join(
                 f'SELECT {i}, "{c}__v".reason, count(*) FROM sz_tour_checked '
-                f'WHERE NOT "{c}__v".valid AND "{c}__v".reason <> \'empty\' GROUP BY 2'
+                f'WHERE NOT "{c}__v".valid GROUP BY 2'
                 for i, (c, _) in enumerate(columns)
             )
             + " ORDER BY 1, 3 DESC, 2"
         )
         reports = []
         for i, (col, kind) in enumerate(columns):
-            valid, missing, corrected = counts[3 * i : 3 * i + 3]
+            valid, corrected = counts[2 * i : 2 * i + 2]
+            reasons = [(code, n) for j, code, n in reason_counts if j == i]
+            missing = sum(n for code, n in reasons if is_missing(code))
             reports.append(
                 ColumnReport(
                     column=col,
@@ -94,7 +109,9 @@ def standards_tour(
                     missing=missing,
                     invalid=total - valid - missing,
                     corrected=corrected,
-                    reasons=[(code, reason_text(code, lang), n) for j, code, n in reasons if j == i],
+                    reasons=[
+                        (code, reason_title(code, lang), n) for code, n in reasons if not is_missing(code)
+                    ],
                 )
             )
         checked = {f"{c}__v" for c, _ in columns}

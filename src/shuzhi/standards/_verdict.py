@@ -49,6 +49,22 @@ def reason_text(code: str | None, lang: Lang = "zh", details: Mapping[str, Any] 
     return template.format_map(_Default(details or {}))
 
 
+class _Ellipsis(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
+def reason_title(code: str, lang: Lang = "zh") -> str:
+    """The text of a code without any value in it (``{x}`` shown as …), for counts and summaries."""
+    zh, en = REASONS.get(code, (code, code))
+    return (zh if lang == "zh" else en).format_map(_Ellipsis())
+
+
+def is_missing(code: str | None) -> bool:
+    """Whether a reason code means the value was missing (blank or a placeholder such as 不详)."""
+    return code == "empty" or (code is not None and code.endswith(".placeholder"))
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """What a check says about one value.

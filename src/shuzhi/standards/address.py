@@ -923,4 +923,14 @@ def _refresh() -> None:
 
 dv.on_change(_refresh)
 
-register_kind(CheckKind(KIND, "地址", "address", check_address, "sz_address_check"))
+register_kind(
+    CheckKind(
+        KIND,
+        "地址",
+        "address",
+        check_address,
+        "sz_address_check",
+        check_in=lambda value, city: check_address(value, context=city),
+        sql_check_in="sz_address_check_ctx",
+    )
+)
