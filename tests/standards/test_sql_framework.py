@@ -63,8 +63,23 @@ def test_expanded_check_gives_the_same_result_as_the_macro(con: duckdb.DuckDBPyC
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_expanded_check_transpiles_to_spark(kind: str) -> None:
-    inlined = expand(f"SELECT {KINDS[kind].sql_check}(v) FROM t", write="spark")
+    inlined = expand(f"SELECT {KINDS[kind].sql_check}(in_value) FROM t", write="spark")
     assert sqlglot.parse_one(inlined, read="spark") is not None
+
+
+def test_expand_refuses_a_column_the_macro_body_would_capture() -> None:
+    from shuzhi.standards._sql import macro
+
+    macro("sz_test_capture", ["s"], "(SELECT q.v * 2 FROM (SELECT s AS v) AS q)")
+    try:
+        c = duckdb.connect()
+        install(c)
+        c.execute("CREATE TEMP TABLE t AS SELECT 5 AS w, 7 AS v")
+        assert c.execute(expand("SELECT sz_test_capture(w) FROM t")).fetchone() == (10,)
+        with pytest.raises(ValueError, match="'v'"):
+            expand("SELECT sz_test_capture(v) FROM t")
+    finally:
+        MACROS.pop("sz_test_capture")
 
 
 def test_expand_keeps_operator_precedence() -> None:

@@ -162,11 +162,43 @@ def expand(sql: str, *, read: str = "duckdb", write: str = "duckdb") -> str:
     """Inline every ``sz_*`` macro call in the SQL expression or statement ``sql``.
 
     The result contains no macro calls (only lookup-table subqueries where a macro uses them),
-    and is written in the ``write`` dialect through sqlglot.
+    and is written in the ``write`` dialect through sqlglot. Inlining is textual, so a column
+    passed to a macro must not share a name with an alias inside its body: that raises a
+    ``ValueError`` naming the column (rename it, e.g. with a ``in_`` prefix).
     """
     _load_all()
     tree = sqlglot.parse_one(sql, read=read)
     return str(_expand_tree(tree).sql(dialect=write))
+
+
+def _binding_names(body: Any) -> set[str]:
+    """Names the body binds and a column could resolve to: table and column aliases, lambda
+    parameters, CTE names (struct keys and field names bind nothing)."""
+    names: set[str] = set()
+    for node in body.find_all(exp.TableAlias):
+        names.add(node.name.lower())
+        names.update(c.name.lower() for c in node.columns)
+    for node in body.find_all(exp.Alias):
+        names.add(node.alias.lower())
+    for node in body.find_all(exp.Lambda):
+        names.update(e.name.lower() for e in node.expressions)
+    names.discard("")
+    return names
+
+
+def _refuse_capture(m: SqlMacro, body: Any, args: list[Any]) -> None:
+    """Inlining is textual: a column of an argument named like an alias inside the macro body
+    would be bound to that alias instead of the caller's column. Say so instead of producing
+    SQL that silently reads the wrong value."""
+    inside = _binding_names(body) - {p.lower() for p in m.params}
+    for arg in args:
+        for col in arg.find_all(exp.Column):
+            for name in (col.name, col.table):
+                if name and name.lower() in inside:
+                    raise ValueError(
+                        f"cannot inline {m.name}: its argument uses the name {name!r}, which the macro "
+                        f"also uses inside; rename the column first, e.g. SELECT {name} AS in_{name}"
+                    )
 
 
 def _expand_tree(tree: Any) -> Any:
@@ -179,6 +211,7 @@ def _expand_tree(tree: Any) -> Any:
                 raise ValueError(f"{m.name} takes {len(m.params)} argument(s), got {len(args)}")
             body = _expand_tree(sqlglot.parse_one(m.body, read="duckdb"))
             mapping = dict(zip(m.params, args, strict=True))
+            _refuse_capture(m, body, args)
 
             def bind(n: Any) -> Any:
                 if isinstance(n, exp.Column) and not n.table and n.name in mapping:
