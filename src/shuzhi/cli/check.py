@@ -42,7 +42,7 @@ _HEAD = {
         "reason / notes",
         "valid",
         "invalid",
-        "{n} values: {ok} valid, {bad} invalid",
+        "{n} value(s): {ok} valid, {bad} invalid",
     ),
 }
 

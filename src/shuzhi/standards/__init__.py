@@ -10,7 +10,7 @@ connection and ``expand(sql)`` inlines them for other engines. The modules (``id
 # Importing a module registers its kinds, SQL macros and lookup tables; text comes first because
 # the others build on it.
 from shuzhi.standards import text  # noqa: F401, I001
-from shuzhi.standards import address, codes, coords, dates, divisions, idcard, names, phone  # noqa: F401
+from shuzhi.standards import address, codes, coords, dates, divisions, idcard, names, phone, uscc  # noqa: F401
 from shuzhi.standards._registry import KINDS, CheckKind, Variant, check, check_many
 from shuzhi.standards._sql import expand, install
 from shuzhi.standards._verdict import REASONS, Verdict, reason_text
