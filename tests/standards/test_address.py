@@ -142,6 +142,50 @@ def test_municipality_and_same_name_city() -> None:
     assert c.county_code == "220204" and c.province == "吉林省"
 
 
+def test_former_names_are_read_as_the_current_division() -> None:
+    # departments' old records: 高平县 became 高平市 in 1993, 潮阳县 潮阳市 then 潮阳区
+    a = ad.parse_address("山西省晋城市高平县米山镇中街1号")
+    assert fields(a) == {
+        "province": "山西省",
+        "prefecture": "晋城市",
+        "county": "高平市",
+        "town": "米山镇",
+        "road": "中街",
+        "number": "1",
+    }
+    assert (a.county_code, a.old_name, a.new_name) == ("140581", "高平县", "高平市")
+    assert a.normalized == "山西省晋城市高平市米山镇中街1号" and not a.filled
+    b = ad.parse_address("广东省汕头市潮阳县棉城镇中华路1号")
+    # (棉城镇 is no town any more: it was split into 街道, so it stays with the road)
+    assert (b.county, b.county_code) == ("潮阳区", "440513")
+    assert b.normalized == "广东省汕头市潮阳区棉城镇中华路1号"
+    # the same place as written today
+    assert a.key == ad.address_key("高平市米山镇中街1号") and a.key is not None
+    # alone (a full name needs no upper level), and at several levels
+    c = ad.parse_address("高平县米山镇中街1号")
+    assert (c.county_code, c.filled_in, c.old_name) == ("140581", "山西省晋城市", "高平县")
+    d = ad.parse_address("山西省吕梁地区离石县凤山街道1号")
+    assert (d.prefecture, d.county, d.county_code) == ("吕梁市", "离石区", "141102")
+    assert (d.old_name, d.new_name) == ("吕梁地区、离石县", "吕梁市、离石区")
+    # a current name keeps its meaning (淮安市 was also the county-level city that is now 淮安区)
+    e = ad.parse_address("江苏省淮安市清江浦区淮海南路1号")
+    assert (e.prefecture_code, e.county_code, e.old_name) == ("320800", "320812", None)
+    assert ad.parse_address("山西省晋城市高平市米山镇中街1号").old_name is None
+
+
+def test_courtyard_number_keeps_its_yuan() -> None:
+    a = ad.parse_address("山西省晋城市城区凤台东街188号院3号楼")
+    assert (a.road, a.number, a.courtyard, a.building) == ("凤台东街", "188", True, "3")
+    assert a.normalized == "山西省晋城市城区凤台东街188号院3号楼"
+    b = ad.parse_address("山西省晋城市城区凤台东街188号院内东侧")
+    assert (b.number, b.courtyard, b.rest) == ("188", True, "内东侧")
+    assert b.normalized == "山西省晋城市城区凤台东街188号院内东侧"
+    c = ad.parse_address("山西省晋城市城区凤台东街188号3号楼")
+    assert not c.courtyard and c.normalized == "山西省晋城市城区凤台东街188号3号楼"
+    # one place: the key does not tell 188号院 from 188号
+    assert a.key == c.key
+
+
 def test_full_width_spaces_punctuation_and_leading_china() -> None:
     a = ad.parse_address("中国 山西省，晋城市　城区 凤台东街１８８号（２号楼）３单元４０１室")
     assert (a.county_code, a.number, a.building, a.unit, a.room) == ("140502", "188", "2", "3", "401")
@@ -269,12 +313,22 @@ def test_check_messages_and_parts() -> None:
     v = ad.check_address("高平市米山镇")
     assert v.message("zh") == "只写到「山西省晋城市高平市米山镇」，缺少街道、门牌、小区等详细地址"
     v = ad.check_address("阳城县凤城镇东关村12号")
-    assert (
-        v.valid
-        and v.notes == ("address.filled",)
-        and v.message("zh") == "已补全上级行政区划：山西省晋城市阳城县凤城镇"
-    )
+    # only the levels that were added
+    assert v.valid and v.notes == ("address.filled",)
+    assert v.message("zh") == "已补全上级行政区划：山西省晋城市"
+    assert v.message("en") == "upper divisions filled in: 山西省晋城市"
+    assert v.parts["filled_in"] == "山西省晋城市" and v.parts["region"] == "山西省晋城市阳城县凤城镇"
     assert set(v.parts) == set(ad.PART_KEYS)
+    assert ad.check_address("晋城市城区凤台东街1号").message("zh") == "已补全上级行政区划：山西省"
+    # 城区 was written: the town only told which one
+    assert ad.check_address("城区北石店镇凤台街1号").parts["filled_in"] == "山西省晋城市"
+    assert ad.check_address("凤城镇东关村", context="140522").parts["filled_in"] == "山西省晋城市阳城县"
+    assert ad.check_address("山西省晋城市城区凤台东街1号").parts["filled_in"] is None
+    v = ad.check_address("山西省晋城市高平县米山镇中街1号")
+    assert v.valid and v.notes == ("address.old_name",)
+    assert v.message("zh") == "旧称「高平县」现为「高平市」，已按现名填写"
+    assert v.message("en") == "'高平县' is a former name, now '高平市'; the current name is used"
+    assert ad.check_address("高平县米山镇中街1号").notes == ("address.filled", "address.old_name")
     assert check("address", "阳城县凤城镇东关村12号").valid
     assert KINDS["address"].sql_check == "sz_address_check"
     assert ad.check_address("城区凤台东街12号", context="140500").notes == (
@@ -354,6 +408,16 @@ SAMPLES = [
     "泽州县南村镇新村路12号",
     "山西",
     "\u200b\t",
+    "山西省晋城市高平县米山镇中街1号",
+    "广东省汕头市潮阳县棉城镇中华路1号",
+    "高平县米山镇中街1号",
+    "山西吕梁地区离石县凤山街道1号",
+    "潮阳县",
+    "江苏省淮安市清江浦区淮海南路1号",
+    "晋城市城区凤台东街188号院3号楼",
+    "晋城市城区凤台东街188号院内东侧",
+    "城区北石店镇凤台街1号",
+    "凤城镇东关村",
 ]
 
 
@@ -382,6 +446,10 @@ def test_sql_key_and_normal_form(con: duckdb.DuckDBPyConnection) -> None:
 # real towns, random roads / villages / estates / numbers in the writings departments use, and junk
 
 _COUNTIES = sorted(c for c, d in dv._store().divs.items() if d.current and d.level == "county")
+_FORMER: dict[str, list[str]] = {}
+for _old, _codes in dv.former_names().items():
+    for _code in _codes:
+        _FORMER.setdefault(_code, []).append(_old)
 _JINCHENG = [c for c in _COUNTIES if c.startswith("1405")]
 _ROADS = ["凤台", "泽州", "红星", "书院", "新村", "建设", "中原", "吉林", "湖南", "阳城"]
 _CN = "〇一二两三四五六七八九十"
@@ -392,7 +460,7 @@ def addresses(draw: st.DrawFn) -> str:
     code = draw(st.sampled_from(_JINCHENG) if draw(st.booleans()) else st.sampled_from(_COUNTIES))
     parts: list[str] = []
     for d in dv.parent_chain(code):
-        forms = [d.name, *dv.short_forms(d.name, d.level)]
+        forms = [d.name, *dv.short_forms(d.name, d.level), *_FORMER.get(d.code, [])]
         if d.level == "county":
             parts.append(draw(st.sampled_from(forms)))
         elif draw(st.booleans()):
@@ -400,7 +468,7 @@ def addresses(draw: st.DrawFn) -> str:
     if draw(st.integers(0, 9)) == 0:
         parts = parts[-1:]
     towns = dv.children(code)
-    if towns and draw(st.booleans()):
+    if len(towns) > 0 and draw(st.booleans()):
         parts.append(draw(st.sampled_from(towns)).name)
     num = st.integers(0, 2000).map(str)
     small = st.one_of(st.integers(1, 40).map(str), st.text(alphabet=_CN, min_size=1, max_size=3))
@@ -440,7 +508,7 @@ def addresses(draw: st.DrawFn) -> str:
     return text
 
 
-junk = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12)
+junk = st.text(alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12)
 address_junk = st.text(alphabet="中国号楼院村社区路街道镇小区苑城栋座单元室户-0123456789A一二十", max_size=8)
 values = st.one_of(addresses(), addresses(), addresses(), junk, st.none())
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -12,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shuzhi.errors import DataError
+from shuzhi.errors import ConfigError, DataError
 from shuzhi.standards import Verdict, check, check_many, install
 from shuzhi.standards import divisions as dv
 from shuzhi.standards._registry import KINDS
@@ -173,6 +176,22 @@ def test_search() -> None:
     assert dv.search("不存在的地方") == [] and dv.search(None) == []  # type: ignore[arg-type]
 
 
+def test_former_names() -> None:
+    former = dv.former_names()
+    # the suffix changed, with a new code (高平县 140523 → 高平市 140581, 潮阳县 → 潮阳市 → 潮阳区)
+    assert former["高平县"] == ["140581"]
+    assert former["潮阳县"] == former["潮阳市"] == ["440513"]
+    assert former["吕梁地区"] == ["141100"] and former["离石县"] == ["141102"]
+    assert former["昌平县"] == ["110114"] and former["呼伦贝尔盟"] == ["150700"]
+    for name, codes in former.items():
+        for code in codes:
+            d = dv.lookup(code)
+            assert d is not None and d.current and d.name != name and d.level != "town", name
+    # a rename to another name is no suffix change; a county-level city is not the county around it
+    assert "襄樊市" not in former and "承德市" not in former
+    assert "高平市" not in former and "城区" not in former
+
+
 def test_short_forms() -> None:
     assert dv.short_forms("晋城市", "prefecture") == ["晋城"]
     assert dv.short_forms("延边朝鲜族自治州", "prefecture") == ["延边", "延边州"]
@@ -305,9 +324,9 @@ def test_sz_divisions_table_contract(con: duckdb.DuckDBPyConnection) -> None:
         "SELECT list(code ORDER BY code) FROM sz_divisions WHERE parent = '140500' AND current"
     ).fetchone()
     assert kids == (sorted(JINCHENG),)
-    n, towns = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE level = 'town') FROM sz_divisions"
-    ).fetchone()
+    row = con.execute("SELECT count(*), count(*) FILTER (WHERE level = 'town') FROM sz_divisions").fetchone()
+    assert row is not None
+    n, towns = row
     assert n > 45_000 and towns > 38_000
 
 
@@ -389,7 +408,7 @@ code_like = st.sampled_from(_ALL).flatmap(
         ]
     )
 )
-junk = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=20)
+junk = st.text(alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=20)
 values = st.one_of(
     code_like,
     st.sampled_from(_NAMES),
@@ -475,7 +494,7 @@ def test_load_updates_adds_renames_and_retires(tmp_path: Path, fresh: None) -> N
 
 
 def test_load_updates_restores_a_retired_code(tmp_path: Path, fresh: None) -> None:
-    rows = [*_current_list(), ("140503", "郊区")]
+    rows: list[tuple[str, ...]] = [*_current_list(), ("140503", "郊区")]
     report = dv.load_updates(_write(tmp_path / "x.csv", rows, header="行政区划代码,单位名称"))
     assert report.restored == ("140503",) and report.retired == ()
     d = dv.lookup("140503")
@@ -522,6 +541,79 @@ def test_updates_from_the_environment(tmp_path: Path, fresh: None, monkeypatch: 
     dv._reset()
     d = dv.lookup("140599")
     assert d is not None and d.current
+
+
+def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The ``shuzhi`` command in a fresh interpreter (so that the package is imported anew)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SHUZHI_")}
+    return subprocess.run(
+        [sys.executable, "-c", "from shuzhi.cli import main; main()", *args],
+        env={**clean, **env, "COLUMNS": "400"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+BAD_UPDATE_FILES = {
+    # what the file holds (None: no file) → what the error must say
+    "missing": (None, "No such file"),
+    "short": ("code,name\n140000,山西省\n", "not a complete list"),
+    "bad_code": (
+        "code,name\n140000,山西省\n14059,测试区\n",
+        "row 3, column code: division code must be 6 digits",
+    ),
+    "bad_date": ("code,name,valid_from\n140599,测试区,2026/6/30\n", "row 2, column valid_from"),
+    "not_csv": ('code,name\n140599,"' + "x" * 200_000 + '"\n', "not a readable CSV file"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_UPDATE_FILES))
+def test_bad_update_file_in_the_environment_is_a_config_error(
+    tmp_path: Path, fresh: None, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    content, says = BAD_UPDATE_FILES[case]
+    good: list[tuple[str, ...]] = [*_current_list(), ("140599", "测试区")]
+    path = tmp_path / f"{case}.csv"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    monkeypatch.setenv(dv.UPDATES_ENV, str(path))
+    dv._reset()  # nothing is read yet (importing shuzhi.standards reads nothing either)
+    uses = (
+        lambda: dv.lookup("140502"),
+        lambda: check("division", "140502"),
+        lambda: install(duckdb.connect()),
+    )
+    for use in uses:
+        with pytest.raises(ConfigError, match=says) as e:
+            use()
+        assert str(path) in e.value.message and dv.UPDATES_ENV in e.value.message
+    from shuzhi.standards import address
+
+    with pytest.raises(ConfigError, match=says):
+        address.check_address("阳城县凤城镇东关村12号")
+    # a good file in its place: the data load again (with the update applied)
+    _write(path, good)
+    dv._reset()
+    d = dv.lookup("140599")
+    assert d is not None and d.current
+    assert address.parse_address("测试区凤台街1号").county_code == "140599"
+
+
+def test_bad_update_file_gives_the_cli_error_message(tmp_path: Path) -> None:
+    bad = _write(tmp_path / "bad.csv", [("140000", "山西省"), ("14059", "测试区")])
+    env = {dv.UPDATES_ENV: str(bad)}
+    help_ = _cli("--help", env=env)
+    assert help_.returncode == 0 and "Traceback" not in help_.stderr and "check" in help_.stdout
+    for args in (("check", "division", "140502"), ("check", "address", "高平市米山镇中街1号")):
+        r = _cli(*args, env=env)
+        assert r.returncode == 2, r.stderr  # ConfigError
+        assert "Traceback" not in r.stderr
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("错误 / error:"), r.stderr
+        assert f"{bad}, row 3, column code: division code must be 6 digits" in lines[0]
+    r = _cli("check", "division", "140502", env={dv.UPDATES_ENV: str(tmp_path / "nonexistent.csv")})
+    assert r.returncode == 2 and "nonexistent.csv" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_address_patterns_follow_updates(tmp_path: Path, fresh: None) -> None:

@@ -53,6 +53,6 @@ def main() -> None:
     try:
         app()
     except ShuzhiError as e:
-        Console(stderr=True).print(f"[bold red]错误 / error:[/] {e.message}", highlight=False)
+        Console(stderr=True, soft_wrap=True).print(f"[bold red]错误 / error:[/] {e.message}", highlight=False)
         names = {c.__name__ for c in type(e).__mro__}
         raise SystemExit(next(code for name, code in EXIT_CODES if name in names)) from None

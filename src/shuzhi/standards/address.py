@@ -5,12 +5,14 @@ An address is read left to right as::
     [province] [prefecture] [county] [town] [community] [road [number]] [estate] [building unit room] [rest]
 
 The division part is matched against the GB/T 2260 names of :mod:`shuzhi.standards.divisions`
-(full names and suffix-less forms: 山西/山西省, 晋城/晋城市, 阳城/阳城县), always taking the
-longest name that starts at the current position. Each level is accepted only when it fits the
-levels before it; a suffix-less form needs support — a suffix-less province or prefecture must be
-followed by another division name, a suffix-less county must sit under a province or prefecture
-already read (or the ``context``). Missing upper levels are filled in from the lowest level found
-when it is unique (阳城县 → 山西省晋城市); an ambiguous county (城区 lies in several cities) is
+(full names and suffix-less forms: 山西/山西省, 晋城/晋城市, 阳城/阳城县, and the former full names
+of :func:`~shuzhi.standards.divisions.former_names`: 高平县 is read as 高平市, with the note
+``address.old_name``), always taking the longest name that starts at the current position. Each
+level is accepted only when it fits the levels before it; a suffix-less form needs support — a
+suffix-less province or prefecture must be followed by another division name, a suffix-less county
+must sit under a province or prefecture already read (or the ``context``). Missing upper levels
+are filled in from the lowest level found when it is unique (阳城县 → 山西省晋城市, note
+``address.filled`` naming what was added); an ambiguous county (城区 lies in several cities) is
 resolved by the ``context`` (``parse_address(text, context='140500')``) or by a town that exists in
 only one of the candidates (城区北石店镇), and otherwise left unresolved. Towns (乡级) come from the
 division data of the county (or prefecture, or context); a name ending in 街道 is taken as a town
@@ -32,6 +34,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, NamedTuple
 
+from shuzhi.errors import ConfigError
 from shuzhi.standards import divisions as dv
 from shuzhi.standards._registry import CheckKind, register_kind
 from shuzhi.standards._sql import lookup_table, macro
@@ -124,6 +127,8 @@ def _street(text: str, town_known: bool) -> dict[str, str]:
     m = _UNITS.match(text[len(out["estate"]) :])
     assert m is not None
     out.update({k: v or "" for k, v in zip(UNITS_NAMES, m.groups(), strict=True)})
+    # 188号院 is the compound numbered 188: the number is 188, the 院 is kept apart
+    out["courtyard"] = "院" if out["number"].endswith("院") else ""
     out["number"] = re.sub("号院?$", "", out["number"])
     return out
 
@@ -165,6 +170,7 @@ class _Cand(NamedTuple):
     name: str
     province_name: str | None
     prefecture_name: str | None
+    former: bool = False  # the alias is a former full name (高平县 for 高平市)
 
 
 class _Town(NamedTuple):
@@ -216,15 +222,21 @@ class _Tables:
         self.generation = dv.generation()
         st = dv._store()
         names: dict[str, dict[str, _Cand]] = {}
+        fulls: dict[str, _Cand] = {}
         for code, d in st.divs.items():
             if not d.current or d.level == "town":
                 continue
             prov, pref = st.ancestor(code, "province"), st.ancestor(code, "prefecture")
-            full = _Cand(code, d.level, False, prov, pref, d.name, _name(prov), _name(pref))
+            full = fulls[code] = _Cand(code, d.level, False, prov, pref, d.name, _name(prov), _name(pref))
             names.setdefault(d.name, {})[code] = full
             for s in dv.short_forms(d.name, d.level):
                 names.setdefault(s, {}).setdefault(code, full._replace(short=True))
-        self.names: dict[str, list[_Cand]] = {a: [c[k] for k in sorted(c)] for a, c in names.items()}
+        # former full names (高平县 → 高平市): longer than the current suffix-less form, so the trie
+        # prefers them; a name that is also a current name or suffix-less form keeps that meaning
+        for old, codes in dv.former_names().items():
+            if old not in names:
+                names[old] = {code: fulls[code]._replace(former=True) for code in codes if code in fulls}
+        self.names: dict[str, list[_Cand]] = {a: [c[k] for k in sorted(c)] for a, c in names.items() if c}
         self.pattern = "^(?:" + trie_regex(sorted(self.names)) + ")"
 
     @cached_property
@@ -263,12 +275,16 @@ def _name(code: str | None) -> str | None:
 
 
 _TABLES: _Tables | None = None
+#: whether sz_address_tok was declared without the division data (they could not be loaded)
+_TOK_FAILED = False
 
 
 def _tables() -> _Tables:
     global _TABLES
     if _TABLES is None or _TABLES.generation != dv.generation():
         _TABLES = _Tables()
+        if _TOK_FAILED:  # the data can be loaded now: give the SQL form its real pattern
+            _declare_macros(replace=True)
     return _TABLES
 
 
@@ -300,6 +316,13 @@ class Address:
     county_candidates: int | None = None
     filled: bool = False
     context_used: bool = False
+    #: the number is a compound's (188号院)
+    courtyard: bool = False
+    #: the division names filled in (山西省晋城市 for 阳城县…), None when none were
+    filled_in: str | None = None
+    #: former names read (高平县; several joined by 、) and the current names they stand for (高平市)
+    old_name: str | None = None
+    new_name: str | None = None
 
     @property
     def region(self) -> str:
@@ -328,15 +351,15 @@ class Address:
         It reads back to the same parts (the same :attr:`key`): the parts are written in the order
         the parser reads them, and no part is written shorter than any text it is read from (the
         street patterns look a bounded number of characters ahead), so a building is always N号楼
-        (A号楼, not A座), and a number keeps its 院 when what follows starts with 院 or 楼.
+        (A号楼, not A座). A compound's number keeps its 院 (188号院3号楼); a number without one is
+        never followed by 院 or by 楼 right after its 号 (the parser would have taken them).
         """
-        after = "".join(x or "" for x in (self.estate, self.building, self.unit, self.room, self.rest))
         return "".join(
             [
                 self.region,
                 self.community or "",
                 self.road or "",
-                (self.number + ("号院" if after[:1] in ("院", "楼") else "号")) if self.number else "",
+                (self.number + ("号院" if self.courtyard else "号")) if self.number else "",
                 self.estate or "",
                 f"{self.building}号楼" if self.building else "",
                 f"{self.unit}单元" if self.unit else "",
@@ -460,6 +483,11 @@ def _parse(text: str, ctx: str | None) -> Address:
     if town and not county:
         codes = [town.province, town.prefecture, town.county]
         names = [town.province_name, town.prefecture_name, town.county_name]
+    # the levels filled in (the county only when the text had none: 城区北石店镇 names one), and
+    # the former names read (each with the current name it stands for)
+    added = [codes[0] is not None and p is None, codes[1] is not None and pref is None, from_town and not kl]
+    filled_in = "".join(n for n, on in zip(names, added, strict=True) if on and n)
+    olds = [(tok, c.name) for tok, c in ((t1, prov), (toks[i2], pref), (a3, county)) if c and c.former]
     # street part
     g = _street(t[pos3 + len(town_name) :], town_name != "")
 
@@ -485,8 +513,12 @@ def _parse(text: str, ctx: str | None) -> Address:
         county_code=codes[2],
         town_code=town.code if town else None,
         county_candidates=len(kl) if len(kl) > 1 and codes[2] is None else None,
-        filled=(codes[0] is not None and p is None) or (codes[1] is not None and pref is None) or from_town,
+        filled=filled_in != "",
         context_used=ctx_used and ctx is not None,
+        courtyard=g["courtyard"] != "",
+        filled_in=filled_in or None,
+        old_name="、".join(o for o, _ in olds) or None,
+        new_name="、".join(n for _, n in olds) or None,
     )
 
 
@@ -537,8 +569,12 @@ register_reasons(
             "only the region '{region}': street, number or estate missing",
         ),
         "address.filled": (
-            "已补全上级行政区划：{region}",
-            "upper divisions filled in: {region}",
+            "已补全上级行政区划：{filled_in}",
+            "upper divisions filled in: {filled_in}",
+        ),
+        "address.old_name": (
+            "旧称「{old_name}」现为「{new_name}」，已按现名填写",
+            "'{old_name}' is a former name, now '{new_name}'; the current name is used",
         ),
         "address.context": (
             "按默认所在地补全或区分了区县",
@@ -551,7 +587,7 @@ PARTS_SQL = (
     "province VARCHAR, prefecture VARCHAR, county VARCHAR, town VARCHAR, community VARCHAR, road VARCHAR, "
     "number VARCHAR, estate VARCHAR, building VARCHAR, unit VARCHAR, room VARCHAR, rest VARCHAR, "
     "region VARCHAR, province_code VARCHAR, prefecture_code VARCHAR, county_code VARCHAR, town_code VARCHAR, "
-    "county_candidates INTEGER, key VARCHAR"
+    "county_candidates INTEGER, key VARCHAR, filled_in VARCHAR, old_name VARCHAR, new_name VARCHAR"
 )
 PART_KEYS = tuple(p.split()[0] for p in PARTS_SQL.split(", "))
 
@@ -560,7 +596,15 @@ def _verdict(text: str, a: Address) -> Verdict:
     parts: dict[str, Any] = {k: getattr(a, k) for k in PART_KEYS if k not in ("region", "key")}
     parts["region"] = a.region or None
     parts["key"] = a.key
-    notes = tuple(n for n, on in (("address.filled", a.filled), ("address.context", a.context_used)) if on)
+    notes = tuple(
+        n
+        for n, on in (
+            ("address.filled", a.filled),
+            ("address.context", a.context_used),
+            ("address.old_name", a.old_name is not None),
+        )
+        if on
+    )
     if a.county_code is None:
         if a.county_candidates:
             reason = "address.ambiguous_county"
@@ -609,12 +653,12 @@ lookup_table(
         (
             "cands",
             "STRUCT(code VARCHAR, level VARCHAR, short BOOLEAN, province VARCHAR, prefecture VARCHAR, "
-            "name VARCHAR, "
-            "province_name VARCHAR, prefecture_name VARCHAR)[]",
+            "name VARCHAR, province_name VARCHAR, prefecture_name VARCHAR, former BOOLEAN)[]",
         ),
     ),
     _name_rows,
-    "current province/prefecture/county names and suffix-less forms -> the divisions they may mean",
+    "current province/prefecture/county names, suffix-less forms and former full names -> the divisions "
+    "they may mean",
 )
 lookup_table(
     "sz_address_towns",
@@ -746,6 +790,12 @@ _STEPS: tuple[tuple[str, str], ...] = (
         ),
         "",
     ),
+    (
+        "nullif(concat_ws('', CASE WHEN @.fcode0 IS NOT NULL AND @.p IS NULL THEN @.fname0 END, "
+        "CASE WHEN @.fcode1 IS NOT NULL AND @.pref IS NULL THEN @.fname1 END, "
+        "CASE WHEN @.from_town AND len(@.kl) = 0 THEN @.fname2 END), '') AS filled_in",
+        "",
+    ),
     ("substr(@.t, @.pos3 + length(@.town_name) + 1) AS st0", ""),
     (f"CASE WHEN @.town_name = '' THEN {_sql_piece('town', '@.st0')} ELSE '' END AS g_town", ""),
     ("substr(@.st0, length(@.g_town) + 1) AS st1", ""),
@@ -775,6 +825,10 @@ def _parse_sql() -> str:
         sql = f"(SELECT {prev}.*, {cols.replace('@', prev)} FROM {sql} AS {prev} {join.replace('@', prev)})"
         prev = cur
     u = "z.u"
+    # the former names read at each level (the token) and the current names they stand for
+    olds = (("prov", "z.t1"), ("pref", "[z.t1, z.t2, z.t3][z.i2]"), ("county", "z.a3"))
+    old_names = ", ".join(f"CASE WHEN z.{c}.former THEN {tok} END" for c, tok in olds)
+    new_names = ", ".join(f"CASE WHEN z.{c}.former THEN z.{c}.name END" for c, _ in olds)
     return f"""(SELECT struct_pack(
             province := z.fname0,
             prefecture := z.fname1,
@@ -783,6 +837,7 @@ def _parse_sql() -> str:
             community := nullif(z.g_community, ''),
             road := nullif(CASE WHEN z.g_road_c <> '' THEN z.g_road_c ELSE z.g_road END, ''),
             number := nullif(regexp_replace(z.g_number, '号院?$', ''), ''),
+            courtyard := ends_with(z.g_number, '院'),
             estate := nullif(z.g_estate, ''),
             building := nullif(sz_address_num(CASE WHEN {u}.b3 <> '' THEN {u}.b3 ELSE {u}.building END), ''),
             unit := nullif(sz_address_num(CASE WHEN {u}.u3 <> '' THEN {u}.u3 WHEN {u}.u2 <> '' THEN {u}.u2
@@ -796,22 +851,37 @@ def _parse_sql() -> str:
             town_code := z.town.code,
             county_candidates := CASE WHEN len(z.kl) > 1 AND z.fcode2 IS NULL
                                       THEN CAST(len(z.kl) AS INTEGER) END,
-            filled := (z.fcode0 IS NOT NULL AND z.p IS NULL) OR (z.fcode1 IS NOT NULL AND z.pref IS NULL)
-                      OR z.from_town,
+            filled := z.filled_in IS NOT NULL,
             context_used := z.cx IS NOT NULL AND (z.ctx_used OR (z.ctx_scope AND z.town_name <> '')),
+            filled_in := z.filled_in,
+            old_name := nullif(concat_ws('、', {old_names}), ''),
+            new_name := nullif(concat_ws('、', {new_names}), ''),
             empty := z.t = '')
         FROM {sql} AS z)"""
 
 
+def _tok_body() -> str:
+    """Body of sz_address_tok. When the division data cannot be loaded (a bad
+    SHUZHI_DIVISION_UPDATES file) importing must still work: the macro then raises the same error
+    when a query uses it, and is redeclared once the data can be loaded."""
+    global _TOK_FAILED
+    try:
+        pattern = _tables().pattern
+    except ConfigError as e:
+        _TOK_FAILED = True
+        return f"error({_q(e.message)})"
+    _TOK_FAILED = False
+    return f"regexp_extract(s, {_q(pattern)}, 0)"
+
+
 def _declare_macros(replace: bool = False) -> None:
-    tb = _tables()
     decls = [
         ("sz_address_norm", ["s"], _sql_normalize("s"), "the cleaned text the address parser reads"),
         (
             "sz_address_tok",
             ["s"],
-            f"regexp_extract(s, {_q(tb.pattern)}, 0)",
-            "the longest current division name (or suffix-less form) at the start of s, else ''",
+            _tok_body(),
+            "the longest division name (current, suffix-less or former) at the start of s, else ''",
         ),
         ("sz_address_num", ["s"], _sql_num("s"), "building/unit number: 03 -> 3, 三 -> 3, 十二 -> 12"),
         ("sz_address_parse", ["s", "ctx"], _parse_sql(), "the address split into parts (see address.py)"),
@@ -839,8 +909,7 @@ def _declare_macros(replace: bool = False) -> None:
 
 def _canonical_sql(p: str) -> str:
     return f"""concat_ws('', {p}.province, {p}.prefecture, {p}.county, {p}.town, {p}.community, {p}.road,
-        {p}.number || CASE WHEN regexp_matches(concat_ws('', {p}.estate, {p}.building, {p}.unit, {p}.room,
-                                                         {p}.rest), '^[院楼]') THEN '号院' ELSE '号' END,
+        {p}.number || CASE WHEN {p}.courtyard THEN '号院' ELSE '号' END,
         {p}.estate, {p}.building || '号楼', {p}.unit || '单元', {p}.room || '室', {p}.rest)"""
 
 
@@ -892,6 +961,8 @@ def _check_sql() -> str:
                           ELSE list_concat(CASE WHEN {p}.filled THEN ['address.filled']
                                                 ELSE []::VARCHAR[] END,
                                            CASE WHEN {p}.context_used THEN ['address.context']
+                                                ELSE []::VARCHAR[] END,
+                                           CASE WHEN {p}.old_name IS NOT NULL THEN ['address.old_name']
                                                 ELSE []::VARCHAR[] END) END,
             parts := CASE WHEN q.pre IS NULL AND q.reason IS DISTINCT FROM 'empty'
                           THEN struct_pack({parts}) END)

@@ -12,10 +12,11 @@ Data (``standards/data/``, built by ``scripts/build_divisions.py``; sources and 
 ``valid_from`` is the date of the first published list that carries a code, ``valid_to`` the date
 of the last one (a retired code was known valid up to then); lists are dated the last day of their
 month. Changes published after the newest list are added with :func:`load_updates` (or the
-environment variable ``SHUZHI_DIVISION_UPDATES``, a path list applied on first use).
+environment variable ``SHUZHI_DIVISION_UPDATES``, a path list applied on first use of the data; a
+file that cannot be applied raises :class:`~shuzhi.errors.ConfigError` there, never at import).
 
 Python form: :func:`lookup`, :func:`children`, :func:`parent_chain`, :func:`search`,
-:func:`provinces`, :func:`history`, :func:`check_division`. SQL form: the lookup tables
+:func:`provinces`, :func:`history`, :func:`former_names`, :func:`check_division`. SQL form: the lookup tables
 ``sz_divisions`` (one row per code) and ``sz_division_names`` (name → codes), and the macro
 ``sz_division_check(s)``.
 """
@@ -34,7 +35,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from shuzhi.errors import DataError
+from shuzhi.errors import ConfigError, DataError
 from shuzhi.standards._registry import CheckKind, register_kind
 from shuzhi.standards._sql import lookup_table, macro
 from shuzhi.standards._verdict import Verdict, precheck, register_reasons
@@ -50,6 +51,7 @@ __all__ = [
     "UpdateReport",
     "check_division",
     "children",
+    "former_names",
     "full_name",
     "history",
     "level_of",
@@ -442,6 +444,37 @@ class _Store:
         return result
 
     @property
+    def former(self) -> dict[str, list[str]]:
+        """Former full name → the current codes that go by it now (see :func:`former_names`)."""
+
+        def build() -> dict[str, list[str]]:
+            # current divisions by (province prefix, level, suffix-less form)
+            bases: dict[tuple[str, str, str], set[str]] = {}
+            for code, d in self.divs.items():
+                if d.current and d.level != "town":
+                    for s in short_forms(d.name, d.level):
+                        bases.setdefault((code[:2], d.level, s), set()).add(code)
+            out: dict[str, set[str]] = {}
+            for code, spans in self.spans.items():
+                div = self.divs.get(code)
+                if div is None or div.level == "town":
+                    continue
+                for span in spans:
+                    for s in short_forms(span.name, div.level):
+                        heirs = bases.get((code[:2], div.level, s), set())
+                        if len(heirs) != 1:
+                            continue
+                        (heir,) = heirs
+                        now = self.divs[heir].name
+                        # a county-level city (承德市) was the town, not the county around it (承德县)
+                        if now != span.name and not (span.name.endswith("市") and now.endswith("县")):
+                            out.setdefault(span.name, set()).add(heir)
+            return {k: sorted(v) for k, v in sorted(out.items())}
+
+        result: dict[str, list[str]] = self._get("former", build)
+        return result
+
+    @property
     def resolved(self) -> dict[str, list[str]]:
         """name → the codes of the best rank (what :func:`check_division` resolves a name to)."""
 
@@ -459,15 +492,30 @@ class _Store:
 _STORE: _Store | None = None
 _HOOKS: list[Callable[[], None]] = []
 _GENERATION = 0
+#: (value of SHUZHI_DIVISION_UPDATES, message) of the last load that failed, so that every use
+#: reports it again without re-reading the data
+_FAILED: tuple[str, str] | None = None
 
 
 def _store() -> _Store:
-    global _STORE
+    """The division data, loaded on first use with the files of ``SHUZHI_DIVISION_UPDATES``
+    applied; a file that cannot be applied raises ConfigError (here, never at import)."""
+    global _STORE, _FAILED
     if _STORE is None:
-        _STORE = _Store()
         env = os.environ.get(UPDATES_ENV, "")
+        if _FAILED is not None and _FAILED[0] == env:
+            raise ConfigError(_FAILED[1])
+        st = _Store()
         for path in filter(None, env.split(os.pathsep)):
-            _apply_updates(_STORE, Path(path), as_of=None, complete=True)
+            try:
+                hint = f"(files in {UPDATES_ENV} are whole lists)"
+                _apply_updates(st, Path(path), as_of=None, complete=True, hint=hint)
+            except DataError as e:
+                message = f"行政区划更新文件有误 / bad division update file ({UPDATES_ENV}): {e.message}"
+                _FAILED = (env, message)
+                raise ConfigError(message) from e
+        _FAILED = None
+        _STORE = st
     return _STORE
 
 
@@ -484,8 +532,9 @@ def generation() -> int:
 
 def _reset() -> None:
     """Drop the loaded data and every update (for tests); the next use loads the shipped data."""
-    global _STORE, _GENERATION
+    global _STORE, _GENERATION, _FAILED
     _STORE = None
+    _FAILED = None
     _GENERATION += 1
     for hook in list(_HOOKS):
         hook()
@@ -533,6 +582,21 @@ def parent_chain(code: str) -> list[Division]:
     """From the province down to the division itself (``[山西省, 晋城市, 城区]``); [] if unknown."""
     key = _code_key(code)
     return _store().chain(key) if key and key in _store().divs else []
+
+
+def former_names() -> dict[str, list[str]]:
+    """Former full names → the current divisions that go by them now (高平县 → ['140581'] 高平市,
+    潮阳县 → ['440513'] 潮阳区, 吕梁地区 → ['141100'] 吕梁市).
+
+    A name any code carried (``division_history``) counts as a former name of the one current
+    division of the same level in the same province with the same suffix-less form: the suffix
+    changed (县 → 市 → 区, 地区 → 市, 盟 → 市, …), with or without a new code. Renames to another
+    name (襄樊市 → 襄阳市) are not included, nor names whose suffix-less form several current
+    divisions of the province share, nor a county-level city's name as that of the county around
+    it. A former name can be another division's current name too: 淮安市 → ['320803'] 淮安区 (the
+    county-level city until 2001), while the prefecture 淮安市 is 320800.
+    """
+    return {name: list(codes) for name, codes in _store().former.items()}
 
 
 def provinces() -> list[Division]:
@@ -601,7 +665,12 @@ def _read_update_rows(path: Path) -> list[tuple[int, str, str, date | None]]:
     head = "\n".join(text.splitlines()[:5])
     delimiter = "\t" if head.count("\t") > head.count(",") else ","
     rows: list[tuple[int, str, str, date | None]] = []
-    for lineno, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        numbered = list(enumerate(reader, start=1))
+    except csv.Error as e:
+        raise DataError(f"not a readable CSV file: {e}", file=str(path), row=reader.line_num) from e
+    for lineno, row in numbered:
         cells = [squash(c) for c in row]
         if not any(cells):
             continue
@@ -653,7 +722,9 @@ def _parent_for(code: str, divs: dict[str, Division]) -> str | None:
     return province if province in divs else None
 
 
-def _apply_updates(st: _Store, path: Path, *, as_of: date | str | None, complete: bool) -> UpdateReport:
+def _apply_updates(
+    st: _Store, path: Path, *, as_of: date | str | None, complete: bool, hint: str | None = None
+) -> UpdateReport:
     rows = _read_update_rows(path)
     if isinstance(as_of, str):
         as_of = date.fromisoformat(as_of)
@@ -665,7 +736,7 @@ def _apply_updates(st: _Store, path: Path, *, as_of: date | str | None, complete
     if complete and len(listed & current6) < len(current6) // 2:
         raise DataError(
             f"the file lists {len(listed & current6)} of {len(current6)} current codes: not a complete list "
-            "(use complete=False to apply additions and renames only)",
+            + ("(use complete=False to apply additions and renames only)" if hint is None else hint),
             file=str(path),
         )
     previous = st.snapshot
