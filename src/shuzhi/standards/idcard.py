@@ -139,7 +139,7 @@ register_reasons(
         "idcard.check_mismatch": (
             "校验码应为 {expected_check}，实为 {check}：前 17 位中有数字录错，或校验码写错",
             "the check character should be {expected_check}, not {check}: a digit of the first 17 is "
-            "mistyped, or the check character is",
+            "mistyped, or the check character itself is wrong",
         ),
         "idcard.whitespace": (
             "已删除号码中的空格、换行或不可见字符",

@@ -166,7 +166,7 @@ register_reasons(
         "uscc.check_mismatch": (
             "校验码应为 {expected_check}，实为 {check}：前 17 位中有字符录错，或校验码写错",
             "the check character should be {expected_check}, not {check}: a character of the first 17 is "
-            "mistyped, or the check character is",
+            "mistyped, or the check character itself is wrong",
         ),
         "uscc.lowercase": ("小写字母已改为大写", "lower-case letters changed to capitals"),
         "uscc.whitespace": (
@@ -200,7 +200,7 @@ register_reasons(
             "校验码应为 {expected_check}，实为 {check}：本体代码中有字符录错，或校验码写错",
             "the check character should be {expected_check}, not {check}: "
             "a character of the body is mistyped, "
-            "or the check character is",
+            "or the check character itself is wrong",
         ),
         "orgcode.lowercase": ("小写字母已改为大写", "lower-case letters changed to capitals"),
         "orgcode.whitespace": (
