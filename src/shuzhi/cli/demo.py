@@ -89,7 +89,8 @@ def register(app: typer.Typer) -> None:
             cells = []
             for col in _SHOWN:
                 norm, why = r[f"{col}_规范"], r[f"{col}_原因"]
-                after = f"[green]{norm}[/]" if norm else f"[red]{reason_text(why, code) if why else ''}[/]"
+                why_text = reason_text(why, code, r[f"{col}_解析"]) if why else ""
+                after = f"[green]{norm}[/]" if norm else f"[red]{why_text}[/]"
                 cells.append(f"{r[col] or ''}\n→ {after}")
             sample.add_row(str(r["row_no"]), *cells)
         out.print(sample)

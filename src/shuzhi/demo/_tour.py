@@ -67,7 +67,8 @@ def standards_tour(
 ) -> TourResult:
     """Check and normalise every declared column of the CSV ``source`` in one SQL pass.
 
-    Each column ``c`` gains ``c_规范`` (normalised value) and ``c_原因`` (reason code); with
+    Each column ``c`` gains ``c_规范`` (normalised value), ``c_原因`` (reason code) and ``c_解析``
+    (parsed parts, which also fill in the reason's text); with
     ``output`` the cleaned table is written there as Parquet, atomically. ``city`` (a division
     code) is the context for kinds that take one (addresses).
     """
@@ -118,7 +119,11 @@ def standards_tour(
         raw_cols = [r[0] for r in eng.fetch_rows("SELECT column_name FROM (DESCRIBE sz_tour_raw)")]
         select = ", ".join(
             [f'"{c}"' for c in raw_cols if c not in checked]
-            + [f'"{c}__v".normalized AS "{c}_规范", "{c}__v".reason AS "{c}_原因"' for c, _ in columns]
+            + [
+                f'"{c}__v".normalized AS "{c}_规范", "{c}__v".reason AS "{c}_原因", '
+                f'"{c}__v".parts AS "{c}_解析"'
+                for c, _ in columns
+            ]
         )
         query = f"SELECT {select} FROM sz_tour_checked ORDER BY row_no"
         table = eng.fetch_arrow(query)
