@@ -514,19 +514,7 @@ def _check_text(value: str) -> str:
     return f"substr('0123456789X', ({value})::INTEGER + 1, 1)"
 
 
-_PARTS0 = (
-    ("region_code", "VARCHAR"),
-    ("birth_date", "DATE"),
-    ("sex_code", "VARCHAR"),
-    ("sex", "VARCHAR"),
-    ("sequence", "VARCHAR"),
-    ("check", "VARCHAR"),
-    ("expected_check", "VARCHAR"),
-    ("length", "INTEGER"),
-    ("position", "INTEGER"),
-    ("char", "VARCHAR"),
-    ("birth_text", "VARCHAR"),
-)
+_PARTS0 = tuple(p for p in PARTS_SQL if p[0] not in ("region_name", "region_current"))
 
 
 def _sound_pieces(
@@ -790,7 +778,7 @@ def bulk_sql(source: str, column: str) -> str:
     c = '"' + column.replace('"', '""') + '"'
     pre = column + "__"
     provinces = ", ".join(f"'{p}'" for p in sorted(PROVINCES))
-    terms = " + ".join(f"((sz_b_d17 // {10 ** (16 - i)}) % 10) * {w}" for i, w in enumerate(WEIGHTS))
+    expected = _check_text(sql_check_value("sz_b_d17"))
     helpers = "sz_b_fast, sz_b_d17, sz_b_birth, sz_b_ok"
     return f"""
 WITH sz_b AS MATERIALIZED (
@@ -798,7 +786,7 @@ WITH sz_b AS MATERIALIZED (
          CASE WHEN sz_b_fast AND sz_b_birth BETWEEN DATE '{EARLIEST_BIRTH.isoformat()}' AND current_date
                    AND substr({c}, 1, 2) IN ({provinces})
                    AND substr({c}, 1, 6) IN (SELECT code FROM sz_divisions WHERE length(code) = 6)
-                   AND substr('10X98765432', (({terms}) % 11)::INTEGER + 1, 1) = substr({c}, 18, 1)
+                   AND {expected} = substr({c}, 18, 1)
               THEN true ELSE false END AS sz_b_ok
   FROM (
     SELECT *,
