@@ -152,8 +152,9 @@ register_reasons(
             "a 15-digit number (issued before 1999) upgraded to 18 digits as GB 11643 prescribes",
         ),
         "idcard.region_retired": (
-            "地址码 {region_code}（{region_name}）现已撤销；号码按签发时的代码仍然有效",
-            "the region code {region_code} ({region_name}) has since been retired; the number stays valid",
+            "地址码 {region_code}（{region_name}）现已撤销；撤销的地址码本身不使号码无效",
+            "the region code {region_code} ({region_name}) has since been retired; "
+            "a retired code alone does not make a number invalid",
         ),
     }
 )

@@ -175,8 +175,9 @@ register_reasons(
         ),
         "uscc.fullwidth": ("全角字符已转为半角", "full-width characters converted"),
         "uscc.region_retired": (
-            "登记管理机关行政区划码 {region_code}（{region_name}）现已撤销；代码仍然有效",
-            "the division code {region_code} ({region_name}) has since been retired; the code stays valid",
+            "登记管理机关行政区划码 {region_code}（{region_name}）现已撤销；撤销的区划码本身不使代码无效",
+            "the division code {region_code} ({region_name}) has since been retired; "
+            "a retired code alone does not make the credit code invalid",
         ),
         "uscc.orgcode_check": (
             "第 9–17 位主体标识码 {orgcode} 不符合组织机构代码校验（应为 {orgcode_expected_check}），"
