@@ -68,7 +68,7 @@ def register(app: typer.Typer) -> None:
         table = Table(*t["cols"])
         for c in result.columns:
             label = KINDS[c.kind].label_zh if code == "zh" else KINDS[c.kind].label_en
-            reasons = "；".join(f"{text} ×{n}" for _, text, n in c.reasons[:3])
+            reasons = ("；" if code == "zh" else "; ").join(f"{text} ×{n}" for _, text, n in c.reasons[:3])
             bad = f"[red]{c.invalid}[/]" if c.invalid else "0"
             table.add_row(
                 c.column,
