@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shuzhi.standards import codes as C
-from shuzhi.standards._sql import install
 from shuzhi.standards._verdict import REASONS, Verdict
 
 SETTINGS = settings(
@@ -19,14 +16,6 @@ SETTINGS = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
 )
-
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[Any]:
-    c = duckdb.connect()
-    install(c)
-    yield c
-    c.close()
 
 
 # --- the lists themselves --------------------------------------------------------------------

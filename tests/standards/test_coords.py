@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from typing import Any
 
-import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shuzhi.standards import coords as C
-from shuzhi.standards._sql import install
 
 SETTINGS = settings(
     max_examples=25,
@@ -25,14 +22,6 @@ WORKED = [
     ((112.851, 35.490), (112.857110, 35.489586), (112.863696, 35.495245)),
     ((116.397428, 39.90923), (116.403672, 39.910634), (116.410044, 39.916973)),
 ]
-
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[Any]:
-    c = duckdb.connect()
-    install(c)
-    yield c
-    c.close()
 
 
 def close(a: tuple[float, float], b: tuple[float, float], tol: float) -> bool:

@@ -3,53 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
-import duckdb
 import pytest
+from _agree import same
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shuzhi.standards import KINDS, check_many
 from shuzhi.standards import dates as D
-from shuzhi.standards._registry import CheckKind
-from shuzhi.standards._sql import install
 from shuzhi.standards._verdict import REASONS, Verdict
 
-# check_many re-installs the macros on every call (about a second), so few large batches
+# each check_many call plans the whole macro (about a second), so few large batches
 SETTINGS = settings(
     max_examples=8,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
 )
-
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[Any]:
-    c = duckdb.connect()
-    install(c)
-    # a test-only kind for the day-first twin (not registered by the module)
-    KINDS["date_dayfirst_test"] = CheckKind(
-        "date_dayfirst_test", "日期", "date", D.check_date_dayfirst, "sz_date_check_dayfirst"
-    )
-    yield c
-    KINDS.pop("date_dayfirst_test", None)
-    c.close()
-
-
-def same(p: Verdict, s: Verdict) -> bool:
-    pp = dict(p.parts)
-    if p.reason == "too_long":
-        pp.pop("length", None)
-    return (p.input, p.valid, p.normalized, p.reason, p.notes, pp) == (
-        s.input,
-        s.valid,
-        s.normalized,
-        s.reason,
-        s.notes,
-        dict(s.parts),
-    )
 
 
 def test_registered() -> None:
@@ -244,7 +214,9 @@ def test_sql_examples(con: Any) -> None:
     for p, s in zip(map(D.check_date, values), check_many("date", values, con=con), strict=True):
         assert same(p, s), (p, s)
     for p, s in zip(
-        map(D.check_date_dayfirst, values), check_many("date_dayfirst_test", values, con=con), strict=True
+        map(D.check_date_dayfirst, values),
+        check_many("date", values, con=con, variant="dayfirst"),
+        strict=True,
     ):
         assert same(p, s), (p, s)
 
@@ -306,6 +278,6 @@ def test_sql_agrees_with_python(con: Any, values: list[str | None]) -> None:
 @SETTINGS
 @given(date_values)
 def test_sql_agrees_with_python_dayfirst(con: Any, values: list[str | None]) -> None:
-    kind = "date_dayfirst_test"
-    for p, s in zip(map(D.check_date_dayfirst, values), check_many(kind, values, con=con), strict=True):
+    checked = check_many("date", values, con=con, variant="dayfirst")
+    for p, s in zip(map(D.check_date_dayfirst, values), checked, strict=True):
         assert same(p, s), (p, s)

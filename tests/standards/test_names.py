@@ -2,47 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import duckdb
 import pytest
+from _agree import same
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shuzhi.standards import KINDS, check_many
 from shuzhi.standards import names as N
-from shuzhi.standards._sql import install
 from shuzhi.standards._verdict import REASONS, Verdict
 
-# check_many re-installs the macros on every call (about a second), so few large batches
+# each check_many call plans the whole macro (about a second), so few large batches
 SETTINGS = settings(
     max_examples=8,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
 )
-
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[Any]:
-    c = duckdb.connect()
-    install(c)
-    yield c
-    c.close()
-
-
-def same(p: Verdict, s: Verdict) -> bool:
-    pp = dict(p.parts)
-    if p.reason == "too_long":
-        pp.pop("length", None)
-    return (p.input, p.valid, p.normalized, p.reason, p.notes, pp) == (
-        s.input,
-        s.valid,
-        s.normalized,
-        s.reason,
-        s.notes,
-        dict(s.parts),
-    )
 
 
 def test_registered() -> None:

@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shuzhi.standards import text as T
-from shuzhi.standards._sql import install
 
 SETTINGS = settings(
     max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
 )
-
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[Any]:
-    c = duckdb.connect()
-    install(c)
-    yield c
-    c.close()
 
 
 def sql_row(con: Any, exprs: list[str], values: Sequence[str | None]) -> list[tuple[Any, ...]]:
