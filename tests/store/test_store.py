@@ -31,7 +31,15 @@ from shuzhi.store import (
     write_meta,
 )
 
-TABLES = {"workspace_meta", "departments"}
+TABLES = {
+    "workspace_meta",
+    "departments",
+    "resources",
+    "resource_fields",
+    "resource_history",
+    "resource_versions",
+    "ingest_jobs",
+}
 
 
 @pytest.fixture
@@ -52,7 +60,12 @@ def test_public_api_is_pinned() -> None:
     assert set(store.__all__) == {
         "Base",
         "Department",
+        "IngestJob",
         "JSONDocument",
+        "Resource",
+        "ResourceField",
+        "ResourceHistory",
+        "ResourceVersion",
         "UTCDateTime",
         "WorkspaceMeta",
         "alembic_config",

@@ -13,6 +13,7 @@ constraint names the same on both databases) using the portable types :class:`UT
 """
 
 from shuzhi.store._base import Base, JSONDocument, UTCDateTime, utcnow
+from shuzhi.store._catalog import Resource, ResourceField, ResourceHistory
 from shuzhi.store._engine import create_store, mask_url, session_scope
 from shuzhi.store._meta import read_meta, write_meta
 from shuzhi.store._migrate import (
@@ -24,11 +25,17 @@ from shuzhi.store._migrate import (
     upgrade,
 )
 from shuzhi.store._models import Department, WorkspaceMeta
+from shuzhi.store._versions import IngestJob, ResourceVersion
 
 __all__ = [
     "Base",
     "Department",
+    "IngestJob",
     "JSONDocument",
+    "Resource",
+    "ResourceField",
+    "ResourceHistory",
+    "ResourceVersion",
     "UTCDateTime",
     "WorkspaceMeta",
     "alembic_config",

@@ -1,0 +1,528 @@
+"""What a catalog entry says: the core metadata of the national catalogue guide, as pydantic models.
+
+A resource (数据资源) is declared in YAML (see ``examples/*/catalog.yaml``) and validated here;
+the same models are the bodies of the catalog API. Every enumerated value is written in English
+(``conditional``) or as the Chinese term of the guide (``有条件共享``): both are accepted, the
+English value is stored.
+
+Core metadata (政务信息资源目录编制指南(试行), 2017): classification (类/项/目/细目), name, code,
+provider and provider code, summary, format, information items, sharing attributes (type,
+condition, method), open attribute, update cycle, release date, related resource codes. We add a
+security grade (一般/重要/核心, Data Security Law) and, per field, the personal-information kind
+of the Personal Information Protection Law (art. 28 lists the sensitive kinds).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "CatalogFile",
+    "DepartmentSpec",
+    "FieldSpec",
+    "FieldType",
+    "OnInvalid",
+    "OpenSpec",
+    "OpenType",
+    "PersonalInfo",
+    "ResourceFormat",
+    "ResourceKind",
+    "ResourceSpec",
+    "SecurityGrade",
+    "SharingSpec",
+    "SharingType",
+    "UpdateCycle",
+    "label",
+]
+
+#: codes of resources and departments: letters, digits and ``-_.`` (e.g. ``JC-GA-001``)
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
+#: names of fields: what the version's Parquet columns are called
+FIELD_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
+
+
+#: labels of every enumeration: class -> (Chinese, English, aliases)
+_LABELS: dict[type, tuple[dict[str, str], dict[str, str], dict[str, str]]] = {}
+
+
+class _Labelled(StrEnum):
+    """An enumeration whose members also parse from their Chinese terms (and aliases)."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        if isinstance(value, str) and cls in _LABELS:
+            zh, en, aliases = _LABELS[cls]
+            text = value.strip()
+            for member in cls:
+                if text in (zh[member.value], en[member.value]) or text.lower() == member.value:
+                    return member
+            if text in aliases:
+                return cls(aliases[text])
+        return None
+
+    @property
+    def label_zh(self) -> str:
+        return _LABELS[type(self)][0][self.value]
+
+    @property
+    def label_en(self) -> str:
+        return _LABELS[type(self)][1][self.value]
+
+    def label(self, lang: str = "zh") -> str:
+        return self.label_zh if lang == "zh" else self.label_en
+
+    @classmethod
+    def choices(cls, lang: str = "zh") -> dict[str, str]:
+        """Every value with its label in ``lang``."""
+        return {m.value: m.label(lang) for m in cls}
+
+
+def _labels(cls: type[_Labelled], zh: dict[str, str], en: dict[str, str], **aliases: str) -> None:
+    _LABELS[cls] = (zh, en, aliases)
+
+
+def label(value: _Labelled | str | None, lang: str = "zh") -> str:
+    """The label of an enumerated value in ``lang`` (``""`` for None)."""
+    if value is None:
+        return ""
+    return value.label(lang) if isinstance(value, _Labelled) else str(value)
+
+
+class SharingType(_Labelled):
+    """共享类型 (国发〔2016〕51号)."""
+
+    unconditional = "unconditional"
+    conditional = "conditional"
+    none = "none"
+
+
+_labels(
+    SharingType,
+    {"unconditional": "无条件共享", "conditional": "有条件共享", "none": "不予共享"},
+    {"unconditional": "unconditional", "conditional": "conditional", "none": "not shared"},
+)
+
+
+class OpenType(_Labelled):
+    """开放类型: open to the public without conditions, on conditions, or not at all."""
+
+    open = "open"
+    conditional = "conditional"
+    closed = "closed"
+
+
+_labels(
+    OpenType,
+    {"open": "无条件开放", "conditional": "有条件开放", "closed": "不予开放"},
+    {"open": "open", "conditional": "conditional", "closed": "not open"},
+)
+
+
+class UpdateCycle(_Labelled):
+    """更新周期. :attr:`days` is how old the last load may be before it is late."""
+
+    realtime = "realtime"
+    daily = "daily"
+    weekly = "weekly"
+    monthly = "monthly"
+    quarterly = "quarterly"
+    semiannual = "semiannual"
+    yearly = "yearly"
+    irregular = "irregular"
+
+    @property
+    def days(self) -> int | None:
+        return {
+            "realtime": 1,
+            "daily": 1,
+            "weekly": 7,
+            "monthly": 31,
+            "quarterly": 92,
+            "semiannual": 183,
+            "yearly": 366,
+        }.get(self.value)
+
+
+_labels(
+    UpdateCycle,
+    {
+        "realtime": "实时",
+        "daily": "每日",
+        "weekly": "每周",
+        "monthly": "每月",
+        "quarterly": "每季度",
+        "semiannual": "每半年",
+        "yearly": "每年",
+        "irregular": "不定期",
+    },
+    {
+        "realtime": "real time",
+        "daily": "daily",
+        "weekly": "weekly",
+        "monthly": "monthly",
+        "quarterly": "quarterly",
+        "semiannual": "half-yearly",
+        "yearly": "yearly",
+        "irregular": "irregular",
+    },
+    每天="daily",
+    每周一次="weekly",
+    每月一次="monthly",
+    每季="quarterly",
+    每年一次="yearly",
+    半年="semiannual",
+)
+
+
+class SecurityGrade(_Labelled):
+    """数据分级 (Data Security Law; GB/T 43697-2024): general, important, core."""
+
+    general = "general"
+    important = "important"
+    core = "core"
+
+
+_labels(
+    SecurityGrade,
+    {"general": "一般数据", "important": "重要数据", "core": "核心数据"},
+    {"general": "general", "important": "important", "core": "core"},
+    一般="general",
+    重要="important",
+    核心="core",
+)
+
+
+class ResourceKind(_Labelled):
+    """目录类别 by content: base (人口, 法人…), thematic, departmental."""
+
+    base = "base"
+    thematic = "thematic"
+    departmental = "departmental"
+
+
+_labels(
+    ResourceKind,
+    {"base": "基础信息资源", "thematic": "主题信息资源", "departmental": "部门信息资源"},
+    {"base": "base", "thematic": "thematic", "departmental": "departmental"},
+    基础="base",
+    主题="thematic",
+    部门="departmental",
+)
+
+
+class ResourceFormat(_Labelled):
+    """信息资源格式 of the guide."""
+
+    database = "database"
+    spreadsheet = "spreadsheet"
+    file = "file"
+    image = "image"
+    stream = "stream"
+    api = "api"
+    other = "other"
+
+
+_labels(
+    ResourceFormat,
+    {
+        "database": "数据库",
+        "spreadsheet": "电子表格",
+        "file": "电子文件",
+        "image": "图形图像",
+        "stream": "流媒体",
+        "api": "接口",
+        "other": "自定义",
+    },
+    {
+        "database": "database",
+        "spreadsheet": "spreadsheet",
+        "file": "electronic file",
+        "image": "image",
+        "stream": "streaming media",
+        "api": "service interface",
+        "other": "other",
+    },
+)
+
+
+class FieldType(_Labelled):
+    """The type a field's values are cast to in the version (Parquet/DuckDB type in brackets)."""
+
+    string = "string"  # VARCHAR
+    integer = "integer"  # BIGINT
+    decimal = "decimal"  # DOUBLE
+    date = "date"  # DATE
+    datetime = "datetime"  # TIMESTAMP
+    boolean = "boolean"  # BOOLEAN
+
+
+_labels(
+    FieldType,
+    {
+        "string": "字符型",
+        "integer": "整数型",
+        "decimal": "数值型",
+        "date": "日期型",
+        "datetime": "日期时间型",
+        "boolean": "布尔型",
+    },
+    {
+        "string": "string",
+        "integer": "integer",
+        "decimal": "decimal",
+        "date": "date",
+        "datetime": "date-time",
+        "boolean": "boolean",
+    },
+    字符="string",
+    文本="string",
+    整数="integer",
+    数值="decimal",
+    日期="date",
+    日期时间="datetime",
+    布尔="boolean",
+)
+
+
+class PersonalInfo(_Labelled):
+    """The personal-information kind of a field (PIPL); all but ``none``/``general`` are sensitive
+    personal information under art. 28, except ``identity`` and ``contact`` which are ordinary
+    personal information that still identify a person."""
+
+    none = "none"
+    identity = "identity"  # name, ID number
+    contact = "contact"  # phone, address
+    biometric = "biometric"
+    religion = "religion"
+    specific_identity = "specific_identity"  # e.g. disability, special groups
+    health = "health"
+    financial = "financial"
+    whereabouts = "whereabouts"
+    minor = "minor"  # information of children under 14
+    other = "other"
+
+    @property
+    def sensitive(self) -> bool:
+        return self.value not in ("none", "identity", "contact", "other")
+
+
+_labels(
+    PersonalInfo,
+    {
+        "none": "非个人信息",
+        "identity": "身份信息",
+        "contact": "联系信息",
+        "biometric": "生物识别",
+        "religion": "宗教信仰",
+        "specific_identity": "特定身份",
+        "health": "医疗健康",
+        "financial": "金融账户",
+        "whereabouts": "行踪轨迹",
+        "minor": "未成年人信息",
+        "other": "其他个人信息",
+    },
+    {
+        "none": "not personal",
+        "identity": "identity",
+        "contact": "contact",
+        "biometric": "biometric",
+        "religion": "religious belief",
+        "specific_identity": "specific identity",
+        "health": "medical and health",
+        "financial": "financial account",
+        "whereabouts": "whereabouts",
+        "minor": "minor under 14",
+        "other": "other personal",
+    },
+)
+
+
+class OnInvalid(_Labelled):
+    """What ingestion does with a value its standard rejects.
+
+    ``quarantine``: the row goes to quarantine (default for key and required fields);
+    ``flag``: the row is kept with the value as written and the problem listed in its ``_issues``
+    (default otherwise); ``null``: the row is kept, the value emptied and the problem listed.
+    """
+
+    quarantine = "quarantine"
+    flag = "flag"
+    null = "null"
+
+
+_labels(
+    OnInvalid,
+    {"quarantine": "隔离整行", "flag": "保留并标记", "null": "置空并标记"},
+    {"quarantine": "quarantine the row", "flag": "keep and flag", "null": "empty and flag"},
+)
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True)
+
+
+Code = Annotated[str, Field(pattern=CODE_PATTERN)]
+
+
+class DepartmentSpec(_Spec):
+    """A department (委办局) that provides or uses data."""
+
+    code: Code
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name_en: str | None = None
+    parent: Code | None = None
+
+
+#: the ``standard`` a field may name: a kind of ``shuzhi.standards`` or a code list
+STANDARDS: tuple[str, ...] = (
+    "idcard",
+    "uscc",
+    "orgcode",
+    "division",
+    "phone",
+    "date",
+    "address",
+    "name",
+    "sex",
+    "marital",
+    "ethnic",
+    "text",
+)
+
+
+class FieldSpec(_Spec):
+    """An information item (信息项) of a resource."""
+
+    name: Annotated[str, Field(pattern=FIELD_NAME_PATTERN)]
+    label: Annotated[str, Field(min_length=1, max_length=200)]  # Chinese label, e.g. 公民身份号码
+    label_en: str | None = None
+    type: FieldType = FieldType.string
+    #: the standard the values follow; ingestion cleanses with it and quality checks against it
+    standard: str | None = None
+    #: for ``date`` standards: ``dayfirst`` when 03/04/2020 means 3 April
+    variant: str | None = None
+    required: bool = False
+    key: bool = False
+    unique: bool = False
+    sensitive: bool = False
+    personal_info: PersonalInfo = PersonalInfo.none
+    on_invalid: OnInvalid | None = None  # default: quarantine for key/required, flag otherwise
+    #: allowed values (after cleansing), for fields without a standard code list
+    values: list[str] | None = None
+    min: float | None = None
+    max: float | None = None
+    max_length: int | None = None
+    description: str | None = None
+
+    @field_validator("standard")
+    @classmethod
+    def _known_standard(cls, v: str | None) -> str | None:
+        if v is not None and v not in STANDARDS:
+            raise ValueError(f"未知的标准 / unknown standard {v!r}; 可选 / known: {', '.join(STANDARDS)}")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.key:
+            self.required = True
+        if self.personal_info.sensitive:
+            self.sensitive = True
+        if self.variant is not None and self.standard != "date":
+            raise ValueError("variant 只适用于日期标准 / variant applies to the date standard only")
+        if self.variant not in (None, "dayfirst"):
+            raise ValueError(f"未知的变体 / unknown variant {self.variant!r}; known: dayfirst")
+        return self
+
+    @property
+    def invalid_action(self) -> OnInvalid:
+        if self.on_invalid is not None:
+            return self.on_invalid
+        return OnInvalid.quarantine if (self.key or self.required) else OnInvalid.flag
+
+
+class SharingSpec(_Spec):
+    """共享属性: type, condition (required for conditional and none: the legal basis) and method."""
+
+    type: SharingType
+    condition: str | None = None
+    #: 共享方式: e.g. 接口 / 库表 / 文件 (free text, the guide lists examples)
+    method: str | None = None
+
+    @model_validator(mode="after")
+    def _condition_given(self) -> Self:
+        if self.type is not SharingType.unconditional and not self.condition:
+            raise ValueError(
+                f"{self.type.label_zh}须写明共享条件或依据 / "
+                f"a {self.type.label_en} resource needs a condition"
+            )
+        return self
+
+
+class OpenSpec(_Spec):
+    type: OpenType = OpenType.closed
+    condition: str | None = None
+
+
+class ResourceSpec(_Spec):
+    """A data resource (政务数据资源) as declared in the catalog."""
+
+    code: Code
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name_en: str | None = None
+    department: Code  # provider department code
+    summary: str = ""
+    kind: ResourceKind = ResourceKind.departmental
+    #: 类/项/目/细目, e.g. [基础信息资源, 人口信息, 户籍人口]
+    classification: Annotated[list[str], Field(max_length=4)] = []
+    format: ResourceFormat = ResourceFormat.database
+    fields: Annotated[list[FieldSpec], Field(min_length=1)]
+    sharing: SharingSpec
+    open: OpenSpec = OpenSpec()
+    update_cycle: UpdateCycle = UpdateCycle.irregular
+    security_grade: SecurityGrade = SecurityGrade.general
+    release_date: dt.date | None = None
+    related: list[Code] = []
+    tags: list[str] = []
+    #: division code the resource's values come from (context for addresses and divisions)
+    region: str | None = None
+    #: extra uniqueness: combinations of fields that must not repeat
+    unique_together: list[list[str]] = []
+
+    @model_validator(mode="after")
+    def _fields_consistent(self) -> Self:
+        seen: set[str] = set()
+        for f in self.fields:
+            if f.name in seen:
+                raise ValueError(f"信息项重复 / field {f.name!r} declared twice")
+            seen.add(f.name)
+        for combo in self.unique_together:
+            unknown = [n for n in combo if n not in seen]
+            if unknown:
+                raise ValueError(f"unique_together 含未声明的信息项 / unknown fields {unknown}")
+        if self.code in self.related:
+            raise ValueError("资源不能关联自身 / a resource cannot be related to itself")
+        if self.region is not None and not re.fullmatch(r"\d{6}", self.region):
+            raise ValueError(f"region 须为6位区划代码 / region must be a 6-digit code: {self.region}")
+        return self
+
+    @property
+    def key_fields(self) -> list[FieldSpec]:
+        return [f for f in self.fields if f.key]
+
+    def field(self, name: str) -> FieldSpec:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+
+class CatalogFile(_Spec):
+    """A catalog YAML file: departments and resources, either list may be absent."""
+
+    departments: list[DepartmentSpec] = []
+    resources: list[ResourceSpec] = []
