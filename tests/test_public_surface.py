@@ -7,6 +7,7 @@ import importlib
 import pytest
 
 PACKAGES = [
+    "shuzhi.catalog",
     "shuzhi.config",
     "shuzhi.demo",
     "shuzhi.engine",

@@ -374,7 +374,7 @@ class DepartmentSpec(_Spec):
 
     code: Code
     name: Annotated[str, Field(min_length=1, max_length=200)]
-    name_en: str | None = None
+    name_en: Annotated[str, Field(max_length=200)] | None = None
     parent: Code | None = None
 
 
@@ -451,7 +451,7 @@ class SharingSpec(_Spec):
     type: SharingType
     condition: str | None = None
     #: 共享方式: e.g. 接口 / 库表 / 文件 (free text, the guide lists examples)
-    method: str | None = None
+    method: Annotated[str, Field(max_length=200)] | None = None
 
     @model_validator(mode="after")
     def _condition_given(self) -> Self:
@@ -473,7 +473,7 @@ class ResourceSpec(_Spec):
 
     code: Code
     name: Annotated[str, Field(min_length=1, max_length=200)]
-    name_en: str | None = None
+    name_en: Annotated[str, Field(max_length=200)] | None = None
     department: Code  # provider department code
     summary: str = ""
     kind: ResourceKind = ResourceKind.departmental

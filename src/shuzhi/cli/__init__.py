@@ -53,6 +53,15 @@ def main() -> None:
     try:
         app()
     except ShuzhiError as e:
-        Console(stderr=True, soft_wrap=True).print(f"[bold red]错误 / error:[/] {e.message}", highlight=False)
+        console = Console(stderr=True, soft_wrap=True)
+        problems = getattr(e, "errors", None)
+        if isinstance(problems, dict) and len(problems) > 1:
+            # several problems (a YAML file, a request): one line each, where first
+            console.print(f"[bold red]错误 / error:[/] {len(problems)} 处问题 / problems", highlight=False)
+            for where, messages in problems.items():
+                for message in messages:
+                    console.print(f"  {where}: {message}", highlight=False, markup=False)
+        else:
+            console.print(f"[bold red]错误 / error:[/] {e.message}", highlight=False)
         names = {c.__name__ for c in type(e).__mro__}
         raise SystemExit(next(code for name, code in EXIT_CODES if name in names)) from None

@@ -1,0 +1,400 @@
+"""``/api/v1/catalog``: the data resource catalog (政务数据资源目录) — declare, read, search, export.
+
+Who made a change is taken from the ``X-Shuzhi-User`` header until accounts exist, and kept in
+each entry's history. HTTP headers are ASCII: send a Chinese name percent-encoded
+(``%E5%BC%A0%E4%B8%89`` for 张三); raw UTF-8 bytes are accepted too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated, Any, Literal
+from urllib.parse import unquote
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+
+from shuzhi.catalog import (
+    CatalogEntry,
+    DeclareReport,
+    DepartmentSpec,
+    ResourceSpec,
+    declare,
+    declare_text,
+    export_dcat,
+    get_resource,
+    history,
+    list_departments,
+    list_resources,
+    restore,
+    retire,
+    search,
+)
+from shuzhi.errors import ValidationError
+from shuzhi.web._errors import ERROR_RESPONSES, NOT_FOUND, ErrorPublic
+from shuzhi.web.api.deps import LangDep, WorkspaceDep
+from shuzhi.workspace import Workspace
+
+__all__ = ["MAX_IMPORT_BYTES", "TAG", "router"]
+
+TAG = {
+    "name": "catalog",
+    "description": "政务数据资源目录：资源、信息项、共享与开放属性、部门、修订历史、DCAT 导出 / "
+    "the data resource catalog: resources, fields, sharing, departments, history, DCAT export",
+}
+
+#: largest catalog YAML ``POST /catalog/import`` accepts
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+#: content types ``POST /catalog/import`` reads as YAML
+YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain")
+
+router = APIRouter(prefix="/catalog", tags=["catalog"])
+
+_CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorPublic, "description": "与当前状态冲突 / conflicts with the current state"}
+}
+
+
+# -- models ---------------------------------------------------------------------------------------
+
+
+class ResourcePublic(ResourceSpec):
+    """A catalog entry: the declaration plus its labels and bookkeeping."""
+
+    department_name: str = Field(description="提供部门名称 / provider department's name")
+    labels: dict[str, Any] = Field(description="枚举值的标签（所选语言）/ labels of the enumerated values")
+    revision: int = Field(description="修订号，每次修改加一 / revision, +1 on every change")
+    current_version: int | None = Field(description="当前数据版本 / current data version (null: none loaded)")
+    retired: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    retired_at: dt.datetime | None
+    created_by: str | None
+    updated_by: str | None
+
+
+class ResourceListPublic(BaseModel):
+    count: int
+    resources: list[ResourcePublic]
+
+
+class SearchPublic(BaseModel):
+    query: str
+    count: int
+    resources: list[ResourcePublic] = Field(description="best match first")
+
+
+class ResourceChangePublic(BaseModel):
+    action: Literal["created", "updated", "unchanged"]
+    revision: int
+    warnings: list[str]
+    resource: ResourcePublic
+
+
+class HistoryPublic(BaseModel):
+    revision: int
+    action: str = Field(description="created | updated | retired | restored")
+    changes: dict[str, Any] = Field(description="路径 → [旧值, 新值] / path -> [old, new]")
+    changed_by: str | None
+    changed_at: dt.datetime
+    comment: str | None
+    spec: ResourceSpec = Field(description="修改后的声明 / the declaration after the change")
+
+
+class HistoryListPublic(BaseModel):
+    code: str
+    history: list[HistoryPublic] = Field(description="oldest first")
+
+
+class DepartmentPublic(BaseModel):
+    code: str
+    name: str
+    name_en: str | None
+    parent: str | None
+    resources: int = Field(description="未撤销的资源数 / unretired resources")
+    created_at: dt.datetime
+
+
+class DepartmentListPublic(BaseModel):
+    departments: list[DepartmentPublic]
+
+
+class DepartmentChangePublic(BaseModel):
+    action: Literal["created", "updated", "unchanged"]
+    department: DepartmentPublic
+
+
+class DeclareReportPublic(BaseModel):
+    created: list[str]
+    updated: list[str]
+    unchanged: list[str]
+    departments_created: list[str]
+    departments_updated: list[str]
+    revisions: dict[str, int]
+    warnings: list[str]
+
+
+# -- dependencies ---------------------------------------------------------------------------------
+
+UserHeader = Annotated[
+    str | None,
+    Header(alias="X-Shuzhi-User", description="操作人，记入修订历史 / who is changing the catalog (history)"),
+]
+
+
+def _who(header: str | None) -> str | None:
+    """The user named by ``X-Shuzhi-User``: percent-decoded, or raw UTF-8 bytes read as such."""
+    if not header:
+        return None
+    try:
+        header = header.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        pass
+    return unquote(header).strip() or None
+
+
+def _declare_body(ws: Workspace, spec: ResourceSpec | DepartmentSpec, user: str | None) -> DeclareReport:
+    """Declare one spec from a request body; problems are keyed like FastAPI's (``body.department``)."""
+    try:
+        return declare(ws, spec, by=_who(user))
+    except ValidationError as e:
+        raise ValidationError({f"body.{k}": v for k, v in e.errors.items()}) from None
+
+
+def _public(entry: CatalogEntry, lang: str) -> dict[str, Any]:
+    return entry.to_dict(lang)
+
+
+def _change(ws: Workspace, report: DeclareReport, code: str, lang: str, response: Response) -> dict[str, Any]:
+    action = "created" if code in report.created else "updated" if code in report.updated else "unchanged"
+    response.status_code = 201 if action == "created" else 200
+    return {
+        "action": action,
+        "revision": report.revisions[code],
+        "warnings": report.warnings,
+        "resource": _public(get_resource(ws, code), lang),
+    }
+
+
+# -- resources ------------------------------------------------------------------------------------
+
+
+@router.get("/resources", response_model=ResourceListPublic, summary="资源列表 / list resources")
+def list_resources_route(
+    ws: WorkspaceDep,
+    lang: LangDep,
+    department: Annotated[str | None, Query(description="部门代码（含下级）/ department code")] = None,
+    sharing: Annotated[str | None, Query(description="共享类型 / unconditional | conditional | none")] = None,
+    open: Annotated[str | None, Query(description="开放类型 / open | conditional | closed")] = None,
+    grade: Annotated[str | None, Query(description="数据分级 / general | important | core")] = None,
+    kind: Annotated[str | None, Query(description="目录类别 / base | thematic | departmental")] = None,
+    standard: Annotated[
+        str | None, Query(description="含该标准的信息项 / with a field of this standard")
+    ] = None,
+    q: Annotated[str | None, Query(description="文字筛选 / text filter")] = None,
+    include_retired: Annotated[bool, Query(description="包括已撤销 / include retired")] = False,
+) -> dict[str, Any]:
+    found = list_resources(
+        ws,
+        department=department,
+        sharing=sharing,
+        open=open,
+        grade=grade,
+        kind=kind,
+        standard=standard,
+        q=q,
+        include_retired=include_retired,
+    )
+    return {"count": len(found), "resources": [_public(e, lang) for e in found]}
+
+
+@router.post(
+    "/resources",
+    response_model=ResourceChangePublic,
+    status_code=201,
+    responses={200: {"description": "已更新或未变 / updated or unchanged", "model": ResourceChangePublic}},
+    summary="新建或修改资源 / create or update a resource",
+)
+def post_resource(
+    spec: ResourceSpec, ws: WorkspaceDep, lang: LangDep, response: Response, user: UserHeader = None
+) -> dict[str, Any]:
+    """201 when the resource is new, 200 when it was updated (a new revision) or is unchanged."""
+    report = _declare_body(ws, spec, user)
+    return _change(ws, report, spec.code, lang, response)
+
+
+@router.get(
+    "/resources/{code}", response_model=ResourcePublic, responses=NOT_FOUND, summary="资源详情 / one resource"
+)
+def get_resource_route(code: str, ws: WorkspaceDep, lang: LangDep) -> dict[str, Any]:
+    return _public(get_resource(ws, code), lang)
+
+
+@router.put(
+    "/resources/{code}",
+    response_model=ResourceChangePublic,
+    responses={201: {"description": "已新建 / created", "model": ResourceChangePublic}},
+    summary="写入资源 / create or replace a resource",
+)
+def put_resource(
+    code: str,
+    spec: ResourceSpec,
+    ws: WorkspaceDep,
+    lang: LangDep,
+    response: Response,
+    user: UserHeader = None,
+) -> dict[str, Any]:
+    """The body's ``code`` must be the one in the path."""
+    if spec.code != code:
+        raise ValidationError({"code": [f"与路径不一致 / body says {spec.code!r}, the path {code!r}"]})
+    report = _declare_body(ws, spec, user)
+    return _change(ws, report, code, lang, response)
+
+
+@router.delete(
+    "/resources/{code}",
+    response_model=ResourcePublic,
+    responses={**NOT_FOUND, **_CONFLICT},
+    summary="撤销资源 / retire a resource",
+)
+def delete_resource(
+    code: str,
+    reason: Annotated[str, Query(min_length=1, description="撤销原因 / why it is retired")],
+    ws: WorkspaceDep,
+    lang: LangDep,
+    user: UserHeader = None,
+) -> dict[str, Any]:
+    """Retires the entry (it leaves lists and searches); its history and data versions stay."""
+    return _public(retire(ws, code, by=_who(user), reason=reason), lang)
+
+
+@router.post(
+    "/resources/{code}/restore",
+    response_model=ResourcePublic,
+    responses={**NOT_FOUND, **_CONFLICT},
+    summary="恢复已撤销的资源 / restore a retired resource",
+)
+def restore_resource(
+    code: str,
+    ws: WorkspaceDep,
+    lang: LangDep,
+    comment: Annotated[str | None, Query(description="说明 / comment")] = None,
+    user: UserHeader = None,
+) -> dict[str, Any]:
+    return _public(restore(ws, code, by=_who(user), comment=comment), lang)
+
+
+@router.get(
+    "/resources/{code}/history",
+    response_model=HistoryListPublic,
+    responses=NOT_FOUND,
+    summary="修订历史 / history of a resource",
+)
+def resource_history(code: str, ws: WorkspaceDep) -> dict[str, Any]:
+    return {"code": code, "history": [h.to_dict() for h in history(ws, code)]}
+
+
+@router.get("/search", response_model=SearchPublic, summary="检索 / search resources")
+def search_route(
+    q: Annotated[
+        str, Query(min_length=1, description="中文、拼音、首字母、代码 / Chinese, pinyin, initials, code")
+    ],
+    ws: WorkspaceDep,
+    lang: LangDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    include_retired: bool = False,
+) -> dict[str, Any]:
+    """Every word must occur; best match first: exact code, name, pinyin or initials of the name,
+    then anything else (summary, tags, field labels, department)."""
+    found = search(ws, q, limit=limit, include_retired=include_retired)
+    return {"query": q, "count": len(found), "resources": [_public(e, lang) for e in found]}
+
+
+# -- departments ----------------------------------------------------------------------------------
+
+
+@router.get("/departments", response_model=DepartmentListPublic, summary="部门列表 / departments")
+def departments(ws: WorkspaceDep) -> dict[str, Any]:
+    return {"departments": [d.to_dict() for d in list_departments(ws)]}
+
+
+@router.post(
+    "/departments",
+    response_model=DepartmentChangePublic,
+    status_code=201,
+    responses={200: {"description": "已更新或未变 / updated or unchanged", "model": DepartmentChangePublic}},
+    summary="新建或修改部门 / create or update a department",
+)
+def post_department(
+    spec: DepartmentSpec, ws: WorkspaceDep, response: Response, user: UserHeader = None
+) -> dict[str, Any]:
+    report = _declare_body(ws, spec, user)
+    if spec.code in report.departments_created:
+        action = "created"
+    else:
+        action = "updated" if spec.code in report.departments_updated else "unchanged"
+        response.status_code = 200
+    found = next(d for d in list_departments(ws) if d.code == spec.code)
+    return {"action": action, "department": found.to_dict()}
+
+
+# -- import and export ----------------------------------------------------------------------------
+
+
+@router.get(
+    "/dcat",
+    response_class=JSONResponse,
+    responses={
+        200: {"content": {"application/ld+json": {}}, "description": "DCAT JSON-LD"},
+        **NOT_FOUND,
+    },
+    summary="DCAT 导出 / the catalog as DCAT JSON-LD",
+)
+def dcat(
+    ws: WorkspaceDep,
+    code: Annotated[list[str] | None, Query(description="只导出这些资源 / only these resources")] = None,
+    base_uri: Annotated[str | None, Query(description="IRI 前缀 / IRI prefix")] = None,
+) -> Response:
+    doc = export_dcat(ws, code or None, base_uri=base_uri)
+    return Response(json.dumps(doc, ensure_ascii=False), media_type="application/ld+json")
+
+
+@router.post(
+    "/import",
+    response_model=DeclareReportPublic,
+    responses={
+        413: {"model": ErrorPublic, "description": "过大 / too large"},
+        415: {"model": ErrorPublic, "description": "须为 YAML / not YAML"},
+        **ERROR_RESPONSES,
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {t: {"schema": {"type": "string"}} for t in ("application/yaml", "text/plain")},
+            "description": "目录 YAML（与 `shuzhi catalog add` 的文件相同）/ a catalog YAML file's text",
+        }
+    },
+    summary="导入目录 YAML / declare a catalog YAML",
+)
+async def import_catalog(request: Request, ws: WorkspaceDep, user: UserHeader = None) -> dict[str, Any]:
+    """Declares the departments and resources of a catalog YAML, all or none; errors name
+    ``request:LINE key``."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in YAML_TYPES:
+        raise HTTPException(415, f"须为 YAML / send YAML ({', '.join(YAML_TYPES)}), not {media or 'nothing'}")
+    body = await request.body()
+    if len(body) > MAX_IMPORT_BYTES:
+        raise HTTPException(413, f"目录文件过大 / catalog larger than {MAX_IMPORT_BYTES} bytes")
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ValidationError(
+            {"request": [f"须为 UTF-8 编码 / must be UTF-8 ({e.reason} at byte {e.start})"]}
+        ) from None
+    report = await run_in_threadpool(declare_text, ws, text, name="request", by=_who(user))
+    return report.to_dict()

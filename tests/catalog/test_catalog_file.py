@@ -1,0 +1,184 @@
+"""Catalog YAML files: a clerk who writes one wrong gets told the file, the line and the key."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shuzhi._yaml import load_model
+from shuzhi.catalog import CatalogFile, declare, list_departments, list_resources, load_catalog_file
+from shuzhi.catalog.spec import PersonalInfo, SharingType, UpdateCycle
+from shuzhi.errors import DataError, NotFound, ValidationError
+from shuzhi.workspace import Workspace
+
+GOOD = """\
+departments:
+  - code: JC-GA
+    name: 晋城市公安局
+resources:
+  - code: JC-GA-HJRK
+    name: 户籍人口库
+    department: JC-GA
+    fields:
+      - name: id_number
+        label: 公民身份号码
+        standard: idcard
+        key: true
+    sharing:
+      type: 无条件共享
+"""
+
+
+TWICE = "      - {name: id_number, label: 又一个}\n"
+
+
+def write(tmp_path: Path, text: str, name: str = "catalog.yaml") -> Path:
+    p = tmp_path / name
+    p.write_text(textwrap.dedent(text), encoding="utf-8")
+    return p
+
+
+def problems(path: Path) -> dict[str, list[str]]:
+    with pytest.raises(ValidationError) as info:
+        load_catalog_file(path)
+    return info.value.errors
+
+
+def test_the_fixture_loads_with_chinese_terms_stored_as_english_values(catalog_yaml: Path) -> None:
+    cat = load_catalog_file(catalog_yaml)
+    assert [d.code for d in cat.departments] == ["JC", "JC-GA", "JC-WJ", "JC-MZ"]
+    hj = cat.resources[0]
+    assert hj.code == "JC-GA-HJRK" and hj.sharing.type is SharingType.conditional
+    assert hj.update_cycle is UpdateCycle.daily and hj.security_grade.value == "important"
+    idf = hj.field("id_number")
+    assert (
+        idf.key and idf.required and idf.standard == "idcard" and idf.personal_info is PersonalInfo.identity
+    )
+    jk = cat.resources[1]
+    assert jk.field("chronic_disease").sensitive  # health information is sensitive by law
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "key", "message"),
+    [
+        pytest.param(GOOD.replace("    department: JC-GA\n", "    department: JC-GA\n    owner: x\n"),
+                     8, "resources[0].owner", "unknown key", id="unknown-key"),
+        pytest.param(GOOD.replace("type: 无条件共享", "type: 随便共享"),
+                     14, "resources[0].sharing.type", "invalid value '随便共享'", id="bad-enum"),
+        pytest.param(GOOD.replace("type: 无条件共享", "type: 有条件共享"),
+                     13, "resources[0].sharing", "needs a condition", id="conditional-without-condition"),
+        pytest.param(GOOD.replace("        key: true\n", "        key: true\n" + TWICE),
+                     5, "resources[0]", "declared twice", id="duplicate-field"),
+        pytest.param(GOOD.replace("standard: idcard", "standard: passport"),
+                     11, "resources[0].fields[0].standard", "unknown standard", id="unknown-standard"),
+        pytest.param(GOOD.replace("  - name: id_number", "  - name: 身份证号"),
+                     9, "resources[0].fields[0].name", "should match pattern", id="field-name-pattern"),
+        pytest.param(GOOD.replace("    name: 户籍人口库\n", ""),
+                     5, "resources[0].name", "required key missing", id="missing-name"),
+    ],
+)  # fmt: skip
+def test_errors_name_file_line_and_key(tmp_path: Path, text: str, line: int, key: str, message: str) -> None:
+    path = write(tmp_path, text)
+    errs = problems(path)
+    where = f"{path}:{line} {key}"
+    assert where in errs, errs
+    assert any(message in m for m in errs[where]), errs[where]
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    text = GOOD.replace("type: 无条件共享", "type: 随便").replace("    name: 户籍人口库\n", "    x: 1\n")
+    path = write(tmp_path, text)
+    errs = problems(path)
+    assert set(errs) == {
+        f"{path}:5 resources[0].name",  # missing: reported at its resource
+        f"{path}:6 resources[0].x",
+        f"{path}:14 resources[0].sharing.type",
+    }
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace("    name: 户籍人口库\n", "    name: [户籍人口库\n"))
+    errs = problems(path)
+    (where,) = errs
+    assert where.startswith(f"{path}:")
+    assert "YAML" in errs[where][0]
+
+
+def test_duplicate_keys_are_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace("    name: 户籍人口库\n", "    name: 户籍人口库\n    name: 人口库\n"))
+    (where,) = problems(path)
+    assert where.startswith(f"{path}:")
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n"])
+def test_empty_file(tmp_path: Path, text: str) -> None:
+    path = write(tmp_path, text)
+    assert problems(path) == {str(path): ["文件为空 / the file is empty"]}
+
+
+def test_missing_file_and_bad_encoding(tmp_path: Path) -> None:
+    with pytest.raises(NotFound):
+        load_catalog_file(tmp_path / "nope.yaml")
+    p = tmp_path / "gbk.yaml"
+    p.write_bytes(GOOD.encode("gbk"))
+    with pytest.raises(DataError, match="UTF-8"):
+        load_catalog_file(p)
+
+
+def test_store_checks_name_the_line(tmp_path: Path, ws: Workspace) -> None:
+    """Unknown departments and related resources are found when declaring, and named by line."""
+    text = GOOD + (
+        "  - code: JC-MZ-DBDX\n"
+        "    name: 低保对象\n"
+        "    department: JC-MZ\n"
+        "    related: [JC-GA-HJRK, JC-XX-NONE]\n"
+        "    fields: [{name: id_number, label: 公民身份号码}]\n"
+        "    sharing: {type: unconditional}\n"
+    )
+    path = write(tmp_path, text)
+    with pytest.raises(ValidationError) as info:
+        declare(ws, path)
+    errs = info.value.errors
+    assert set(errs) == {f"{path}:17 resources[1].department", f"{path}:18 resources[1].related[1]"}, errs
+    assert "JC-MZ" in errs[f"{path}:17 resources[1].department"][0]
+    assert "JC-XX-NONE" in errs[f"{path}:18 resources[1].related[1]"][0]
+    # nothing of the file was written, not even its valid parts
+    assert list_resources(ws) == [] and list_departments(ws) == []
+
+
+def test_declared_twice_across_files(tmp_path: Path, ws: Workspace) -> None:
+    a = write(tmp_path, GOOD, "a.yaml")
+    b = write(tmp_path, GOOD.replace("晋城市公安局", "公安局"), "b.yaml")
+    with pytest.raises(ValidationError) as info:
+        declare(ws, [a, b])
+    errs = info.value.errors
+    assert f"{b}:2 departments[0].code" in errs and f"{b}:5 resources[0].code" in errs
+    assert str(a) in errs[f"{b}:5 resources[0].code"][0]
+
+
+def test_parent_cycle_is_refused(tmp_path: Path, ws: Workspace) -> None:
+    path = write(
+        tmp_path,
+        """\
+        departments:
+          - {code: A, name: 甲, parent: B}
+          - {code: B, name: 乙, parent: A}
+        """,
+    )
+    with pytest.raises(ValidationError, match="cycle"):
+        declare(ws, path)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("abc:- \n[]{}'\"#&*!|>%@`人口\t0123")), max_size=80))
+def test_any_text_is_a_catalog_or_a_validation_error(text: str) -> None:
+    try:
+        cat = load_model(CatalogFile, "fuzz.yaml", text=text)
+    except ValidationError as e:
+        assert e.errors and all(k.startswith("fuzz.yaml") for k in e.errors)
+    else:
+        assert isinstance(cat, CatalogFile)
