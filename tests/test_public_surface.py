@@ -10,6 +10,7 @@ PACKAGES = [
     "shuzhi.catalog",
     "shuzhi.config",
     "shuzhi.demo",
+    "shuzhi.demo.city",
     "shuzhi.engine",
     "shuzhi.errors",
     "shuzhi.standards",

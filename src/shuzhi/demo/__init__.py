@@ -7,5 +7,6 @@ into a workspace.
 """
 
 from shuzhi.demo._tour import SAMPLE_CITY, SAMPLE_RECORDS, ColumnReport, TourResult, standards_tour
+from shuzhi.demo.city import generate
 
-__all__ = ["SAMPLE_CITY", "SAMPLE_RECORDS", "ColumnReport", "TourResult", "standards_tour"]
+__all__ = ["SAMPLE_CITY", "SAMPLE_RECORDS", "ColumnReport", "TourResult", "generate", "standards_tour"]
