@@ -13,6 +13,8 @@ PACKAGES = [
     "shuzhi.demo.city",
     "shuzhi.engine",
     "shuzhi.errors",
+    "shuzhi.ingest",
+    "shuzhi.ingest.readers",
     "shuzhi.standards",
     "shuzhi.store",
     "shuzhi.web",

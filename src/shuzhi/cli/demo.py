@@ -1,5 +1,6 @@
-"""``shuzhi demo``: the README's main command (a standards tour), and ``shuzhi demo generate``,
-which writes a synthetic city with known truth."""
+"""``shuzhi demo``: the README's main command (generate a synthetic city and ingest it),
+``shuzhi demo tour`` (the standards library on sample records) and ``shuzhi demo generate``
+(only the city's files)."""
 
 from __future__ import annotations
 
@@ -42,8 +43,9 @@ _SHOWN = ("姓名", "身份证号", "出生日期", "联系电话", "地址")
 def register(app: typer.Typer) -> None:
     demo = typer.Typer(
         name="demo",
-        help="演示：建立工作区并清洗样例部门数据；generate 生成合成城市 / "
-        "demo: a workspace and a cleansing pass; generate writes a synthetic city.",
+        help="演示：生成合成城市并归集各部门数据；tour 标准库演示；generate 只生成数据 / "
+        "demo: generate a synthetic city and ingest every department's data; tour: the standards "
+        "library; generate: only write the city's files.",
     )
     app.add_typer(demo)
 
@@ -53,15 +55,148 @@ def register(app: typer.Typer) -> None:
         workspace: Annotated[
             Path, typer.Option("--workspace", "-w", help="演示工作区目录 / demo workspace folder")
         ] = Path("shuzhi-demo"),
+        people: Annotated[
+            int, typer.Option("--people", "-n", help="合成城市人口数 / people in the city")
+        ] = 20_000,
+        seed: Annotated[int | None, typer.Option("--seed", help="随机种子 / random seed")] = None,
+        lang: Annotated[Lang, typer.Option("--lang", help="界面语言 / language")] = Lang.zh,
+    ) -> None:
+        """演示：生成合成城市，登记目录，归集全部部门数据 / demo: a synthetic city, its catalog and
+        every department's data loaded, cleansed and quarantined."""
+        if ctx.invoked_subcommand is not None:
+            return
+        _city(workspace, people, seed, lang)
+
+    @demo.command("tour")
+    def tour_cmd(
+        workspace: Annotated[
+            Path, typer.Option("--workspace", "-w", help="演示工作区目录 / demo workspace folder")
+        ] = Path("shuzhi-demo"),
         lang: Annotated[Lang, typer.Option("--lang", help="界面语言 / language")] = Lang.zh,
         rows: Annotated[int, typer.Option("--rows", help="对照表显示的行数 / rows shown")] = 10,
     ) -> None:
-        """演示：建立工作区并清洗样例部门数据 / demo: create a workspace and cleanse sample records."""
-        if ctx.invoked_subcommand is not None:
-            return
+        """国家标准库演示：清洗样例部门记录 / the standards library on sample records."""
         _tour(workspace, lang, rows)
 
     demo.command("generate")(generate_cmd)
+
+
+_C: dict[str, dict[str, str]] = {
+    "zh": {
+        "generated": "已生成合成城市 {name}（{code}）：{people:,} 人，{households:,} 户，"
+        "{entities:,} 个法人单位，用时 {s:.1f} 秒 → {folder}",
+        "reused": "使用已生成的合成城市 {name}（{code}）：{people:,} 人 → {folder}",
+        "declared": "已登记目录：{n} 个数据资源（shuzhi catalog list）",
+        "title": "各部门数据归集结果",
+        "cols": "资源|名称|格式/编码|版本|读入|加载|隔离|有问题|用时",
+        "why": "隔离（红）与保留但有问题（黄）的主要原因",
+        "why_cols": "资源|规则|行数|原因",
+        "failed": "[red]未能加载[/]：{error}",
+        "total": "合计：读入 {rows_in:,} 行，加载 {loaded:,} 行，隔离 {quarantined:,} 行，用时 {s:.1f} 秒",
+        "next": "接着试试：shuzhi -w {ws} … 或进入工作区后：\n"
+        "  shuzhi catalog search rkxx        按拼音首字母查找资源\n"
+        "  shuzhi versions GA-HJRK           版本历史\n"
+        "  shuzhi quarantine WG-RKCJ --export 退回.xlsx   导出隔离行退回部门更正\n"
+        "  shuzhi serve                      启动接口（/docs）",
+        "step": "正在处理",
+    },
+    "en": {
+        "generated": "Generated the synthetic city {name} ({code}): {people:,} people, {households:,} "
+        "households, {entities:,} legal entities in {s:.1f} s → {folder}",
+        "reused": "Using the generated city {name} ({code}): {people:,} people → {folder}",
+        "declared": "Catalog declared: {n} resources (shuzhi catalog list)",
+        "title": "Ingestion of every department's data",
+        "cols": "resource|name|format/encoding|version|read|loaded|quarantined|flagged|time",
+        "why": "Main reasons for quarantined (red) and flagged (yellow) rows",
+        "why_cols": "resource|rule|rows|reason",
+        "failed": "[red]not loaded[/]: {error}",
+        "total": "Total: {rows_in:,} rows read, {loaded:,} loaded, {quarantined:,} quarantined in {s:.1f} s",
+        "next": "Next, inside the workspace:\n"
+        "  shuzhi catalog search rkxx        find resources by pinyin initials\n"
+        "  shuzhi versions GA-HJRK           version history\n"
+        "  shuzhi quarantine WG-RKCJ --export back.xlsx   quarantined rows for the department\n"
+        "  shuzhi serve                      the API (/docs)",
+        "step": "Working on",
+    },
+}
+
+
+def _city(workspace: Path, people: int, seed: int | None, lang: Lang) -> None:
+    """The city demo: generate, declare, ingest every dataset, print what happened."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from shuzhi.demo import city_demo
+    from shuzhi.workspace import Workspace
+
+    code: LangCode = "en" if lang is Lang.en else "zh"
+    t, tw = _C[code], _T[code]
+    out = Console(highlight=False)
+    if (workspace / "shuzhi.toml").exists():
+        ws = Workspace.open(workspace)
+        out.print(tw["ws_old"].format(path=ws.path))
+    else:
+        ws = Workspace.init(workspace, name="演示城市 demo city")
+        out.print(tw["ws_new"].format(path=ws.path))
+    with (
+        ws,
+        Progress(
+            TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=out, transient=True
+        ) as bar,
+    ):
+        task = bar.add_task(t["step"], total=None)
+
+        def progress(step: str, done: int, total: int) -> None:
+            bar.update(task, description=f"{t['step']} {step}", completed=done, total=total or None)
+
+        result = city_demo(ws, people=people, seed=seed, lang=code, progress=progress)
+    facts = dict(
+        name=result.city_name,
+        code=result.city,
+        people=result.people,
+        households=result.households,
+        entities=result.entities,
+        folder=result.folder,
+        s=result.generate_seconds,
+    )
+    out.print(t["generated" if result.generated else "reused"].format(**facts))
+    out.print(t["declared"].format(n=result.resources_declared))
+    table = Table(*t["cols"].split("|"), title=t["title"])
+    why = Table(*t["why_cols"].split("|"), title=t["why"], show_lines=True)
+    for r in result.runs:
+        fmt = f"{r.format}/{r.encoding}" if r.encoding else r.format
+        if r.error is not None:
+            table.add_row(r.resource, r.name, fmt, "-", "-", "-", "-", "-", f"{r.seconds:.1f}s")
+            why.add_row(r.resource, "-", "-", t["failed"].format(error=r.error))
+            continue
+        table.add_row(
+            r.resource,
+            r.name,
+            fmt,
+            f"v{r.version}",
+            f"{r.rows_in:,}",
+            f"[green]{r.rows_loaded:,}[/]",
+            f"[red]{r.rows_quarantined:,}[/]" if r.rows_quarantined else "0",
+            f"[yellow]{r.rows_flagged:,}[/]" if r.rows_flagged else "0",
+            f"{r.seconds:.1f}s",
+        )
+        for colour, items in (("red", r.reasons[:3]), ("yellow", r.issues[:3])):
+            for rule, text, n in items:
+                why.add_row(r.resource, f"[{colour}]{rule}[/]", f"{n:,}", text)
+    out.print(table)
+    if why.row_count:
+        out.print(why)
+    ok = [r for r in result.runs if r.error is None]
+    out.print(
+        t["total"].format(
+            rows_in=sum(r.rows_in for r in ok),
+            loaded=sum(r.rows_loaded for r in ok),
+            quarantined=sum(r.rows_quarantined for r in ok),
+            s=result.seconds,
+        )
+    )
+    out.print(t["next"].format(ws=workspace))
+    if result.failed:
+        raise typer.Exit(1)
 
 
 def _tour(workspace: Path, lang: Lang, rows: int) -> None:

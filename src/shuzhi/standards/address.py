@@ -36,6 +36,7 @@ from typing import Any, NamedTuple
 
 from shuzhi.errors import ConfigError
 from shuzhi.standards import divisions as dv
+from shuzhi.standards import text as tx
 from shuzhi.standards._registry import CheckKind, register_kind
 from shuzhi.standards._sql import lookup_table, macro
 from shuzhi.standards._verdict import Verdict, precheck, register_reasons
@@ -62,12 +63,15 @@ assert len(set(_FROM2)) == len(_FROM2)
 
 
 def normalize_text(text: str) -> str:
-    """The cleaned text the parser reads (no spaces or punctuation, ASCII digits and capitals)."""
-    return re.sub(_PREFIX, "", dv.squash(text).translate(_TABLE2))
+    """The cleaned text the parser reads (Simplified characters, no spaces or punctuation, ASCII
+    digits and capitals): an old system's 晉城市陽城縣 reads as 晋城市阳城县."""
+    simplified = tx.normalize_text(text, phrases=False) or ""
+    return re.sub(_PREFIX, "", dv.squash(simplified).translate(_TABLE2))
 
 
 def _sql_normalize(expr: str) -> str:
-    return f"regexp_replace({dv.sql_translate(f'sz_division_squash({expr})', _FROM2, _TO2)}, '{_PREFIX}', '')"
+    squashed = f"sz_division_squash(sz_text_normalize({expr}))"
+    return f"regexp_replace({dv.sql_translate(squashed, _FROM2, _TO2)}, '{_PREFIX}', '')"
 
 
 # --------------------------------------------------------------------------------------------

@@ -2,11 +2,11 @@
 
 from fastapi import APIRouter
 
-from shuzhi.web.api import catalog, health, standards
+from shuzhi.web.api import catalog, health, ingest, standards
 
 __all__ = ["ROUTERS", "TAGS"]
 
-ROUTERS: tuple[APIRouter, ...] = (health.router, standards.router, catalog.router)
+ROUTERS: tuple[APIRouter, ...] = (health.router, standards.router, catalog.router, ingest.router)
 
 #: OpenAPI tag descriptions, in both languages
-TAGS: list[dict[str, str]] = [health.TAG, standards.TAG, catalog.TAG]
+TAGS: list[dict[str, str]] = [health.TAG, standards.TAG, catalog.TAG, ingest.TAG]

@@ -1,0 +1,1008 @@
+"""``ingest()``: one load of a department's file into a new immutable version of a resource.
+
+::
+
+    result = ingest(ws, "JC-MZ-DB", "低保名单.csv", mapping="mappings/dibao.yaml", mode="upsert")
+    result.version, result.rows_loaded, result.rows_quarantined
+
+The steps, and what a crash at each leaves behind:
+
+1. validate the mapping against the catalog (nothing read yet);
+2. take the resource's lock file (a second load of the same resource fails fast with
+   :class:`~shuzhi.errors.Conflict`), sweep what a crashed load left (``*.partial`` folders,
+   ``v<N>`` folders without a version row, jobs left ``running`` by a dead process);
+3. read the source into DuckDB (readers), match its header to the fields;
+4. cleanse in SQL (:mod:`shuzhi.ingest._cleanse`), then the key checks (duplicates in the file,
+   keys already present for ``append``);
+5. write ``warehouse/<code>/.v<N>.<uuid>.partial/`` — ``data/part-*.parquet``,
+   ``quarantine.parquet``, ``manifest.json`` —, fsync, rename it to ``v<N>/``;
+6. in one store transaction, insert the version row and move the resource's
+   ``current_version`` from the version the load started from to N (if another load moved it
+   meanwhile, the transaction is refused and the folder removed).
+
+Until step 6 commits, readers (which go through the store's pointer, never "the highest
+folder") see the previous version. ``SHUZHI_FAULT=ingest.read|ingest.write|ingest.commit`` makes
+the process kill itself at that step: a test hook for the crash tests (see docs/ingest.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import signal
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from pydantic import BaseModel
+
+from shuzhi import errors
+from shuzhi.catalog.spec import ResourceSpec
+from shuzhi.ingest._cleanse import (
+    ISSUE_TYPE,
+    TYPE_SQL,
+    Cleanser,
+    ColumnMatch,
+    ident,
+    lit,
+    plan_fields,
+    render_sql,
+    rule_counts,
+    validate_mapping,
+)
+from shuzhi.ingest.mapping import MappingSpec, SourceOptions
+from shuzhi.workspace import Workspace
+
+__all__ = [
+    "FAULT_ENV",
+    "MODES",
+    "LoadResult",
+    "Mode",
+    "Progress",
+    "RuleCount",
+    "SourceInfo",
+    "ingest",
+]
+
+log = logging.getLogger("shuzhi.ingest")
+
+Mode = Literal["full", "append", "upsert"]
+MODES: tuple[str, ...] = ("full", "append", "upsert")
+#: ``progress(stage, done, total)``: stage is read | cleanse | write | commit
+Progress = Callable[[str, int, int | None], None]
+#: the test hook: a point name (or several, comma-separated) at which the process kills itself
+FAULT_ENV = "SHUZHI_FAULT"
+
+#: the columns every data row of a version carries besides its fields
+SYSTEM_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("_row", "BIGINT"),
+    ("_source", "VARCHAR"),
+    ("_loaded_in", "INTEGER"),
+    ("_issues", ISSUE_TYPE),
+)
+DATA_DIR = "data"
+QUARANTINE_FILE = "quarantine.parquet"
+MANIFEST_FILE = "manifest.json"
+_VERSION_DIR = re.compile(r"^v(\d+)$")
+
+
+def _fault(point: str) -> None:
+    """Kill this process at ``point`` when ``$SHUZHI_FAULT`` names it (a no-op otherwise)."""
+    wanted = os.environ.get(FAULT_ENV)
+    if wanted and point in {p.strip() for p in wanted.split(",")}:
+        log.warning("fault injection: killing the process at %s", point)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+# -- the report ----------------------------------------------------------------------------------
+
+
+class RuleCount(BaseModel):
+    """Rows that broke one rule, with the rule's reason in both languages."""
+
+    rule: str
+    field: str | None
+    code: str
+    count: int
+    reason_zh: str
+    reason_en: str
+
+
+class SourceInfo(BaseModel):
+    """What was read."""
+
+    file: str
+    name: str
+    format: str
+    encoding: str | None = None
+    sha256: str
+    size: int | None = None
+    header_row: int | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+
+
+class LoadResult(BaseModel):
+    """The report of one load (``shuzhi ingest --json`` prints it)."""
+
+    resource: str
+    version: int
+    base_version: int | None
+    mode: str
+    #: False when the version was kept but not made current (``hold_reason`` says why)
+    published: bool
+    hold_reason: str | None = None
+    rows_in: int
+    rows_loaded: int
+    rows_quarantined: int
+    rows_flagged: int
+    rows_total: int
+    rows_added: int
+    rows_updated: int
+    rows_removed: int
+    #: quarantined rows by rule
+    quarantine: list[RuleCount]
+    #: issues of kept rows by rule (flagged or emptied values)
+    issues: list[RuleCount]
+    columns: list[ColumnMatch]
+    unmatched_columns: list[str]
+    notes: list[str]
+    source: SourceInfo
+    checksum: str
+    path: str
+    loaded_by: str | None
+    loaded_at: dt.datetime
+    duration_s: float
+
+
+def _counts(rows: Sequence[tuple[Any, Any]], spec: ResourceSpec | None) -> list[RuleCount]:
+    return [RuleCount(**d) for d in rule_counts(rows, spec)]
+
+
+# -- the entry point -------------------------------------------------------------------------------
+
+
+def ingest(
+    ws: Workspace,
+    resource: str,
+    source: str | os.PathLike[str],
+    *,
+    mapping: MappingSpec | str | os.PathLike[str] | None = None,
+    mode: Mode = "full",
+    loaded_by: str | None = None,
+    progress: Progress | None = None,
+) -> LoadResult:
+    """Load ``source`` into a new version of ``resource``.
+
+    ``mode``: ``full`` (the file is the whole new snapshot), ``append`` (its rows are added;
+    keys already present are quarantined) or ``upsert`` (rows replace those with the same key,
+    new keys are added; needs key fields). ``mapping``: a mapping file or :class:`MappingSpec`;
+    without one, source columns are matched to fields by name or Chinese label.
+
+    Raises :class:`~shuzhi.errors.ValidationError` for a mapping that does not fit the catalog,
+    :class:`~shuzhi.errors.DataError` (naming file, row and column) for unreadable or unusable
+    input, :class:`~shuzhi.errors.NotFound` for an unknown resource or missing file,
+    :class:`~shuzhi.errors.Conflict` when another load of the resource is running. On any error
+    the current version is unchanged.
+    """
+    from shuzhi.catalog import get_resource
+
+    started = time.monotonic()
+    if mode not in MODES:
+        raise errors.ValidationError(
+            {"mode": [f"未知的加载方式 / unknown mode {mode!r}; 可选 / choose: {', '.join(MODES)}"]}
+        )
+    entry = get_resource(ws, resource)
+    if entry.retired:
+        raise errors.Conflict(f"资源已撤销，不能加载 / resource {resource} is retired: restore it first")
+    spec = entry.spec
+    mspec, mapping_file = _mapping(mapping, spec)
+    if mode == "upsert" and not spec.key_fields:
+        raise errors.ValidationError(
+            {
+                "mode": [
+                    f"资源 {resource} 没有主键信息项，不能用 upsert；请用 full 或 append / "
+                    f"resource {resource} "
+                    "declares no key field: upsert needs one (use full or append)"
+                ]
+            }
+        )
+    text = os.fspath(source)
+    path = Path(text).expanduser()
+    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text) and not path.is_file():
+        raise errors.NotFound("文件 / file", text)
+    who = loaded_by or _whoami()
+    with _ResourceLock(ws, spec.code):
+        _sweep(ws, spec.code)
+        job = _start_job(ws, spec.code, mode, text, who)
+        load = _Load(ws, spec, entry.revision, mspec, mapping_file, text, mode, who, progress)
+        try:
+            result = load.run(started)
+        except BaseException as e:
+            _end_job(ws, job, "failed", error=e)
+            raise
+        finally:
+            load.cleanup()
+        _end_job(ws, job, "succeeded", version=result.version)
+    return result
+
+
+def _whoami() -> str | None:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return None
+
+
+def _mapping(
+    mapping: MappingSpec | str | os.PathLike[str] | None, spec: ResourceSpec
+) -> tuple[MappingSpec | None, str | None]:
+    if mapping is None:
+        return None, None
+    if isinstance(mapping, MappingSpec):
+        validate_mapping(spec, mapping)
+        return mapping, None
+    from shuzhi._yaml import load_yaml, validate_model
+
+    file = os.fspath(mapping)
+    doc = load_yaml(file)
+    mspec = validate_model(MappingSpec, doc)
+    validate_mapping(spec, mspec, file=file, doc=doc)
+    return mspec, file
+
+
+# -- locking and sweeping --------------------------------------------------------------------------
+
+
+class _ResourceLock:
+    """An exclusive lock file per resource (``warehouse/<code>/.lock``): released by the OS when
+    the process dies, so a crashed load never blocks the next one."""
+
+    def __init__(self, ws: Workspace, code: str) -> None:
+        self.root = ws.warehouse / code
+        self.path = self.root / ".lock"
+        self.code = code
+        self.fd: int | None = None
+
+    def __enter__(self) -> _ResourceLock:
+        import fcntl
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = ""
+            with contextlib.suppress(OSError, ValueError):
+                holder = os.pread(fd, 100, 0).decode().strip()
+            os.close(fd)
+            raise errors.Conflict(
+                f"资源 {self.code} 正在加载中 / another load of {self.code} is running"
+                + (f" ({holder})" if holder else "")
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}".encode(), 0)
+        self.fd = fd
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd is not None:
+            import fcntl
+
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+
+def _sweep(ws: Workspace, code: str) -> None:
+    """Remove what crashed loads of ``code`` left: half-written folders, folders of versions that
+    were never committed; mark their jobs abandoned. Runs under the resource's lock."""
+    from shuzhi.store import IngestJob, Resource, ResourceVersion
+
+    root = ws.warehouse / code
+    with ws.session() as s:
+        rid = s.execute(sa.select(Resource.id).where(Resource.code == code)).scalar_one()
+        known = set(
+            s.execute(sa.select(ResourceVersion.number).where(ResourceVersion.resource_id == rid)).scalars()
+        )
+        host = socket.gethostname()
+        stale = s.execute(
+            sa.select(IngestJob).where(
+                IngestJob.resource_code == code, IngestJob.status == "running", IngestJob.host == host
+            )
+        ).scalars()
+        for job in stale:  # we hold the lock: no live process of this host is loading it
+            job.status = "abandoned"
+            job.finished_at = dt.datetime.now(dt.UTC)
+            job.error = f"加载进程 {job.pid} 已终止 / the loading process {job.pid} died before finishing"
+            log.warning("ingest job %s of %s (pid %s) abandoned", job.id, code, job.pid)
+    if not root.is_dir():
+        return
+    for p in root.iterdir():
+        m = _VERSION_DIR.match(p.name)
+        if p.name.startswith(".v") and p.name.endswith(".partial"):
+            log.warning("removing a half-written version left by a crashed load: %s", p)
+            shutil.rmtree(p, ignore_errors=True)
+        elif m and int(m.group(1)) not in known and p.is_dir():
+            log.warning("removing version folder %s: no version row (its load crashed before committing)", p)
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _start_job(ws: Workspace, code: str, mode: str, source: str, who: str | None) -> int:
+    from shuzhi.store import IngestJob
+
+    with ws.session() as s:
+        job = IngestJob(
+            resource_code=code,
+            status="running",
+            mode=mode,
+            source_name=source,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            started_by=(who or None) and who[:100],
+        )
+        s.add(job)
+        s.flush()
+        return int(job.id)
+
+
+def _end_job(
+    ws: Workspace, job_id: int, status: str, *, version: int | None = None, error: BaseException | None = None
+) -> None:
+    from shuzhi.store import IngestJob
+
+    try:
+        with ws.session() as s:
+            job = s.get(IngestJob, job_id)
+            if job is None:
+                return
+            job.status = status
+            job.finished_at = dt.datetime.now(dt.UTC)
+            job.version_number = version
+            if error is not None:
+                job.error = str(getattr(error, "message", None) or error or type(error).__name__)[:2000]
+                to_dict = getattr(error, "to_dict", None)
+                job.error_detail = (
+                    _jsonable(to_dict()) if callable(to_dict) else {"type": type(error).__name__}
+                )
+    except Exception:  # never hide the load's own error behind a bookkeeping one
+        log.exception("could not record the end of ingest job %s", job_id)
+
+
+def _jsonable(d: Any) -> dict[str, Any]:
+    return dict(json.loads(json.dumps(d, ensure_ascii=False, default=str)))
+
+
+# -- one load -------------------------------------------------------------------------------------
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """Two worker threads shared by every load of the process (each keeps one engine cursor, so
+    reusing them keeps the number of cursors bounded in a long-running server)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sz-ingest")
+        return _POOL
+
+
+class _Load:
+    def __init__(
+        self,
+        ws: Workspace,
+        spec: ResourceSpec,
+        revision: int,
+        mapping: MappingSpec | None,
+        mapping_file: str | None,
+        source: str,
+        mode: str,
+        who: str | None,
+        progress: Progress | None,
+    ) -> None:
+        self.ws, self.spec, self.revision = ws, spec, revision
+        self.mapping, self.mapping_file = mapping, mapping_file
+        self.source, self.mode, self.who = source, mode, who
+        self.progress = progress
+        self.engine = ws.engine
+        self.prefix = f"_sz_ing_{uuid.uuid4().hex[:10]}"
+        self.src = f"{self.prefix}_src"
+        self.batch = f"{self.prefix}_b"
+        self.tables: list[str] = [self.src, self.batch]
+        self.partial: Path | None = None
+        self._read_ticks = 0
+
+    # helpers -------------------------------------------------------------------------------------
+
+    def tick(self, stage: str, done: int, total: int | None) -> None:
+        if self.progress is not None:
+            self.progress(stage, done, total)
+
+    def _read_tick(self, done: int, total: int | None) -> None:
+        self._read_ticks += 1
+        if self._read_ticks == 1:
+            _fault("ingest.read")
+        self.tick("read", done, total)
+
+    def count(self, sql: str) -> int:
+        rows = self.engine.fetch_rows(sql)
+        return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+
+    def cleanup(self) -> None:
+        for t in self.tables:
+            with contextlib.suppress(Exception):
+                self.engine.execute(f"DROP TABLE IF EXISTS {ident(t)}")
+        if self.partial is not None and self.partial.exists():
+            shutil.rmtree(self.partial, ignore_errors=True)
+
+    # the load ------------------------------------------------------------------------------------
+
+    def run(self, started: float) -> LoadResult:
+        from shuzhi.ingest.readers import read_source
+
+        options = self.mapping.source if self.mapping is not None else SourceOptions()
+        expected = list(self.mapping.columns) if self.mapping is not None else []
+        self.tick("read", 0, None)
+        st = read_source(
+            self.engine,
+            self.source,
+            options,
+            table=self.src,
+            expected_columns=expected,
+            tmp_dir=self.ws.tmp,
+            progress=self._read_tick,
+        )
+        _fault("ingest.read")
+        name = Path(st.file).name if "://" not in st.file else st.file
+        plan = plan_fields(self.spec, self.mapping, st.columns, file=st.file, mapping_file=self.mapping_file)
+        notes = list(st.notes)
+        if plan.unmatched:
+            notes.append(
+                f"未使用的列 / columns not loaded: {', '.join(plan.unmatched)}"
+                + ("（映射 extra_columns: ignore）" if self.mapping is not None else "")
+            )
+        unfed = [m.field for m in plan.matches if m.matched_by == "none"]
+        if unfed:
+            notes.append(
+                f"没有数据来源的信息项（留空）/ fields with no column, left empty: {', '.join(unfed)}"
+            )
+
+        # cleanse ------------------------------------------------------------------------------
+        cl = Cleanser(plan, source=self.src, batch=self.batch, prefix=self.prefix)
+        lookups = cl.lookups()
+        steps = len(lookups) + 2
+        self.tick("cleanse", 0, steps)
+        try:
+            cl.setup(self.engine.execute)
+            self._build_lookups(cl, lookups, steps)
+            self.engine.execute(cl.main_sql())
+        finally:
+            self.tables += cl.tables
+        for t in cl.tables:  # lookups are not needed any more: free their memory
+            if t not in (cl.reasons, cl.texts):
+                self.engine.execute(f"DROP TABLE IF EXISTS {ident(t)}")
+
+        current, prev_dir, prev_columns = self._previous()
+        keys = [f.name for f in self.spec.key_fields]
+        if keys:
+            self._check_keys(keys, st.file, name, cl.reasons, prev_dir if self.mode == "append" else None)
+        self.tick("cleanse", steps, steps)
+
+        rows_in, rows_q, rows_flagged = self.engine.fetch_rows(
+            f"SELECT count(*), count(*) FILTER (WHERE len(_fails) > 0), "
+            f"count(*) FILTER (WHERE len(_fails) = 0 AND len(_issues) > 0) FROM {ident(self.batch)}"
+        )[0]
+        rows_in, rows_q, rows_flagged = int(rows_in), int(rows_q), int(rows_flagged)
+        rows_loaded = rows_in - rows_q
+        q_summary = self.engine.fetch_rows(
+            f"SELECT rule, count(DISTINCT _row) AS n FROM (SELECT _row, unnest(_fails).rule AS rule "
+            f"FROM {ident(self.batch)} WHERE len(_fails) > 0) GROUP BY rule ORDER BY n DESC, rule"
+        )
+        i_summary = self.engine.fetch_rows(
+            f"SELECT rule, count(DISTINCT _row) AS n FROM (SELECT _row, unnest(_issues).rule AS rule "
+            f"FROM {ident(self.batch)} WHERE len(_fails) = 0 AND len(_issues) > 0) GROUP BY rule "
+            f"ORDER BY n DESC, rule"
+        )
+
+        # write --------------------------------------------------------------------------------
+        number = self._next_number()
+        root = self.ws.warehouse / self.spec.code
+        self.partial = root / f".v{number}.{uuid.uuid4().hex[:12]}.partial"
+        data = self.partial / DATA_DIR
+        data.mkdir(parents=True)
+        fields_sql = [(f.name, TYPE_SQL[f.type]) for f in self.spec.fields]
+        columns = [{"name": n, "type": t} for n, t in (*fields_sql, *SYSTEM_COLUMNS)]
+        files: list[str] = []
+        self.tick("write", 0, 3)
+        carried = 0
+        if current is not None and prev_dir is not None and self.mode in ("append", "upsert"):
+            carried, files = self._carry(prev_dir, prev_columns, columns, data, keys)
+            self.tick("write", 1, 3)
+        _fault("ingest.write")
+        batch_file = data / f"part-{len(files):05d}.parquet"
+        field_list = ", ".join(ident(f.name) for f in self.spec.fields)
+        self._copy(
+            f"SELECT {field_list}, _row, {lit(name)}::VARCHAR AS _source, {number}::INTEGER AS _loaded_in, "
+            f"_issues FROM {ident(self.batch)} WHERE len(_fails) = 0 ORDER BY _row",
+            batch_file,
+        )
+        files.append(batch_file.name)
+        _fault("ingest.write.data")
+        self.tick("write", 2, 3)
+        source_cols = self._quarantine_columns(st.columns)
+        originals = ", ".join(f"s.{ident(c)} AS {ident(q)}" for c, q in source_cols)
+        self._copy(
+            f"SELECT b._row AS _row, {lit(name)}::VARCHAR AS _source, "
+            f"list_transform(f._fails, lambda sz_x: sz_x.rule) AS _rules, b._errors AS _errors"
+            + (f", {originals}" if originals else "")
+            + f" FROM ({cl.errors_sql()}) AS b JOIN {ident(self.src)} AS s ON s._row = b._row "
+            f"JOIN {ident(self.batch)} AS f ON f._row = b._row "
+            "ORDER BY b._row",
+            self.partial / QUARANTINE_FILE,
+        )
+        self.tick("write", 3, 3)
+        added, updated, removed = self._changes(current, prev_dir, prev_columns, keys, rows_loaded)
+        rows_total = carried + rows_loaded
+        hashes = {f: _sha256(data / f) for f in sorted(files)}
+        checksum = _checksum([data / f for f in sorted(files)])
+        published = rows_loaded > 0
+        hold = (
+            None
+            if published
+            else (
+                f"所有 {rows_in} 行都被隔离，版本未发布 / "
+                f"all {rows_in} rows were quarantined: the version is "
+                "kept for review but not made current"
+            )
+        )
+        loaded_at = dt.datetime.now(dt.UTC)
+        quarantine = _counts(q_summary, self.spec)
+        issues = _counts(i_summary, self.spec)
+        source_info = SourceInfo(
+            file=st.file,
+            name=name,
+            format=st.format,
+            encoding=st.encoding,
+            sha256=st.sha256,
+            size=st.size,
+            header_row=st.header_row,
+            delimiter=st.delimiter,
+            sheet=st.sheet,
+        )
+        mapping_doc: dict[str, Any] = {
+            "file": self.mapping_file,
+            "spec": self.mapping.model_dump(mode="json") if self.mapping is not None else None,
+            "matches": [m.model_dump() for m in plan.matches],
+            "unmatched": plan.unmatched,
+            "source_columns": [{"column": c, "name": q} for c, q in source_cols],
+            "keys": keys,
+        }
+        manifest = {
+            "resource": self.spec.code,
+            "version": number,
+            "base_version": current,
+            "mode": self.mode,
+            "catalog_revision": self.revision,
+            "source": source_info.model_dump(),
+            "rows": {
+                "in": rows_in,
+                "loaded": rows_loaded,
+                "quarantined": rows_q,
+                "flagged": rows_flagged,
+                "total": rows_total,
+                "added": added,
+                "updated": updated,
+                "removed": removed,
+            },
+            "checksum": checksum,
+            "files": [{"name": f"{DATA_DIR}/{f}", "sha256": h} for f, h in hashes.items()],
+            "quarantine": {"file": QUARANTINE_FILE, "sha256": _sha256(self.partial / QUARANTINE_FILE)},
+            "columns": columns,
+            "mapping": mapping_doc,
+            "quarantine_summary": {r.rule: r.count for r in quarantine},
+            "loaded_by": self.who,
+            "loaded_at": loaded_at.isoformat(),
+        }
+        (self.partial / MANIFEST_FILE).write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        _fsync_tree(self.partial)
+        final = root / f"v{number}"
+        os.rename(self.partial, final)
+        self.partial = final  # removed by cleanup() if the commit fails
+        _fsync(root)
+        _fault("ingest.commit")
+
+        # commit -------------------------------------------------------------------------------
+        self.tick("commit", 0, 1)
+        duration = round(time.monotonic() - started, 3)
+        self._commit(
+            number=number,
+            base=current,
+            published=published,
+            hold=hold,
+            source=source_info,
+            rows=(rows_in, rows_loaded, rows_q, rows_flagged, rows_total, added, updated, removed),
+            checksum=checksum,
+            columns=columns,
+            mapping=mapping_doc,
+            summary={r.rule: r.count for r in quarantine},
+            loaded_at=loaded_at,
+            duration=duration,
+        )
+        self.partial = None  # committed: never remove it
+        self.tick("commit", 1, 1)
+        return LoadResult(
+            resource=self.spec.code,
+            version=number,
+            base_version=current,
+            mode=self.mode,
+            published=published,
+            hold_reason=hold,
+            rows_in=rows_in,
+            rows_loaded=rows_loaded,
+            rows_quarantined=rows_q,
+            rows_flagged=rows_flagged,
+            rows_total=rows_total,
+            rows_added=added,
+            rows_updated=updated,
+            rows_removed=removed,
+            quarantine=quarantine,
+            issues=issues,
+            columns=plan.matches,
+            unmatched_columns=plan.unmatched,
+            notes=notes,
+            source=source_info,
+            checksum=checksum,
+            path=str(final),
+            loaded_by=self.who,
+            loaded_at=loaded_at,
+            duration_s=duration,
+        )
+
+    # steps ---------------------------------------------------------------------------------------
+
+    def _build_lookups(self, cl: Cleanser, lookups: list[Any], steps: int) -> None:
+        """The fields' lookup tables, two at a time: DuckDB plans a query on one thread, and the
+        identity number's full check takes seconds to plan, time in which another field's
+        lookup can run. The costliest (idcard, phone) start first."""
+        order = sorted(lookups, key=lambda f: (f.kind not in ("idcard", "phone"), f.kind != "idcard"))
+        done = 0
+        futures = [_pool().submit(cl.build_lookup, f, self.engine.execute, self.count) for f in order]
+        try:
+            for fut in futures:
+                fut.result()
+                done += 1
+                self.tick("cleanse", done, steps)
+        except BaseException:
+            for fut in futures:
+                fut.cancel()
+            for fut in futures:  # nothing may still be writing when the caller cleans up
+                if not fut.cancelled():
+                    with contextlib.suppress(BaseException):
+                        fut.result()
+            raise
+
+    def _previous(self) -> tuple[int | None, Path | None, list[dict[str, Any]]]:
+        """The current version's number, data folder and columns (None, None, [] before the first)."""
+        from shuzhi.store import Resource, ResourceVersion
+
+        with self.ws.session() as s:
+            row = s.execute(
+                sa.select(Resource.id, Resource.current_version).where(Resource.code == self.spec.code)
+            ).one()
+            if row.current_version is None:
+                return None, None, []
+            v = s.execute(
+                sa.select(ResourceVersion).where(
+                    ResourceVersion.resource_id == row.id, ResourceVersion.number == row.current_version
+                )
+            ).scalar_one()
+            return int(v.number), self.ws.warehouse / v.path / DATA_DIR, list(v.columns)
+
+    def _next_number(self) -> int:
+        from shuzhi.store import Resource, ResourceVersion
+
+        with self.ws.session() as s:
+            top = s.execute(
+                sa.select(sa.func.max(ResourceVersion.number))
+                .join(Resource, Resource.id == ResourceVersion.resource_id)
+                .where(Resource.code == self.spec.code)
+            ).scalar()
+        return int(top or 0) + 1
+
+    def _copy(self, sql: str, path: Path) -> None:
+        self.engine.execute(f"COPY ({sql}) TO {lit(str(path))} (FORMAT parquet, COMPRESSION zstd)")
+
+    def _prev_select(self, prev_dir: Path, prev_columns: list[dict[str, Any]]) -> str:
+        """SQL: the previous version's rows with the current fields' names and types."""
+        have = {c["name"]: c["type"] for c in prev_columns}
+        items = []
+        for f in self.spec.fields:
+            typ = TYPE_SQL[f.type]
+            if f.name not in have:
+                items.append(f"NULL::{typ} AS {ident(f.name)}")
+            elif have[f.name] == typ:
+                items.append(f"p.{ident(f.name)}")
+            else:
+                items.append(f"TRY_CAST(p.{ident(f.name)} AS {typ}) AS {ident(f.name)}")
+        for n, typ in SYSTEM_COLUMNS:
+            items.append(f"p.{ident(n)}" if n in have else f"NULL::{typ} AS {ident(n)}")
+        glob = lit(str(prev_dir / "*.parquet"))
+        return f"SELECT {', '.join(items)} FROM read_parquet({glob}) AS p"
+
+    def _carry(
+        self,
+        prev_dir: Path,
+        prev_columns: list[dict[str, Any]],
+        columns: list[dict[str, Any]],
+        data: Path,
+        keys: list[str],
+    ) -> tuple[int, list[str]]:
+        """Rows of the previous version kept in the new one: every row for append (the files are
+        hard-linked when the columns did not change), those whose key the batch lacks for upsert."""
+        prev_files = sorted(prev_dir.glob("*.parquet"))
+        if self.mode == "append" and prev_columns == columns:
+            names = []
+            for i, f in enumerate(prev_files):
+                target = data / f"part-{i:05d}.parquet"
+                try:
+                    os.link(f, target)
+                except OSError:
+                    shutil.copyfile(f, target)
+                names.append(target.name)
+            n = self.count(f"SELECT count(*) FROM read_parquet({lit(str(prev_dir / '*.parquet'))})")
+            return n, names
+        target = data / "part-00000.parquet"
+        prev = self._prev_select(prev_dir, prev_columns)
+        if self.mode == "upsert":
+            on = " AND ".join(f"p.{ident(k)} = b.{ident(k)}" for k in keys)
+            kcols = ", ".join(ident(k) for k in keys)
+            sql = (
+                f"SELECT p.* FROM ({prev}) AS p ANTI JOIN (SELECT {kcols} FROM {ident(self.batch)} "
+                f"WHERE len(_fails) = 0) AS b ON {on}"
+            )
+        else:
+            sql = prev
+        self._copy(sql, target)
+        return self.count(f"SELECT count(*) FROM read_parquet({lit(str(target))})"), [target.name]
+
+    def _quarantine_columns(self, columns: list[str]) -> list[tuple[str, str]]:
+        """(source column, name in quarantine.parquet): originals keep their names unless they
+        collide with the quarantine's own columns."""
+        reserved = {"_row", "_source", "_rules", "_errors"}
+        out = []
+        for c in columns:
+            name = c
+            while name.casefold() in reserved:
+                name = f"{name}_源"
+            out.append((c, name))
+        return out
+
+    def _check_keys(self, keys: list[str], file: str, name: str, rt: str, prev_dir: Path | None) -> None:
+        """Duplicate keys in the file (upsert: an error; otherwise the later rows are quarantined)
+        and, for append, keys the current version already has (quarantined)."""
+        b = ident(self.batch)
+        kcols = ", ".join(ident(k) for k in keys)
+        notnull = " AND ".join(f"{ident(k)} IS NOT NULL" for k in keys)
+        key_text = _key_text(keys, "")
+        dups = (
+            f"SELECT _row, first_row, key FROM (SELECT _row, "
+            f"min(_row) OVER (PARTITION BY {kcols}) AS first_row, "
+            f"{key_text} AS key FROM {b} WHERE {notnull}) WHERE _row <> first_row"
+        )
+        key_names = ", ".join(keys)
+        if self.mode == "upsert":
+            groups = self.engine.fetch_rows(
+                f"SELECT key, list(_row ORDER BY _row), count(*) OVER () "
+                f"FROM (SELECT _row, {key_text} AS key, "
+                f"count(*) OVER (PARTITION BY {kcols}) AS n FROM {b} WHERE {notnull}) WHERE n > 1 "
+                f"GROUP BY key ORDER BY min(_row) LIMIT 5"
+            )
+            if groups:
+                total = int(groups[0][2])
+                shown = "; ".join(f"{k}: {', '.join(str(r) for r in rows)}" for k, rows, _ in groups)
+                first_key, first_rows, _ = groups[0]
+                raise errors.DataError(
+                    f"upsert 要求文件中主键（{key_names}）不重复，共 {total} 个主键重复："
+                    f"{shown}；未加载任何数据 / "
+                    f"upsert needs unique keys ({key_names}) in the file; {total} key(s) repeat "
+                    f"(key: rows): {shown}; nothing was loaded",
+                    file=file,
+                    row=int(first_rows[1]),
+                    column=key_names,
+                    value=first_key,
+                    rule="key.duplicate",
+                )
+            return
+        cols = lit(", ".join(keys))
+        detail = "json_object('key', d.key, 'first_row', d.first_row)"
+        zh = render_sql(f"(SELECT zh FROM {ident(rt)} WHERE code = 'key.duplicate')", detail)
+        en = render_sql(f"(SELECT en FROM {ident(rt)} WHERE code = 'key.duplicate')", detail)
+        self.engine.execute(
+            f"UPDATE {b} SET _fails = list_append(_fails, {{'field': NULL, 'column': {cols}, "
+            f"'rule': 'key.duplicate', 'value': d.key, 'reason_zh': {zh}, 'reason_en': {en}}}) "
+            f"FROM ({dups}) AS d WHERE {b}._row = d._row"
+        )
+        if prev_dir is None:
+            return
+        prev_keys = ", ".join(f"p.{ident(k)}" for k in keys)
+        on = " AND ".join(f"b.{ident(k)} = p.{ident(k)}" for k in keys)
+        exist = (
+            f"SELECT b._row, {_key_text(keys, 'b.')} AS key FROM {b} AS b "
+            f"SEMI JOIN (SELECT DISTINCT {prev_keys} "
+            f"FROM read_parquet({lit(str(prev_dir / '*.parquet'))}) AS p) "
+            f"AS p ON {on}"
+        )
+        detail = "json_object('key', e.key)"
+        zh = render_sql(f"(SELECT zh FROM {ident(rt)} WHERE code = 'key.exists')", detail)
+        en = render_sql(f"(SELECT en FROM {ident(rt)} WHERE code = 'key.exists')", detail)
+        self.engine.execute(
+            f"UPDATE {b} SET _fails = list_append(_fails, {{'field': NULL, 'column': {cols}, "
+            f"'rule': 'key.exists', 'value': e.key, 'reason_zh': {zh}, 'reason_en': {en}}}) "
+            f"FROM ({exist}) AS e WHERE {b}._row = e._row"
+        )
+
+    def _changes(
+        self,
+        current: int | None,
+        prev_dir: Path | None,
+        prev_columns: list[dict[str, Any]],
+        keys: list[str],
+        rows_loaded: int,
+    ) -> tuple[int, int, int]:
+        """Rows added, updated and removed against the version the load started from."""
+        if current is None or prev_dir is None:
+            return rows_loaded, 0, 0
+        if self.mode == "append":
+            return rows_loaded, 0, 0
+        if not keys:  # full, without a key: everything is replaced
+            prev_total = self.count(f"SELECT count(*) FROM read_parquet({lit(str(prev_dir / '*.parquet'))})")
+            return rows_loaded, 0, prev_total
+        prev = self._prev_select(prev_dir, prev_columns)
+        on = " AND ".join(f"b.{ident(k)} = p.{ident(k)}" for k in keys)
+        fields = [f.name for f in self.spec.fields if f.name not in keys]
+        changed = " OR ".join(f"b.{ident(n)} IS DISTINCT FROM p.{ident(n)}" for n in fields) or "false"
+        k0 = ident(keys[0])
+        added, updated, removed = self.engine.fetch_rows(
+            f"SELECT count(*) FILTER (WHERE p.{k0} IS NULL), "
+            f"count(*) FILTER (WHERE p.{k0} IS NOT NULL AND b.{k0} IS NOT NULL AND ({changed})), "
+            f"count(*) FILTER (WHERE b.{k0} IS NULL) "
+            f"FROM (SELECT * FROM {ident(self.batch)} WHERE len(_fails) = 0) AS b "
+            f"FULL OUTER JOIN ({prev}) AS p ON {on}"
+        )[0]
+        return int(added), int(updated), int(removed) if self.mode == "full" else 0
+
+    def _commit(
+        self,
+        *,
+        number: int,
+        base: int | None,
+        published: bool,
+        hold: str | None,
+        source: SourceInfo,
+        rows: tuple[int, ...],
+        checksum: str,
+        columns: list[dict[str, Any]],
+        mapping: dict[str, Any],
+        summary: dict[str, int],
+        loaded_at: dt.datetime,
+        duration: float,
+    ) -> None:
+        from shuzhi.store import Resource, ResourceVersion
+
+        rows_in, loaded, quarantined, flagged, total, added, updated, removed = rows
+        with self.ws.session() as s:
+            rid = s.execute(sa.select(Resource.id).where(Resource.code == self.spec.code)).scalar_one()
+            s.add(
+                ResourceVersion(
+                    resource_id=rid,
+                    number=number,
+                    base_number=base,
+                    mode=self.mode,
+                    path=f"{self.spec.code}/v{number}",
+                    published=published,
+                    hold_reason=hold,
+                    source_name=source.name,
+                    source_format=source.format,
+                    source_hash=source.sha256,
+                    source_size=source.size,
+                    encoding=(source.encoding or None) and str(source.encoding)[:20],
+                    rows_in=rows_in,
+                    rows_loaded=loaded,
+                    rows_quarantined=quarantined,
+                    rows_flagged=flagged,
+                    rows_total=total,
+                    rows_added=added,
+                    rows_updated=updated,
+                    rows_removed=removed,
+                    checksum=checksum,
+                    columns=columns,
+                    mapping=mapping,
+                    quarantine_summary=summary,
+                    catalog_revision=self.revision,
+                    loaded_by=(self.who or None) and self.who[:100],
+                    loaded_at=loaded_at,
+                    duration_s=duration,
+                )
+            )
+            s.flush()
+            if published:
+                moved = s.connection().execute(
+                    sa.update(Resource)
+                    .where(
+                        Resource.id == rid,
+                        Resource.current_version.is_(None)
+                        if base is None
+                        else Resource.current_version == base,
+                    )
+                    .values(current_version=number, updated_at=Resource.updated_at)
+                )
+                if moved.rowcount != 1:
+                    raise errors.Conflict(
+                        f"资源 {self.spec.code} 的当前版本在加载期间被改变，本次加载作废 / "
+                        "the current version of "
+                        f"{self.spec.code} changed during the load; nothing was published"
+                    )
+
+
+# -- files ---------------------------------------------------------------------------------------
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _checksum(paths: list[Path]) -> str:
+    """sha256 over the bytes of ``paths``, in the given order."""
+    h = hashlib.sha256()
+    for p in paths:
+        with p.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+def _fsync(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(path: Path) -> None:
+    for root, _dirs, files in os.walk(path):
+        for f in files:
+            _fsync(Path(root) / f)
+        _fsync(Path(root))
+
+
+def _key_text(keys: list[str], prefix: str) -> str:
+    """SQL: a row's key as text (several key fields joined with `` / ``)."""
+    parts = [f"CAST({prefix}{ident(k)} AS VARCHAR)" for k in keys]
+    return parts[0] if len(parts) == 1 else "concat_ws(' / ', " + ", ".join(parts) + ")"

@@ -1,0 +1,1 @@
+"""The source readers' implementation; the public surface is :mod:`shuzhi.ingest.readers`."""

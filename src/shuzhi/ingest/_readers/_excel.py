@@ -1,0 +1,308 @@
+"""Excel (.xlsx, .xlsm, .xls, .ods) through python-calamine (Rust; no per-cell Python objects until
+the rows are handed over), merged ranges included.
+
+* Sheet: ``sheet:`` by name or 0-based index; default the first visible worksheet.
+* Header: found like CSV's among the first 50 rows; a header cell merged across columns
+  (「户主信息」 over 「姓名」「身份证号」) makes a two-row header whose names are joined
+  ``户主信息-姓名``; a cell merged down over both header rows keeps its one name.
+* Cells become text as Excel shows them: integral numbers without ``.0``, other numbers with
+  at most 15 significant digits and no exponent, dates ``YYYY-MM-DD``, date-times
+  ``YYYY-MM-DD HH:MM:SS``, booleans ``TRUE``/``FALSE``. A number of 16 or more digits (an ID
+  number typed into a number cell: 1.40502199003071E+17) has lost its last digits in Excel
+  itself; it is given as Excel holds it and noted.
+* Merged cells in the data area (a 户号 merged down over a household's members) give every
+  row of the range the value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+from shuzhi.errors import DataError
+from shuzhi.ingest._readers._common import (
+    HEADER_SCAN,
+    ROW,
+    Context,
+    SourceTable,
+    clean_name,
+    find_header,
+    finish,
+    insert_arrow,
+    unique_names,
+)
+from shuzhi.ingest._readers._detect import UNREADABLE
+
+__all__ = ["cell_text", "read_excel"]
+
+Cell = int | float | str | bool | dt.time | dt.date | dt.datetime | dt.timedelta
+Merge = tuple[tuple[int, int], tuple[int, int]]
+
+#: Excel keeps 15 significant digits; integers from here on may have lost digits
+_EXACT = 10**15
+_BATCH = 50_000
+
+
+def _number(v: float) -> str:
+    if v != v or v in (float("inf"), float("-inf")):
+        return str(v)
+    if v.is_integer() and abs(v) < _EXACT:
+        return str(int(v))
+    return format(Decimal(format(v, ".15g")), "f")
+
+
+def _duration(v: dt.timedelta) -> str:
+    seconds = int(v.total_seconds())
+    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+    return f"{sign}{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def _same(v: str) -> str:
+    return v
+
+
+_BY_TYPE: dict[type, Callable[[Any], str]] = {
+    str: _same,
+    bool: lambda v: "TRUE" if v else "FALSE",
+    int: str,
+    float: _number,
+    dt.datetime: lambda v: v.isoformat(sep=" "),
+    dt.date: dt.date.isoformat,
+    dt.time: dt.time.isoformat,
+    dt.timedelta: _duration,
+}
+
+
+def cell_text(v: Cell) -> str:
+    """A cell's value as the text Excel shows (see the module docstring)."""
+    return _BY_TYPE.get(type(v), str)(v)
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
+def _pick_sheet(ctx: Context, wb: CalamineWorkbook) -> str:
+    names = list(wb.sheet_names)
+    wanted = ctx.options.sheet
+    listing = "、".join(names)
+    if wanted is None:
+        visible = [
+            m.name
+            for m in wb.sheets_metadata
+            if m.visible == SheetVisibleEnum.Visible and m.typ == SheetTypeEnum.WorkSheet
+        ] or names
+        if not visible:
+            raise ctx.error("工作簿里没有工作表 / the workbook has no sheets")
+        if len(names) > 1:
+            ctx.note(
+                f"工作簿有 {len(names)} 个工作表（{listing}），读取「{visible[0]}」；"
+                "用 sheet: 选择其他工作表",
+                f"the workbook has {len(names)} sheets ({', '.join(names)}); "
+                f"read {visible[0]!r} (choose with sheet:)",
+            )
+        return visible[0]
+    if isinstance(wanted, int) or (isinstance(wanted, str) and wanted.isdigit() and wanted not in names):
+        index = int(wanted)
+        if 0 <= index < len(names):
+            return names[index]
+    elif wanted in names:
+        return wanted
+    else:
+        close = [n for n in names if clean_name(n) == clean_name(wanted)]
+        if len(close) == 1:
+            return close[0]
+    raise DataError(
+        f"工作簿里没有工作表「{wanted}」，现有：{listing} / no sheet {wanted!r} in the workbook; "
+        f"sheets: {', '.join(names)}",
+        file=ctx.file,
+    )
+
+
+def _merge_at(merges: list[Merge], r: int, c: int) -> Merge | None:
+    for m in merges:
+        (r0, c0), (r1, c1) = m
+        if r0 <= r <= r1 and c0 <= c <= c1:
+            return m
+    return None
+
+
+def _header_names(texts: list[list[str]], merges: list[Merge], r: int, k: int, width: int) -> list[str]:
+    """Names from header rows r .. r+k-1: merged cells take their range's value; parts from
+    different cells joined with '-'; a cell merged down over several header rows counts once."""
+    names = []
+    for c in range(width):
+        parts: list[str] = []
+        last: Merge | None = None
+        for rr in range(r, r + k):
+            m = _merge_at(merges, rr, c)
+            if m is not None and m is last:
+                continue
+            last = m
+            (r0, c0) = m[0] if m is not None else (rr, c)
+            value = texts[r0][c0] if r0 < len(texts) and c0 < len(texts[r0]) else ""
+            if value and (not parts or parts[-1] != value):
+                parts.append(value)
+        names.append("-".join(parts))
+    return names
+
+
+def _spans_columns(merges: list[Merge], r: int) -> bool:
+    return any(r0 == r == r1 and c1 > c0 for (r0, c0), (r1, c1) in merges)
+
+
+def read_excel(ctx: Context, path: Path) -> SourceTable:
+    import hashlib
+
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+    except Exception as e:  # calamine's errors are not a public hierarchy
+        raise DataError(
+            f"{UNREADABLE}（Excel 工作簿损坏或加密 / a damaged or encrypted workbook: {_first_line(e)}）",
+            file=ctx.file,
+        ) from None
+    try:
+        with wb:
+            name = _pick_sheet(ctx, wb)
+            sheet = wb.get_sheet_by_name(name)
+            grid = sheet.to_python(skip_empty_area=False)
+            merges = [
+                ((int(a), int(b)), (int(c), int(d))) for (a, b), (c, d) in (sheet.merged_cell_ranges or [])
+            ]
+    except DataError:
+        raise
+    except Exception as e:
+        raise DataError(
+            f"{UNREADABLE}: {_first_line(e)}",
+            file=ctx.file,
+        ) from None
+    try:
+        return _read(ctx, grid, merges, name, digest, len(data))
+    except BaseException:
+        ctx.drop()
+        raise
+
+
+def _read(
+    ctx: Context, grid: list[list[Cell]], merges: list[Merge], sheet: str, digest: str, size: int
+) -> SourceTable:
+    opts = ctx.options
+    width = max((len(r) for r in grid), default=0)
+    if not grid or width == 0:
+        raise ctx.error("文件为空 / the file has no data rows")
+    top = [[clean_name(cell_text(v)) for v in row] for row in grid[:HEADER_SCAN]]
+    top = [row + [""] * (width - len(row)) for row in top]
+
+    def readings(i: int) -> list[list[str]]:
+        out = [top[i]]
+        if i + 1 < len(top) and _spans_columns(merges, i):
+            out.append(_header_names(top, merges, i, 2, width))
+        return out
+
+    if isinstance(opts.header_row, int):
+        h = opts.header_row - 1
+        if h >= len(grid):
+            raise ctx.error(
+                f"header_row {opts.header_row} 超出工作表 / beyond the sheet", row=opts.header_row
+            )
+    else:
+        h = find_header(ctx, top, list(range(1, len(top) + 1)), alternatives=readings)
+    if isinstance(opts.header_rows, int):
+        k = opts.header_rows
+    else:
+        k = 1
+        while k < 5 and h + k < len(grid) and _spans_columns(merges, h + k - 1):
+            k += 1
+    heads = [[clean_name(cell_text(v)) for v in row] + [""] * (width - len(row)) for row in grid[h : h + k]]
+    raw = _header_names([[""] * width] * h + heads, merges, h, k, width) if k > 1 else heads[0]
+    if h > 0:
+        ctx.note(
+            f"表头在第 {h + 1} 行（上方 {h} 行为标题或空行，已跳过）",
+            f"header on row {h + 1} ({h} row(s) above it skipped: titles, blank rows)",
+        )
+    if k > 1:
+        joined = [n for n, single in zip(raw, heads[0], strict=False) if n != single and "-" in n]
+        ctx.note(
+            f"表头占 {k} 行（合并单元格），列名按「上级-下级」拼接，如 {'、'.join(joined[:3])}",
+            f"a {k}-row header under merged cells; names joined as upper-lower, e.g. {', '.join(joined[:3])}",
+        )
+    ctx.note(f"工作表「{sheet}」", f"sheet {sheet!r}")
+    names, generated = unique_names(ctx, raw)
+    start = h + k
+    body = grid[start:]
+    if any(len(r) != width for r in body):  # calamine gives one width; be safe anyway
+        body = [r + [""] * (width - len(r)) for r in body]
+    filled = _fill_merged(merges, body, start)
+    if filled:
+        ctx.note(
+            f"数据区有 {filled} 个单元格在合并区域中，已填入合并单元格的值",
+            f"{filled} cell(s) inside merged ranges in the data area were given the merged value",
+        )
+    long_numbers: dict[str, int] = {}
+    total = len(body)
+    first = True
+    for b in range(0, max(total, 1), _BATCH):
+        rows = body[b : b + _BATCH]
+        columns: dict[str, pa.Array] = {}
+        for c, col_name in enumerate(names):
+            values = [row[c] for row in rows]
+            kinds = set(map(type, values))
+            if kinds == {str}:
+                texts: list[str] = values  # type: ignore[assignment]
+            else:
+                one = _BY_TYPE.get(next(iter(kinds))) if len(kinds) == 1 else None
+                texts = list(map(one or cell_text, values))
+                if float in kinds:
+                    lost = sum(1 for v in values if type(v) is float and v.is_integer() and abs(v) >= _EXACT)
+                    if lost:
+                        long_numbers[col_name] = long_numbers.get(col_name, 0) + lost
+            columns[col_name] = pa.array(texts, type=pa.string())
+        columns[ROW] = pa.array(range(start + b + 1, start + b + len(rows) + 1), type=pa.int64())
+        insert_arrow(ctx, pa.table(columns), names, first=first)
+        first = False
+        ctx.tick(b + len(rows), total)
+    for col_name, n in long_numbers.items():
+        ctx.note(
+            f"列「{col_name}」有 {n} 个超过 15 位的数字存成了数值（如身份证号），Excel 只保留 15 位有效数字，"
+            f"末尾几位可能已变成 0；请把该列设为文本格式后重新录入或导出",
+            f"column {col_name!r}: {n} number(s) of 16+ digits stored as numbers (e.g. ID numbers); "
+            "Excel keeps "
+            f"15 significant digits, so the last digits may have become 0; store the column as text",
+        )
+    return finish(
+        ctx,
+        fmt="excel",
+        columns=names,
+        generated=generated,
+        sha256=digest,
+        size=size,
+        header_row=h + 1,
+        sheet=sheet,
+        unit=("行", "row"),
+    )
+
+
+def _fill_merged(merges: list[Merge], body: list[list[Cell]], start: int) -> int:
+    filled = 0
+    for (r0, c0), (r1, c1) in merges:
+        if r0 < start or (r0 == r1 and c0 == c1):
+            continue
+        origin = body[r0 - start][c0] if r0 - start < len(body) and c0 < len(body[r0 - start]) else ""
+        for r in range(r0, r1 + 1):
+            if r - start >= len(body):
+                break
+            row = body[r - start]
+            for c in range(c0, min(c1 + 1, len(row))):
+                if (r, c) != (r0, c0):
+                    row[c] = origin
+                    filled += 1
+    return filled

@@ -1,0 +1,624 @@
+"""Reading what loads made: the versions of a resource, their rows, their differences and their
+quarantines.
+
+Every reader goes through the store: the resource's ``current_version`` pointer (or a version
+row named by number), never "the highest folder in the warehouse" — a folder without a row is
+a load that never committed.
+
+::
+
+    list_versions(ws, "JC-MZ-DB")                       # [VersionInfo, …] oldest first
+    read_version(ws, "JC-MZ-DB", view="dibao")          # DuckDB view of the current version
+    diff(ws, "JC-MZ-DB", 1, 2)                          # added / removed / changed by key
+    export_quarantine(ws, "JC-MZ-DB", None, "退回.xlsx")  # for the department to correct
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from pydantic import BaseModel
+
+from shuzhi import errors
+from shuzhi.ingest._cleanse import ident, lit, rule_counts
+from shuzhi.ingest._load import (
+    DATA_DIR,
+    QUARANTINE_FILE,
+    SYSTEM_COLUMNS,
+    RuleCount,
+    _checksum,
+)
+from shuzhi.workspace import Workspace
+
+__all__ = [
+    "ChangedRow",
+    "FieldChange",
+    "QuarantineRow",
+    "QuarantineView",
+    "VersionDiff",
+    "VersionInfo",
+    "diff",
+    "export_quarantine",
+    "get_version",
+    "latest_version",
+    "list_versions",
+    "quarantine",
+    "read_version",
+    "verify_version",
+    "version_path",
+    "version_rows",
+]
+
+RESOURCE = "资源 / resource"
+VERSION = "版本 / version"
+#: Excel's row limit (one row is the header)
+XLSX_MAX_ROWS = 1_048_575
+
+
+class VersionInfo(BaseModel):
+    """One version of a resource, as the store records it."""
+
+    resource: str
+    number: int
+    base_number: int | None
+    mode: str
+    published: bool
+    #: the resource's current version
+    current: bool
+    hold_reason: str | None
+    path: str
+    source_name: str
+    source_format: str
+    source_hash: str
+    source_size: int | None
+    encoding: str | None
+    rows_in: int
+    rows_loaded: int
+    rows_quarantined: int
+    rows_flagged: int
+    rows_total: int
+    rows_added: int
+    rows_updated: int
+    rows_removed: int
+    checksum: str
+    columns: list[dict[str, Any]]
+    quarantine_summary: dict[str, Any]
+    catalog_revision: int
+    loaded_by: str | None
+    loaded_at: dt.datetime
+    duration_s: float | None
+
+    @property
+    def field_columns(self) -> list[str]:
+        system = {n for n, _ in SYSTEM_COLUMNS}
+        return [str(c["name"]) for c in self.columns if c["name"] not in system]
+
+
+def _info(code: str, v: Any, current: int | None) -> VersionInfo:
+    return VersionInfo(
+        resource=code,
+        number=v.number,
+        base_number=v.base_number,
+        mode=v.mode,
+        published=bool(v.published),
+        current=v.number == current,
+        hold_reason=v.hold_reason,
+        path=v.path,
+        source_name=v.source_name,
+        source_format=v.source_format,
+        source_hash=v.source_hash,
+        source_size=v.source_size,
+        encoding=v.encoding,
+        rows_in=v.rows_in,
+        rows_loaded=v.rows_loaded,
+        rows_quarantined=v.rows_quarantined,
+        rows_flagged=v.rows_flagged or 0,
+        rows_total=v.rows_total,
+        rows_added=v.rows_added or 0,
+        rows_updated=v.rows_updated or 0,
+        rows_removed=v.rows_removed or 0,
+        checksum=v.checksum,
+        columns=list(v.columns or []),
+        quarantine_summary=dict(v.quarantine_summary or {}),
+        catalog_revision=v.catalog_revision,
+        loaded_by=v.loaded_by,
+        loaded_at=v.loaded_at,
+        duration_s=v.duration_s,
+    )
+
+
+def _resource_row(s: Any, code: str) -> Any:
+    from shuzhi.store import Resource
+
+    row = s.execute(sa.select(Resource.id, Resource.current_version).where(Resource.code == code)).first()
+    if row is None:
+        raise errors.NotFound(RESOURCE, code)
+    return row
+
+
+def list_versions(ws: Workspace, resource: str) -> list[VersionInfo]:
+    """Every committed version of ``resource``, oldest first (held ones too: ``published`` False)."""
+    from shuzhi.store import ResourceVersion
+
+    with ws.session() as s:
+        r = _resource_row(s, resource)
+        rows = s.execute(
+            sa.select(ResourceVersion)
+            .where(ResourceVersion.resource_id == r.id)
+            .order_by(ResourceVersion.number)
+        ).scalars()
+        return [_info(resource, v, r.current_version) for v in rows]
+
+
+def get_version(ws: Workspace, resource: str, number: int | None = None) -> VersionInfo:
+    """Version ``number`` of ``resource``, or (None) its current version.
+
+    :class:`~shuzhi.errors.NotFound` when there is no such version, or no current one yet.
+    """
+    from shuzhi.store import ResourceVersion
+
+    with ws.session() as s:
+        r = _resource_row(s, resource)
+        wanted = r.current_version if number is None else number
+        if wanted is None:
+            raise errors.NotFound(VERSION, f"{resource} (尚无已发布的版本 / no published version yet)")
+        v = s.execute(
+            sa.select(ResourceVersion).where(
+                ResourceVersion.resource_id == r.id, ResourceVersion.number == wanted
+            )
+        ).scalar_one_or_none()
+        if v is None:
+            raise errors.NotFound(VERSION, f"{resource} v{wanted}")
+        return _info(resource, v, r.current_version)
+
+
+def latest_version(ws: Workspace, resource: str) -> VersionInfo:
+    """The version the last load made (published or held)."""
+    versions = list_versions(ws, resource)
+    if not versions:
+        raise errors.NotFound(VERSION, f"{resource} (尚未加载 / never loaded)")
+    return versions[-1]
+
+
+def version_path(ws: Workspace, resource: str, number: int | None = None) -> Path:
+    """The folder of the version's data files (``…/v<N>/data``): ``engine.register(name, path)``
+    reads exactly the version's rows (its quarantine and manifest sit one level up)."""
+    return ws.warehouse / get_version(ws, resource, number).path / DATA_DIR
+
+
+def _data_glob(ws: Workspace, v: VersionInfo) -> str:
+    return lit(str(ws.warehouse / v.path / DATA_DIR / "*.parquet"))
+
+
+def read_version(ws: Workspace, resource: str, number: int | None = None, *, view: str) -> VersionInfo:
+    """Register the DuckDB view ``view`` on ``ws.engine`` over the rows of the version (the
+    current one by default) and return the version."""
+    v = get_version(ws, resource, number)
+    folder = ws.warehouse / v.path / DATA_DIR
+    if not folder.is_dir():
+        raise errors.DataError(
+            f"版本 v{v.number} 的数据文件缺失 / the data files of v{v.number} are missing", file=str(folder)
+        )
+    ws.engine.register(view, folder)
+    return v
+
+
+def verify_version(ws: Workspace, resource: str, number: int | None = None) -> VersionInfo:
+    """Check that the version's data files are all there and match the recorded checksum;
+    :class:`~shuzhi.errors.DataError` if not."""
+    v = get_version(ws, resource, number)
+    folder = ws.warehouse / v.path / DATA_DIR
+    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+    if not files:
+        raise errors.DataError(
+            f"版本 v{v.number} 没有数据文件 / v{v.number} has no data files", file=str(folder)
+        )
+    actual = _checksum(files)
+    if actual != v.checksum:
+        raise errors.DataError(
+            f"版本 v{v.number} 的数据文件已被改动：校验和为 {actual[:12]}…，应为 {v.checksum[:12]}… / "
+            "the data "
+            f"files of v{v.number} changed: checksum {actual[:12]}…, recorded {v.checksum[:12]}…",
+            file=str(folder),
+        )
+    return v
+
+
+def version_rows(
+    ws: Workspace, resource: str, number: int | None = None, *, limit: int = 100, offset: int = 0
+) -> tuple[VersionInfo, list[dict[str, Any]]]:
+    """Rows ``offset`` … ``offset + limit`` of the version, in file order."""
+    v = get_version(ws, resource, number)
+    table = ws.engine.fetch_arrow(
+        f"SELECT * FROM read_parquet({_data_glob(ws, v)}) LIMIT {int(limit)} OFFSET {int(offset)}"
+    )
+    return v, table.to_pylist()
+
+
+# -- diff ----------------------------------------------------------------------------------------
+
+
+class FieldChange(BaseModel):
+    field: str
+    old: str | None
+    new: str | None
+
+
+class ChangedRow(BaseModel):
+    key: dict[str, Any]
+    changes: list[FieldChange]
+
+
+class VersionDiff(BaseModel):
+    """What changed from one version to another, by key."""
+
+    resource: str
+    from_version: int
+    to_version: int
+    #: the key fields compared by (empty: rows are compared whole)
+    keys: list[str]
+    #: the fields compared (those both versions have)
+    fields: list[str]
+    added: int
+    removed: int
+    changed: int
+    unchanged: int
+    #: changed rows by field
+    changed_by_field: dict[str, int]
+    added_sample: list[dict[str, Any]]
+    removed_sample: list[dict[str, Any]]
+    changed_sample: list[ChangedRow]
+    notes: list[str]
+
+
+def diff(ws: Workspace, resource: str, v1: int, v2: int, *, sample: int = 10) -> VersionDiff:
+    """Rows added, removed and changed from version ``v1`` to ``v2`` of ``resource``, matched by the
+    resource's key fields, with counts per field and up to ``sample`` examples of each.
+
+    Without key fields (or when a version lacks them), rows are compared whole: a changed row
+    counts as one removed and one added.
+    """
+    from shuzhi.catalog import get_resource
+
+    a, b = get_version(ws, resource, v1), get_version(ws, resource, v2)
+    spec = get_resource(ws, resource).spec
+    types_a = {str(c["name"]): str(c["type"]) for c in a.columns}
+    types_b = {str(c["name"]): str(c["type"]) for c in b.columns}
+    fields = [n for n in b.field_columns if n in types_a]
+    notes: list[str] = []
+    gone = [n for n in a.field_columns if n not in types_b]
+    new = [n for n in b.field_columns if n not in types_a]
+    if gone:
+        notes.append(f"v{v2} 没有的列（不比较）/ columns v{v2} lacks (not compared): {', '.join(gone)}")
+    if new:
+        notes.append(f"v{v1} 没有的列（不比较）/ columns v{v1} lacks (not compared): {', '.join(new)}")
+    keys = [f.name for f in spec.key_fields if f.name in fields]
+    if len(keys) != len(spec.key_fields):
+        keys = []
+    if not spec.key_fields:
+        notes.append("资源没有主键，按整行比较 / the resource has no key: rows are compared whole")
+    elif not keys:
+        notes.append(
+            "两个版本不都有主键列，按整行比较 / a version lacks the key columns: rows are compared whole"
+        )
+
+    def col(n: str, side: str, types: dict[str, str]) -> str:
+        # columns whose type changed are compared as text
+        if types_a.get(n) != types_b.get(n):
+            return f"CAST({side}.{ident(n)} AS VARCHAR)"
+        return f"{side}.{ident(n)}"
+
+    sel_a = ", ".join(f"{col(n, 'p', types_a)} AS {ident(n)}" for n in fields)
+    sel_b = ", ".join(f"{col(n, 'p', types_b)} AS {ident(n)}" for n in fields)
+    rel_a = f"(SELECT {sel_a} FROM read_parquet({_data_glob(ws, a)}) AS p)"
+    rel_b = f"(SELECT {sel_b} FROM read_parquet({_data_glob(ws, b)}) AS p)"
+    eng = ws.engine
+    n = max(0, int(sample))
+    if not keys:
+        cols = ", ".join(ident(f) for f in fields)
+        added_q = f"SELECT {cols} FROM {rel_b} EXCEPT ALL SELECT {cols} FROM {rel_a}"
+        removed_q = f"SELECT {cols} FROM {rel_a} EXCEPT ALL SELECT {cols} FROM {rel_b}"
+        added = int(eng.fetch_rows(f"SELECT count(*) FROM ({added_q})")[0][0])
+        removed = int(eng.fetch_rows(f"SELECT count(*) FROM ({removed_q})")[0][0])
+        total_b = int(eng.fetch_rows(f"SELECT count(*) FROM {rel_b}")[0][0])
+        return VersionDiff(
+            resource=resource,
+            from_version=v1,
+            to_version=v2,
+            keys=[],
+            fields=fields,
+            added=added,
+            removed=removed,
+            changed=0,
+            unchanged=total_b - added,
+            changed_by_field={},
+            added_sample=eng.fetch_arrow(f"{added_q} LIMIT {n}").to_pylist() if n else [],
+            removed_sample=eng.fetch_arrow(f"{removed_q} LIMIT {n}").to_pylist() if n else [],
+            changed_sample=[],
+            notes=notes,
+        )
+    others = [f for f in fields if f not in keys]
+    on = " AND ".join(f"a.{ident(k)} = b.{ident(k)}" for k in keys)
+    pairs = (
+        f"FROM (SELECT *, true AS _in FROM {rel_a}) AS a FULL OUTER JOIN "
+        f"(SELECT *, true AS _in FROM {rel_b}) AS b ON {on}"
+    )
+    differs = {f: f"(a.{ident(f)} IS DISTINCT FROM b.{ident(f)})" for f in others}
+    any_diff = " OR ".join(differs.values()) or "false"
+    both = "a._in AND b._in"
+    counts = eng.fetch_rows(
+        "SELECT count(*) FILTER (WHERE a._in IS NULL), count(*) FILTER (WHERE b._in IS NULL), "
+        f"count(*) FILTER (WHERE {both} AND ({any_diff})), "
+        f"count(*) FILTER (WHERE {both} AND NOT ({any_diff}))"
+        + "".join(f", count(*) FILTER (WHERE {both} AND {d})" for d in differs.values())
+        + f" {pairs}"
+    )[0]
+    added, removed, changed, unchanged = (int(x) for x in counts[:4])
+    by_field = {f: int(c) for f, c in zip(others, counts[4:], strict=True) if int(c)}
+    added_sample: list[dict[str, Any]] = []
+    removed_sample: list[dict[str, Any]] = []
+    changed_sample: list[ChangedRow] = []
+    if n:
+        added_sample = eng.fetch_arrow(
+            f"SELECT b.* EXCLUDE (_in) {pairs} WHERE a._in IS NULL "
+            f"ORDER BY {', '.join('b.' + ident(k) for k in keys)} "
+            f"LIMIT {n}"
+        ).to_pylist()
+        removed_sample = eng.fetch_arrow(
+            f"SELECT a.* EXCLUDE (_in) {pairs} WHERE b._in IS NULL "
+            f"ORDER BY {', '.join('a.' + ident(k) for k in keys)} "
+            f"LIMIT {n}"
+        ).to_pylist()
+        if others:
+            items = ", ".join(
+                f"CASE WHEN {d} THEN {{'field': {lit(f)}, 'old': CAST(a.{ident(f)} AS VARCHAR), "
+                f"'new': CAST(b.{ident(f)} AS VARCHAR)}} END"
+                for f, d in differs.items()
+            )
+            key_cols = ", ".join(f"a.{ident(k)} AS {ident(k)}" for k in keys)
+            rows = eng.fetch_arrow(
+                f"SELECT {key_cols}, list_filter([{items}], lambda sz_x: sz_x IS NOT NULL) AS _changes "
+                f"{pairs} WHERE {both} AND ({any_diff}) ORDER BY {', '.join('a.' + ident(k) for k in keys)} "
+                f"LIMIT {n}"
+            ).to_pylist()
+            changed_sample = [
+                ChangedRow(
+                    key={k: r[k] for k in keys},
+                    changes=[FieldChange(**c) for c in r["_changes"]],
+                )
+                for r in rows
+            ]
+    return VersionDiff(
+        resource=resource,
+        from_version=v1,
+        to_version=v2,
+        keys=keys,
+        fields=fields,
+        added=added,
+        removed=removed,
+        changed=changed,
+        unchanged=unchanged,
+        changed_by_field=by_field,
+        added_sample=added_sample,
+        removed_sample=removed_sample,
+        changed_sample=changed_sample,
+        notes=notes,
+    )
+
+
+# -- quarantine ----------------------------------------------------------------------------------
+
+
+class QuarantineRow(BaseModel):
+    """A quarantined row: where it was, why, and every value as the department wrote it."""
+
+    row: int
+    source: str
+    rules: list[str]
+    errors: list[dict[str, Any]]
+    values: dict[str, str | None]
+
+
+class QuarantineView(BaseModel):
+    resource: str
+    version: int
+    total: int
+    #: rows matching ``rule`` (all rows without one)
+    matching: int
+    by_rule: list[RuleCount]
+    #: the source columns, in source order
+    columns: list[str]
+    rows: list[QuarantineRow]
+
+
+def _source_columns(v: VersionInfo, ws: Workspace) -> list[tuple[str, str]]:
+    """(original column, name in quarantine.parquet) of the version's source."""
+    from shuzhi.store import ResourceVersion
+
+    with ws.session() as s:
+        mapping = s.execute(
+            sa.select(ResourceVersion.mapping).where(
+                ResourceVersion.path == v.path, ResourceVersion.number == v.number
+            )
+        ).scalar_one()
+    return [(str(c["column"]), str(c["name"])) for c in (mapping or {}).get("source_columns", [])]
+
+
+def _quarantine_file(ws: Workspace, v: VersionInfo) -> Path:
+    path = ws.warehouse / v.path / QUARANTINE_FILE
+    if not path.is_file():
+        raise errors.NotFound("隔离区文件 / quarantine file", str(path))
+    return path
+
+
+def _pick(ws: Workspace, resource: str, number: int | None) -> VersionInfo:
+    """Version ``number``, or the last load's (published or held: its quarantine is what the
+    department needs to see)."""
+    return latest_version(ws, resource) if number is None else get_version(ws, resource, number)
+
+
+def _rule_filter(rule: str | None) -> str:
+    if not rule:
+        return ""
+    # a whole rule (name.required), a field (name) or a reason code (idcard.check_mismatch)
+    r = lit(rule)
+    return (
+        f" WHERE list_contains(_rules, {r}) OR len(list_filter(_rules, lambda sz_r: "
+        f"starts_with(sz_r, {r} || '.') OR ends_with(sz_r, '.' || {r}))) > 0"
+    )
+
+
+def quarantine(
+    ws: Workspace,
+    resource: str,
+    number: int | None = None,
+    *,
+    limit: int | None = 20,
+    offset: int = 0,
+    rule: str | None = None,
+) -> QuarantineView:
+    """The quarantine of version ``number`` (default: the last load): counts by rule and up to
+    ``limit`` rows (all with None) with their row numbers, reasons and original values.
+    ``rule`` keeps the rows that broke a rule (``name.required``), any rule of a field
+    (``name``) or a reason (``idcard.check_mismatch``)."""
+    v = _pick(ws, resource, number)
+    path = _quarantine_file(ws, v)
+    cols = _source_columns(v, ws)
+    where = _rule_filter(rule)
+    eng = ws.engine
+    matching = int(eng.fetch_rows(f"SELECT count(*) FROM read_parquet({lit(str(path))}){where}")[0][0])
+    page = "" if limit is None else f" LIMIT {int(limit)}"
+    table = eng.fetch_arrow(
+        f"SELECT * FROM read_parquet({lit(str(path))}){where} ORDER BY _row{page} OFFSET {int(offset)}"
+    )
+    rows = [
+        QuarantineRow(
+            row=r["_row"],
+            source=r["_source"],
+            rules=list(r["_rules"] or []),
+            errors=list(r["_errors"] or []),
+            values={orig: r.get(name) for orig, name in cols},
+        )
+        for r in table.to_pylist()
+    ]
+    from shuzhi.catalog import get_resource
+
+    ordered = sorted(v.quarantine_summary.items(), key=lambda kv: (-int(kv[1]), kv[0]))
+    by_rule = [RuleCount(**d) for d in rule_counts(ordered, get_resource(ws, resource).spec)]
+    return QuarantineView(
+        resource=resource,
+        version=v.number,
+        total=v.rows_quarantined,
+        matching=matching,
+        by_rule=by_rule,
+        columns=[c for c, _ in cols],
+        rows=rows,
+    )
+
+
+_EXTRA_HEADERS = {
+    "zh": ("行号", "问题", "规则"),
+    "en": ("row", "problems", "rules"),
+}
+
+
+def _export_sql(path: Path, cols: list[tuple[str, str]], where: str, lang: Literal["zh", "en"]) -> str:
+    row_h, prob_h, rule_h = _EXTRA_HEADERS[lang]
+    taken = {c for c, _ in cols}
+    while row_h in taken or prob_h in taken or rule_h in taken:
+        row_h, prob_h, rule_h = f"_{row_h}", f"_{prob_h}", f"_{rule_h}"
+    reason = "reason_zh" if lang == "zh" else "reason_en"
+    sep = "；" if lang == "zh" else "; "
+    problems = (
+        f"array_to_string(list_transform(_errors, lambda sz_e: coalesce(sz_e.column || '：', '') || "
+        f"coalesce(sz_e.{reason}, sz_e.rule)), {lit(sep)})"
+    )
+    originals = "".join(f", {ident(name)} AS {ident(orig)}" for orig, name in cols)
+    return (
+        f"SELECT _row AS {ident(row_h)}, {problems} AS {ident(prob_h)}{originals}, "
+        f"array_to_string(_rules, ', ') AS {ident(rule_h)} "
+        f"FROM read_parquet({lit(str(path))}){where} ORDER BY _row"
+    )
+
+
+def export_quarantine(
+    ws: Workspace,
+    resource: str,
+    number: int | None,
+    path: str | os.PathLike[str],
+    *,
+    rule: str | None = None,
+    lang: Literal["zh", "en"] = "zh",
+) -> int:
+    """Write the quarantine of version ``number`` (default: the last load) to ``path`` — ``.csv``
+    (UTF-8 with BOM, so that Excel opens it) or ``.xlsx`` — for the department to correct and
+    send again: the row number, the problems, then every source column under its original name,
+    then the rules. Returns the number of rows written."""
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise errors.ValidationError(
+            {"path": [f"导出文件须为 .csv 或 .xlsx / export to a .csv or .xlsx file, not {target.name!r}"]}
+        )
+    v = _pick(ws, resource, number)
+    qfile = _quarantine_file(ws, v)
+    sql = _export_sql(qfile, _source_columns(v, ws), _rule_filter(rule), lang)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
+    try:
+        if suffix == ".csv":
+            n = _write_csv(ws, sql, tmp)
+        else:
+            n = _write_xlsx(ws, sql, tmp, sheet=f"{resource} v{v.number}")
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return n
+
+
+def _write_csv(ws: Workspace, sql: str, target: Path) -> int:
+    body = target.with_name(target.name + ".body")
+    try:
+        ws.engine.execute(f"COPY ({sql}) TO {lit(str(body))} (FORMAT csv, HEADER true)")
+        n = int(ws.engine.fetch_rows(f"SELECT count(*) FROM ({sql})")[0][0])
+        with target.open("wb") as out, body.open("rb") as src:
+            out.write(b"\xef\xbb\xbf")
+            while chunk := src.read(1 << 20):
+                out.write(chunk)
+    finally:
+        if body.exists():
+            body.unlink()
+    return n
+
+
+def _write_xlsx(ws: Workspace, sql: str, target: Path, *, sheet: str) -> int:
+    import importlib
+
+    Workbook = importlib.import_module("openpyxl").Workbook  # no type stubs
+
+    n = int(ws.engine.fetch_rows(f"SELECT count(*) FROM ({sql})")[0][0])
+    if n > XLSX_MAX_ROWS:
+        raise errors.ValidationError(
+            {
+                "path": [
+                    f"隔离区有 {n} 行，超过 Excel 的行数上限，请导出为 .csv / "
+                    f"{n} rows exceed Excel's limit: export to .csv"
+                ]
+            }
+        )
+    table = ws.engine.fetch_arrow(sql)
+    wb = Workbook(write_only=True)
+    ws_ = wb.create_sheet(title=sheet[:31].replace("/", "-"))
+    ws_.append(table.column_names)
+    # openpyxl writes cell by cell; Excel files are for people, so they are small (≤ 1M rows)
+    for batch in table.to_batches(10_000):
+        for record in zip(*(c.to_pylist() for c in batch.columns), strict=True):
+            ws_.append(list(record))
+    wb.save(target)
+    return n

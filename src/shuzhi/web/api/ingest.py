@@ -1,0 +1,294 @@
+"""``/api/v1/resources/{code}/…``: load a file into a new version, list and read versions, compare
+two, and read or download a load's quarantine.
+
+Who loads is taken from the ``X-Shuzhi-User`` header until accounts exist (percent-encode a Chinese
+name). Loads run synchronously: the response is the load's report.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import unquote
+
+from fastapi import APIRouter, File, Form, Header, Query, Response, UploadFile
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+from starlette.background import BackgroundTask
+
+from shuzhi import errors
+from shuzhi.ingest import (
+    MODES,
+    LoadResult,
+    QuarantineView,
+    VersionDiff,
+    VersionInfo,
+    diff,
+    export_quarantine,
+    get_version,
+    ingest,
+    list_versions,
+    quarantine,
+    version_rows,
+)
+from shuzhi.web._errors import NOT_FOUND, ErrorPublic
+from shuzhi.web.api.deps import WorkspaceDep
+from shuzhi.workspace import Workspace
+
+__all__ = ["TAG", "router"]
+
+TAG = {
+    "name": "ingest",
+    "description": "数据汇聚：上传文件生成资源的新版本、版本列表与数据、版本比较、隔离区与导出 / "
+    "ingestion: load files into new versions, list and read versions, diff, quarantine and its export",
+}
+
+router = APIRouter(prefix="/resources/{code}", tags=["ingest"])
+
+_CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorPublic, "description": "该资源正在加载 / another load of the resource is running"}
+}
+
+UserHeader = Annotated[
+    str | None,
+    Header(alias="X-Shuzhi-User", description="加载人 / who loads (percent-encoded)"),
+]
+
+
+def _who(header: str | None) -> str | None:
+    if not header:
+        return None
+    try:
+        header = header.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        pass
+    return unquote(header).strip() or None
+
+
+class VersionListPublic(BaseModel):
+    resource: str
+    current: int | None = Field(description="当前版本 / the current version (null: none yet)")
+    versions: list[VersionInfo] = Field(description="oldest first")
+
+
+class RowsPublic(BaseModel):
+    resource: str
+    version: int
+    total: int = Field(description="版本总行数 / rows in the version")
+    limit: int
+    offset: int
+    rows: list[dict[str, Any]]
+
+
+def _number(ws: Workspace, code: str, n: str) -> int | None:
+    """A version path segment: a number, ``current`` (None) or ``latest``."""
+    if n == "current":
+        return None
+    if n == "latest":
+        versions = list_versions(ws, code)
+        if not versions:
+            raise errors.NotFound("版本 / version", f"{code} (尚未加载 / never loaded)")
+        return versions[-1].number
+    try:
+        return int(n.removeprefix("v"))
+    except ValueError:
+        raise errors.ValidationError(
+            {
+                "path.n": [
+                    f"版本号应为数字、current 或 latest / a version is a number, current or latest: {n!r}"
+                ]
+            }
+        ) from None
+
+
+def _save(upload: UploadFile, folder: Path) -> Path:
+    name = Path(upload.filename or "upload").name or "upload"
+    target = folder / name
+    with target.open("wb") as out:
+        shutil.copyfileobj(upload.file, out, 1 << 20)
+    return target
+
+
+@router.post(
+    "/versions",
+    response_model=LoadResult,
+    status_code=201,
+    summary="上传文件并加载为新版本 / load a file into a new version",
+    responses={**NOT_FOUND, **_CONFLICT},
+)
+def post_version(
+    code: str,
+    ws: WorkspaceDep,
+    response: Response,
+    file: Annotated[UploadFile, File(description="数据文件 / the data file (CSV, Excel, JSON, Parquet)")],
+    mapping: Annotated[UploadFile | None, File(description="映射文件 / mapping YAML (optional)")] = None,
+    mode: Annotated[Literal["full", "append", "upsert"], Form(description="full | append | upsert")] = "full",
+    user: UserHeader = None,
+) -> LoadResult:
+    """Runs the load synchronously and answers its report: 201 when the new version is current,
+    200 when it was kept but not published (every row quarantined)."""
+    from shuzhi._yaml import load_yaml, validate_model
+    from shuzhi.catalog import get_resource
+    from shuzhi.ingest import MappingSpec
+    from shuzhi.ingest._cleanse import validate_mapping
+
+    assert mode in MODES
+    folder = ws.tmp / "uploads" / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    try:
+        spec_map: MappingSpec | None = None
+        if mapping is not None:
+            name = Path(mapping.filename or "mapping.yaml").name
+            raw = mapping.file.read()
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError as e:
+                raise errors.DataError(
+                    f"映射文件须为 UTF-8 编码 / a mapping file must be UTF-8 ({e.reason} at byte {e.start})",
+                    file=name,
+                ) from None
+            doc = load_yaml(name, text=text)
+            spec_map = validate_model(MappingSpec, doc)
+            validate_mapping(get_resource(ws, code).spec, spec_map, file=name, doc=doc)
+        path = _save(file, folder)
+        result = ingest(ws, code, path, mapping=spec_map, mode=mode, loaded_by=_who(user))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if not result.published:
+        response.status_code = 200
+    return result
+
+
+@router.get("/versions", response_model=VersionListPublic, summary="版本列表 / versions", responses=NOT_FOUND)
+def get_versions(code: str, ws: WorkspaceDep) -> VersionListPublic:
+    versions = list_versions(ws, code)
+    current = next((v.number for v in versions if v.current), None)
+    return VersionListPublic(resource=code, current=current, versions=versions)
+
+
+@router.get(
+    "/versions/{n}",
+    response_model=VersionInfo,
+    summary="版本信息 / a version's record (n: number, current or latest)",
+    responses=NOT_FOUND,
+)
+def get_one_version(code: str, n: str, ws: WorkspaceDep) -> VersionInfo:
+    return get_version(ws, code, _number(ws, code, n))
+
+
+@router.get(
+    "/versions/{n}/rows",
+    response_model=RowsPublic,
+    summary="版本数据 / rows of a version",
+    responses=NOT_FOUND,
+)
+def get_rows(
+    code: str,
+    n: str,
+    ws: WorkspaceDep,
+    limit: Annotated[int, Query(ge=0, le=10_000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> RowsPublic:
+    v, rows = version_rows(ws, code, _number(ws, code, n), limit=limit, offset=offset)
+    return RowsPublic(
+        resource=code, version=v.number, total=v.rows_total, limit=limit, offset=offset, rows=rows
+    )
+
+
+@router.get(
+    "/diff",
+    response_model=VersionDiff,
+    summary="比较两个版本 / compare two versions by key",
+    responses=NOT_FOUND,
+)
+def get_diff(
+    code: str,
+    ws: WorkspaceDep,
+    from_: Annotated[int, Query(alias="from", description="旧版本 / the older version")],
+    to: Annotated[int, Query(description="新版本 / the newer version")],
+    sample: Annotated[int, Query(ge=0, le=1000)] = 10,
+) -> VersionDiff:
+    return diff(ws, code, from_, to, sample=sample)
+
+
+@router.get(
+    "/versions/{n}/quarantine",
+    response_model=QuarantineView,
+    summary="隔离区 / the rows a load quarantined",
+    responses=NOT_FOUND,
+)
+def get_quarantine(
+    code: str,
+    n: str,
+    ws: WorkspaceDep,
+    limit: Annotated[int, Query(ge=0, le=10_000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    rule: Annotated[
+        str | None, Query(description="规则、信息项或原因代码 / a rule, field or reason code")
+    ] = None,
+) -> QuarantineView:
+    return quarantine(ws, code, _number(ws, code, n), limit=limit, offset=offset, rule=rule)
+
+
+def _download(
+    ws: Workspace, code: str, n: str, suffix: str, rule: str | None, lang: Literal["zh", "en"]
+) -> FileResponse:
+    number = _number(ws, code, n)
+    folder = ws.tmp / "exports" / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    version = get_version(ws, code, number).number if number is not None else None
+    label = f"v{version}" if version is not None else "current"
+    path = folder / f"{code}-{label}-quarantine{suffix}"
+    try:
+        export_quarantine(ws, code, number, path, rule=rule, lang=lang)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    media = (
+        "text/csv; charset=utf-8"
+        if suffix == ".csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    return FileResponse(
+        path,
+        media_type=media,
+        filename=path.name,
+        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+    )
+
+
+_FILE = {200: {"description": "file download"}, **NOT_FOUND}
+
+
+@router.get(
+    "/versions/{n}/quarantine.csv",
+    response_class=FileResponse,
+    summary="下载隔离区 CSV / download the quarantine as CSV (UTF-8 with BOM)",
+    responses=_FILE,
+)
+def get_quarantine_csv(
+    code: str,
+    n: str,
+    ws: WorkspaceDep,
+    rule: str | None = None,
+    lang: Literal["zh", "en"] = "zh",
+) -> FileResponse:
+    return _download(ws, code, n, ".csv", rule, lang)
+
+
+@router.get(
+    "/versions/{n}/quarantine.xlsx",
+    response_class=FileResponse,
+    summary="下载隔离区 Excel / download the quarantine as an Excel workbook",
+    responses=_FILE,
+)
+def get_quarantine_xlsx(
+    code: str,
+    n: str,
+    ws: WorkspaceDep,
+    rule: str | None = None,
+    lang: Literal["zh", "en"] = "zh",
+) -> FileResponse:
+    return _download(ws, code, n, ".xlsx", rule, lang)

@@ -1,0 +1,157 @@
+"""``shuzhi ingest``, ``versions``, ``diff`` and ``quarantine``: what a data clerk types and sees."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "ingest"))
+from _ingest_fixtures import ROWS, make_workspace, new_resource, write_csv
+
+from shuzhi.cli import app
+from shuzhi.cli.ingest import ProgressBar
+from shuzhi.workspace import Workspace
+
+runner = CliRunner(env={"COLUMNS": "240"})
+
+BAD = "14050219900307152X,赵六,男,1990-03-07,13803561234,,100,1,"
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    with make_workspace(tmp_path_factory.mktemp("cli") / "ws") as w:
+        yield w
+
+
+OUTPUT: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module")
+def loaded(ws: Workspace, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """v1 from the command line (table output), v2 with --json and a quarantined row; their
+    output is kept in OUTPUT."""
+    d = tmp_path_factory.mktemp("files")
+    code = new_resource(ws)
+    first = runner.invoke(
+        app, ["ingest", code, str(write_csv(d / "低保.csv", ROWS)), "-w", str(ws.path), "--by", "张三"]
+    )
+    assert first.exit_code == 0, first.output
+    OUTPUT["first"] = first.output
+    v2 = [ROWS[0], ROWS[1].replace("650.5", "700"), ROWS[2], ROWS[3], BAD]
+    second = runner.invoke(
+        app, ["ingest", code, str(write_csv(d / "v2.csv", v2)), "-w", str(ws.path), "--json"]
+    )
+    assert second.exit_code == 0, second.output
+    OUTPUT["second"] = second.output
+    return code
+
+
+def _run(ws: Workspace, *args: str) -> str:
+    r = runner.invoke(app, [*args, "-w", str(ws.path)])
+    assert r.exit_code == 0, r.output
+    return r.output
+
+
+def test_ingest_prints_the_report(loaded: str) -> None:
+    out = OUTPUT["first"]
+    assert f"已加载 {loaded} v1 (full)" in out
+    for text in ("读入", "加载", "隔离", "版本总行数", "公民身份号码 (id_number)", "label", "低保.csv"):
+        assert text in out, text
+
+
+def test_ingest_json_is_the_load_result(loaded: str) -> None:
+    data = json.loads(OUTPUT["second"])
+    assert (data["resource"], data["version"], data["mode"]) == (loaded, 2, "full")
+    assert (data["rows_in"], data["rows_loaded"], data["rows_quarantined"], data["rows_updated"]) == (
+        5,
+        4,
+        1,
+        1,
+    )
+    (rule,) = data["quarantine"]
+    assert rule["rule"] == "id_number.idcard.check_mismatch" and rule["reason_zh"] and rule["reason_en"]
+
+
+def test_versions_lists_newest_first_with_the_current_marked(ws: Workspace, loaded: str) -> None:
+    out = _run(ws, "versions", loaded, "--verify")
+    assert out.index("v2") < out.index("v1")
+    assert "当前" in out and "张三" in out and "v2.csv" in out and "+0 ~1 −0" in out
+    assert "校验和一致" in out
+    data = json.loads(_run(ws, "versions", loaded, "--json"))
+    assert [(v["number"], v["current"]) for v in data] == [(1, False), (2, True)]
+
+
+def test_diff_prints_counts_and_changed_fields(ws: Workspace, loaded: str) -> None:
+    out = _run(ws, "diff", loaded, "1", "2")
+    assert "+0" in out and "~1" in out and "amount: 650.5 → 700.0" in out and "14050219850612202X" in out
+    data = json.loads(_run(ws, "diff", loaded, "1", "2", "--json", "--sample", "0"))
+    assert (data["added"], data["removed"], data["changed"]) == (0, 0, 1) and data["changed_sample"] == []
+
+
+def test_quarantine_shows_rules_and_rows_and_exports(ws: Workspace, loaded: str, tmp_path: Path) -> None:
+    out = _run(ws, "quarantine", loaded)
+    assert "id_number.idcard.check_mismatch" in out and "校验码应为" in out and "赵六" in out
+    assert " 6 " in out  # the line of the file
+    en = _run(ws, "quarantine", loaded, "--lang", "en", "--rule", "id_number")
+    assert "check character" in en
+    target = tmp_path / "退回.xlsx"
+    out = _run(ws, "quarantine", loaded, "--version", "2", "--export", str(target))
+    assert "已导出" in out and target.is_file()
+    data = json.loads(_run(ws, "quarantine", loaded, "--json"))
+    assert data["total"] == 1 and data["rows"][0]["row"] == 6
+
+
+def test_a_load_whose_rows_are_all_quarantined_exits_1(ws: Workspace, tmp_path: Path) -> None:
+    code = new_resource(ws)
+    r = runner.invoke(app, ["ingest", code, str(write_csv(tmp_path / "bad.csv", [BAD])), "-w", str(ws.path)])
+    assert r.exit_code == 1 and "未发布" in r.output
+
+
+def test_bad_input_exits_3_and_names_file_and_row(ws: Workspace, loaded: str, tmp_path: Path) -> None:
+    """Through the real entry point (error messages and exit codes are set in ``main``)."""
+    f = write_csv(tmp_path / "ragged.csv", [ROWS[0], ROWS[1] + ",多余"])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHUZHI_")}
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from shuzhi.cli import main; main()",
+            "ingest",
+            loaded,
+            str(f),
+            "-w",
+            str(ws.path),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert run.returncode == 3, run.stderr
+    assert "ragged.csv" in run.stderr and "row 3" in run.stderr
+    missing = runner.invoke(app, ["versions", "NO-SUCH", "-w", str(ws.path)])
+    assert missing.exit_code != 0 and "NO-SUCH" in str(missing.exception)
+
+
+def test_the_progress_bar_appears_only_for_slow_loads() -> None:
+    buf = io.StringIO()
+    with ProgressBar(delay=0.0, console=Console(file=buf, force_terminal=True, width=100)) as bar:
+        time.sleep(0.05)
+        bar("read", 50, 100)
+        bar("cleanse", 1, 3)
+        time.sleep(0.2)
+    assert "清洗 / cleansing" in buf.getvalue()
+    quiet = io.StringIO()
+    with ProgressBar(delay=5.0, console=Console(file=quiet, force_terminal=True, width=100)) as bar:
+        bar("read", 50, 100)
+    assert quiet.getvalue() == ""

@@ -1,0 +1,424 @@
+"""``ingest()``: mapping, cleansing with the standards, quarantine, the three modes, the report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from _ingest_fixtures import HEADER, IDS, ROWS, make_workspace, new_resource, rows_of, write_csv, write_text
+
+from shuzhi.errors import DataError, ValidationError
+from shuzhi.ingest import get_version, ingest, list_versions, quarantine, verify_version
+from shuzhi.workspace import Workspace
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    with make_workspace(tmp_path_factory.mktemp("ingest") / "ws") as w:
+        yield w
+
+
+def _by_id(rows: list[dict[str, object]]) -> dict[object, dict[str, object]]:
+    return {r["id_number"]: r for r in rows}
+
+
+# -- a full load --------------------------------------------------------------------------------
+
+
+def test_a_full_load_cleanses_every_field_with_its_standard(ws: Workspace, tmp_path: Path) -> None:
+    code = new_resource(ws)
+    r = ingest(ws, code, write_csv(tmp_path / "低保.csv", ROWS), loaded_by="张三")
+    assert (r.version, r.mode, r.published, r.base_version) == (1, "full", True, None)
+    assert (r.rows_in, r.rows_loaded, r.rows_quarantined, r.rows_total, r.rows_added) == (4, 4, 0, 4, 4)
+    rows = _by_id(rows_of(ws, code))
+    assert sorted(rows) == sorted(IDS)  # 15 digits upgraded to 18, lower-case x made X
+    wang = rows["14050219850612202X"]
+    assert wang["birth_date"] == dt.date(1985, 6, 12)
+    assert wang["phone"] == "13903565678"  # +86 and dashes removed
+    assert wang["address"] == "山西省晋城市城区泽州路金鼎小区3号楼2单元401室"
+    assert wang["amount"] == 650.5 and wang["members"] == 2
+    assert wang["sex"] == "2"  # 女 -> GB/T 2261.1 code
+    ouyang = rows["140525196203053018"]
+    assert ouyang["name"] == "欧阳建国"  # Traditional converted to Simplified
+    assert ouyang["birth_date"] == dt.date(1962, 3, 5)  # 1962年3月5日
+    assert ouyang["sex"] == "1"  # 男性
+    assert rows["14052219880115138X"]["sex"] == "2"  # F
+    assert rows["14052219880115138X"]["phone"] == "0356-2021234"
+    # every row says where it came from
+    assert [r["_row"] for r in rows_of(ws, code)] == [2, 3, 4, 5]
+    assert {r["_source"] for r in rows.values()} == {"低保.csv"}
+    assert {r["_loaded_in"] for r in rows.values()} == {1}
+    assert all(r["_issues"] == [] for r in rows.values())
+    # the version's record
+    v = get_version(ws, code)
+    assert v.current and v.number == 1 and v.loaded_by == "张三" and v.source_name == "低保.csv"
+    assert v.source_hash == r.source.sha256 and len(v.checksum) == 64
+    verify_version(ws, code)
+    manifest = json.loads((Path(r.path) / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["rows"]["loaded"] == 4 and manifest["checksum"] == v.checksum
+    assert r.source.encoding and r.duration_s > 0
+
+
+def test_columns_match_fields_by_name_or_label_and_others_are_reported(ws: Workspace, tmp_path: Path) -> None:
+    code = new_resource(
+        ws,
+        [
+            {"name": "id_number", "label": "公民身份号码", "standard": "idcard", "key": True},
+            {"name": "name", "label": "姓名", "standard": "name", "required": True},
+            {"name": "phone", "label": "联系电话", "standard": "phone"},
+        ],
+    )
+    f = write_text(
+        tmp_path / "a.csv", " name ,公民身份号码,电话,籍贯\n张伟,14050219900307151X,13803561234,山西\n"
+    )
+    r = ingest(ws, code, f)
+    by = {m.field: (m.column, m.matched_by) for m in r.columns}
+    assert by["name"] == ("name", "name")
+    assert by["id_number"] == ("公民身份号码", "label")
+    assert by["phone"] == (None, "none")
+    assert r.unmatched_columns == ["电话", "籍贯"]
+    assert any("电话" in n and "籍贯" in n for n in r.notes)
+    assert rows_of(ws, code)[0]["phone"] is None
+
+
+def test_placeholders_are_missing_values_not_errors(ws: Workspace, tmp_path: Path) -> None:
+    code = new_resource(ws)
+    rows = [
+        "14050219900307151X,张伟,不详,无,/,—,800,3,",
+        "14050219850612202X,不详,女,1985-06-12,13803561234,,650,2,",
+    ]
+    r = ingest(ws, code, write_csv(tmp_path / "a.csv", rows))
+    assert r.rows_loaded == 1 and r.rows_flagged == 0
+    (row,) = rows_of(ws, code)
+    assert (row["sex"], row["birth_date"], row["phone"], row["address"]) == (None, None, None, None)
+    assert row["_issues"] == []
+    # a required field holding a placeholder is missing: the row is quarantined
+    assert [q.rule for q in r.quarantine] == ["name.required"]
+    assert "必填项“姓名”为空" in r.quarantine[0].reason_zh
+
+
+def test_invalid_values_follow_each_fields_on_invalid(ws: Workspace, tmp_path: Path) -> None:
+    code = new_resource(ws)
+    rows = [
+        # phone (flag): kept as written; address (null): emptied; both listed in _issues
+        "14050219900307151X,张伟,男,1990-03-07,123,火星基地,800,3,",
+        # the key (quarantine): the row goes to quarantine with every failure of the row
+        "14050219900307152X,李四,男,1990-03-07,1380356123,晋城市城区凤台东街1号,9000,0,一段超过十个字的很长的备注",
+        # a decimal out of range, an integer that is no integer (flag)
+        "14050219850612202X,王芳,女,1985-06-12,13803561234,,6000,两个,",
+    ]
+    r = ingest(ws, code, write_csv(tmp_path / "a.csv", rows))
+    assert (r.rows_loaded, r.rows_quarantined, r.rows_flagged) == (2, 1, 2)
+    got = _by_id(rows_of(ws, code))
+    zhang = got["14050219900307151X"]
+    assert zhang["phone"] == "123" and zhang["address"] is None
+    assert {(i["field"], i["rule"], i["value"]) for i in zhang["_issues"]} == {
+        ("phone", "phone.phone.wrong_length", "123"),
+        ("address", "address.address.no_division", "火星基地"),
+    }
+    wang = got["14050219850612202X"]
+    assert wang["amount"] is None and wang["members"] is None  # non-text values cannot be kept as written
+    assert {i["rule"] for i in wang["_issues"]} == {"amount.max", "members.type"}
+    issues = {i.rule: i for i in r.issues}
+    assert issues["amount.max"].count == 1 and "最大值" in issues["amount.max"].reason_zh
+    q = quarantine(ws, code)
+    (bad,) = q.rows
+    assert bad.row == 3
+    rules = set(bad.rules)
+    assert "id_number.idcard.check_mismatch" in rules
+    err = next(e for e in bad.errors if e["rule"] == "id_number.idcard.check_mismatch")
+    assert err["column"] == "公民身份号码" and err["value"] == "14050219900307152X"
+    assert "校验码应为" in err["reason_zh"] and "check character" in err["reason_en"]
+
+
+def test_quarantine_keeps_the_original_values_and_row_numbers(ws: Workspace, tmp_path: Path) -> None:
+    code = new_resource(ws)
+    text = (
+        "晋城市城区低保对象名单（2024年3月）\n\n"
+        + HEADER
+        + "\n"
+        + ROWS[0]
+        + "\n 14050219900230151X ,张  三,男,1990-02-30,13803561234,山西省晋城市城区凤台东街188号,800,3,原样\n"
+    )
+    r = ingest(ws, code, write_text(tmp_path / "a.csv", text))
+    assert r.source.header_row == 3 and r.rows_quarantined == 1
+    q = quarantine(ws, code)
+    (bad,) = q.rows
+    assert bad.row == 5 and bad.source == "a.csv"
+    assert bad.values["公民身份号码"] == " 14050219900230151X "  # exactly as written
+    assert bad.values["出生日期"] == "1990-02-30" and bad.values["备注"] == "原样"
+    assert q.columns == HEADER.split(",")
+    assert rows_of(ws, code)[0]["_row"] == 4
+
+
+def test_value_maps_translate_codes_and_refuse_unknown_ones(ws: Workspace, tmp_path: Path) -> None:
+    code = new_resource(
+        ws,
+        [
+            {"name": "id_number", "label": "公民身份号码", "standard": "idcard", "key": True},
+            {"name": "status", "label": "状态", "values": ["在保", "停保"], "on_invalid": "quarantine"},
+            {"name": "sex", "label": "性别", "standard": "sex"},
+            {"name": "dept", "label": "来源部门"},
+        ],
+    )
+    mapping = write_text(
+        tmp_path / "m.yaml",
+        f"""resource: {code}
+columns:
+  身份证: id_number
+  保障状态: {{field: status, values: {{"1": 在保, "0": 停保}}, unmapped: invalid}}
+  性别: {{field: sex, values: {{甲: 男, 乙: 女}}}}
+defaults: {{dept: 民政局}}
+""",
+    )
+    f = write_text(
+        tmp_path / "a.csv",
+        "身份证,保障状态,性别\n14050219900307151X,1,甲\n14050219850612202X,0,女\n14052219880115138X,9,乙\n",
+    )
+    r = ingest(ws, code, f, mapping=mapping)
+    got = _by_id(rows_of(ws, code))
+    assert got["14050219900307151X"]["status"] == "在保" and got["14050219900307151X"]["sex"] == "1"
+    assert got["14050219850612202X"]["status"] == "停保" and got["14050219850612202X"]["sex"] == "2"
+    assert {r["dept"] for r in got.values()} == {"民政局"}
+    assert [q.rule for q in r.quarantine] == ["status.unmapped"]
+    (bad,) = quarantine(ws, code).rows
+    assert bad.row == 4 and bad.errors[0]["column"] == "保障状态" and bad.errors[0]["value"] == "9"
+    assert "映射" in bad.errors[0]["reason_zh"]
+
+
+def test_unknown_codes_of_a_code_list_are_named_with_row_and_column(ws: Workspace, tmp_path: Path) -> None:
+    code = new_resource(
+        ws,
+        [
+            {"name": "id_number", "label": "公民身份号码", "standard": "idcard", "key": True},
+            {"name": "ethnic", "label": "民族", "standard": "ethnic", "on_invalid": "quarantine"},
+        ],
+    )
+    f = write_text(
+        tmp_path / "a.csv", "公民身份号码,民族\n14050219900307151X,汉族\n14050219850612202X,火星族\n"
+    )
+    r = ingest(ws, code, f)
+    assert rows_of(ws, code)[0]["ethnic"] == "01"
+    (bad,) = quarantine(ws, code).rows
+    assert (bad.row, bad.rules) == (3, ["ethnic.code.unmapped"])
+    assert bad.errors[0]["column"] == "民族" and "火星族" in bad.errors[0]["reason_zh"]
+    assert r.quarantine[0].code == "code.unmapped"
+
+
+def test_dates_day_first_and_declared_formats(ws: Workspace, tmp_path: Path) -> None:
+    code = new_resource(
+        ws,
+        [
+            {"name": "k", "label": "编号", "key": True},
+            {"name": "d1", "label": "日期一", "type": "date"},
+            {"name": "d2", "label": "日期二", "type": "date"},
+            {"name": "t", "label": "时间", "type": "datetime"},
+            {"name": "ok", "label": "有效", "type": "boolean"},
+        ],
+    )
+    mapping = write_text(
+        tmp_path / "m.yaml",
+        f"""resource: {code}
+columns:
+  编号: k
+  日期一: {{field: d1, variant: dayfirst}}
+  日期二: {{field: d2, date_format: "%d.%m.%Y"}}
+""",
+    )
+    f = write_text(
+        tmp_path / "a.csv",
+        "编号,日期一,日期二,时间,有效\n"
+        "1,03/04/2020,31.12.2019,2024-03-01 08:30:00,是\n"
+        "2,2020-4-3,2019-12-31,2024/3/1,否\n",
+    )
+    ingest(ws, code, f, mapping=mapping)
+    one, two = rows_of(ws, code, order="k")
+    assert one["d1"] == dt.date(2020, 4, 3) and one["d2"] == dt.date(2019, 12, 31)
+    assert one["t"] == dt.datetime(2024, 3, 1, 8, 30) and one["ok"] is True
+    assert two["d1"] == dt.date(2020, 4, 3) and two["ok"] is False
+    assert two["d2"] is None and two["_issues"][0]["rule"] == "d2.date_format"
+    assert two["t"] == dt.datetime(2024, 3, 1)
+
+
+# -- modes ------------------------------------------------------------------------------------------
+
+
+def test_full_load_replaces_the_snapshot_and_counts_changes(ws: Workspace, tmp_path: Path) -> None:
+    code = new_resource(ws)
+    ingest(ws, code, write_csv(tmp_path / "v1.csv", ROWS))
+    changed = ROWS[1].replace("650.5", "700")
+    r = ingest(
+        ws, code, write_csv(tmp_path / "v2.csv", [ROWS[0], changed, ROWS[2].replace("李娜", "李娜娜")])
+    )
+    assert (r.version, r.base_version, r.rows_total) == (2, 1, 3)
+    assert (r.rows_added, r.rows_updated, r.rows_removed) == (0, 2, 1)
+    assert sorted(x["id_number"] for x in rows_of(ws, code)) == sorted(IDS[:3])
+    assert {x["_loaded_in"] for x in rows_of(ws, code)} == {2}
+    assert [v.number for v in list_versions(ws, code)] == [1, 2]
+    assert len(rows_of(ws, code, 1)) == 4  # the old version is still there, unchanged
+
+
+def test_duplicate_keys_in_a_full_load_quarantine_the_later_rows(ws: Workspace, tmp_path: Path) -> None:
+    code = new_resource(ws)
+    dup = ROWS[0].replace("张伟", "张伟伟")
+    r = ingest(ws, code, write_csv(tmp_path / "a.csv", [ROWS[0], ROWS[1], dup]))
+    assert r.rows_loaded == 2 and [q.rule for q in r.quarantine] == ["key.duplicate"]
+    (bad,) = quarantine(ws, code).rows
+    assert bad.row == 4 and bad.values["姓名"] == "张伟伟"
+    assert (
+        "与第 2 行重复" in bad.errors[0]["reason_zh"] and "14050219900307151X" in bad.errors[0]["reason_zh"]
+    )
+    assert rows_of(ws, code)[0]["name"] == "张伟"
+
+
+def test_append_adds_rows_and_quarantines_keys_already_loaded(ws: Workspace, tmp_path: Path) -> None:
+    code = new_resource(ws)
+    ingest(ws, code, write_csv(tmp_path / "a.csv", ROWS[:2]))
+    r = ingest(ws, code, write_csv(tmp_path / "b.csv", [ROWS[2], ROWS[3], ROWS[0]]), mode="append")
+    assert (r.mode, r.rows_loaded, r.rows_total, r.rows_added) == ("append", 2, 4, 2)
+    assert [q.rule for q in r.quarantine] == ["key.exists"]
+    assert "upsert" in quarantine(ws, code).rows[0].errors[0]["reason_zh"]
+    rows = rows_of(ws, code, order="_loaded_in, _row")
+    assert [(x["_loaded_in"], x["_source"]) for x in rows] == [(1, "a.csv")] * 2 + [(2, "b.csv")] * 2
+    verify_version(ws, code)
+
+
+def test_upsert_replaces_rows_by_key_and_adds_new_ones(ws: Workspace, tmp_path: Path) -> None:
+    code = new_resource(ws)
+    ingest(ws, code, write_csv(tmp_path / "a.csv", ROWS[:3]))
+    same = ROWS[0]
+    changed = ROWS[1].replace("老人", "已核实")
+    r = ingest(ws, code, write_csv(tmp_path / "b.csv", [same, changed, ROWS[3]]), mode="upsert")
+    assert (r.rows_added, r.rows_updated, r.rows_removed, r.rows_total) == (1, 1, 0, 4)
+    got = _by_id(rows_of(ws, code))
+    assert got["14050219850612202X"]["note"] == "已核实" and got["14050219850612202X"]["_loaded_in"] == 2
+    assert got["14052219880115138X"]["_loaded_in"] == 1 and got["14052219880115138X"]["_source"] == "a.csv"
+
+
+def test_upsert_refuses_duplicate_keys_and_loads_nothing(ws: Workspace, tmp_path: Path) -> None:
+    code = new_resource(ws)
+    ingest(ws, code, write_csv(tmp_path / "a.csv", ROWS[:2]))
+    f = write_csv(tmp_path / "dup.csv", [ROWS[0], ROWS[2], ROWS[0].replace("张伟", "张卫")])
+    with pytest.raises(DataError) as e:
+        ingest(ws, code, f, mode="upsert")
+    msg = str(e.value)
+    assert "dup.csv" in msg and "14050219900307151X" in msg and "2, 4" in msg and "id_number" in msg
+    assert e.value.row == 4 and e.value.rule == "key.duplicate"
+    assert get_version(ws, code).number == 1 and len(rows_of(ws, code)) == 2
+
+
+def test_a_resource_without_key_loads_full_and_append_but_not_upsert(ws: Workspace, tmp_path: Path) -> None:
+    code = new_resource(
+        ws, [{"name": "name", "label": "姓名", "standard": "name"}, {"name": "x", "label": "值"}]
+    )
+    f = write_text(tmp_path / "a.csv", "姓名,值\n张伟,1\n张伟,1\n")
+    assert ingest(ws, code, f).rows_loaded == 2  # no key: repeated rows are allowed
+    assert ingest(ws, code, f, mode="append").rows_total == 4
+    r = ingest(ws, code, f)
+    assert (r.rows_total, r.rows_added, r.rows_removed) == (2, 2, 4)
+    with pytest.raises(ValidationError, match="upsert"):
+        ingest(ws, code, f, mode="upsert")
+
+
+def test_a_load_whose_every_row_is_quarantined_is_kept_but_not_published(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    code = new_resource(ws)
+    ingest(ws, code, write_csv(tmp_path / "good.csv", ROWS[:1]))
+    r = ingest(ws, code, write_csv(tmp_path / "bad.csv", ["12345,张伟,,,,,,,", "x,李四,,,,,,,"]))
+    assert not r.published and r.version == 2 and r.hold_reason and "隔离" in r.hold_reason
+    assert get_version(ws, code).number == 1  # still current
+    assert [(v.number, v.published, v.current) for v in list_versions(ws, code)] == [
+        (1, True, True),
+        (2, False, False),
+    ]
+    assert quarantine(ws, code).version == 2 and quarantine(ws, code).total == 2
+    r3 = ingest(ws, code, write_csv(tmp_path / "good2.csv", ROWS[:2]))
+    assert (r3.version, r3.base_version) == (3, 1)
+
+
+def test_type_and_range_rules_of_plain_fields(ws: Workspace, tmp_path: Path) -> None:
+    code = new_resource(
+        ws,
+        [
+            {"name": "k", "label": "编号", "type": "integer", "key": True},
+            {"name": "level", "label": "等级", "values": ["A", "B"]},
+            {"name": "score", "label": "分数", "type": "decimal", "min": 0, "max": 100, "on_invalid": "null"},
+        ],
+    )
+    f = write_text(tmp_path / "a.csv", '编号,等级,分数\n1,A,99.5\n2.0,C,101\n3,B,"1,5"\nx,A,1\n')
+    r = ingest(ws, code, f)
+    rows = rows_of(ws, code, order="k")
+    assert [(x["k"], x["level"], x["score"]) for x in rows] == [
+        (1, "A", 99.5),
+        (2, "C", None),
+        (3, "B", 15.0),
+    ]
+    assert {i["rule"] for i in rows[1]["_issues"]} == {"level.values", "score.max"}
+    assert [q.rule for q in r.quarantine] == ["k.type"]
+    assert "整数" in r.quarantine[0].reason_zh
+
+
+def test_the_job_log_records_each_load(ws: Workspace, tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    from shuzhi.store import IngestJob
+
+    code = new_resource(ws)
+    ingest(ws, code, write_csv(tmp_path / "a.csv", ROWS[:1]))
+    with pytest.raises(DataError):
+        ingest(ws, code, write_text(tmp_path / "empty.csv", ""))
+    with ws.session() as s:
+        jobs = s.execute(
+            sa.select(IngestJob).where(IngestJob.resource_code == code).order_by(IngestJob.id)
+        ).scalars()
+        got = [(j.status, j.version_number, bool(j.error)) for j in jobs]
+    assert got == [("succeeded", 1, False), ("failed", None, True)]
+
+
+def test_values_in_standard_form_get_the_same_answer_as_the_full_check(ws: Workspace, tmp_path: Path) -> None:
+    """Identity and mobile numbers already in standard form skip the full check: the answer for
+    every value must be the one the standards library gives."""
+    import random
+
+    from shuzhi.standards import check
+    from shuzhi.standards.idcard import check_char
+
+    rnd = random.Random(11643)
+    ids: list[str] = []
+    for i in range(300):
+        region = rnd.choice(["140502", "140525", "110105", "440524", "999999", "830000", "140500"])
+        birth = rnd.choice(["19900307", "18791231", "20991231", "19900230", "19491231", "20000229"])
+        body = f"{region}{birth}{rnd.randint(0, 999):03d}"
+        good = body + check_char(body)
+        variants = [good, body + rnd.choice("0123456789X"), good.lower(), f" {good} ", good[:6] + good[8:17]]
+        ids.append(variants[i % len(variants)])
+    phones = [
+        rnd.choice(["13", "15", "19", "12", "10"])
+        + f"{rnd.randint(0, 999999999):09d}"
+        + rnd.choice(["", "", "1"])
+        for _ in range(300)
+    ]
+    code = new_resource(
+        ws,
+        [
+            {"name": "k", "label": "序号", "type": "integer", "key": True},
+            {"name": "id_number", "label": "公民身份号码", "standard": "idcard"},
+            {"name": "phone", "label": "联系电话", "standard": "phone"},
+        ],
+    )
+    lines = [f"{i},{a},{b}" for i, (a, b) in enumerate(zip(ids, phones, strict=True))]
+    ingest(ws, code, write_text(tmp_path / "a.csv", "序号,公民身份号码,联系电话\n" + "\n".join(lines) + "\n"))
+    rows = rows_of(ws, code, order="k")
+    assert len(rows) == 300
+    for r, raw_id, raw_phone in zip(rows, ids, phones, strict=True):
+        issues = {i["field"]: i["rule"] for i in r["_issues"]}
+        for field, raw, kind in (("id_number", raw_id, "idcard"), ("phone", raw_phone, "phone")):
+            v = check(kind, raw)
+            if v.valid:
+                assert r[field] == v.normalized and field not in issues, (raw, r)
+            else:  # flagged: kept as written, with the standard's reason
+                assert r[field] == raw.strip() and issues[field] == f"{field}.{v.reason}", (raw, r)

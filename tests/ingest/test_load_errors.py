@@ -1,0 +1,183 @@
+"""Bad input: each case gives a clear error naming file, row and column, and the version that was
+current before stays current, readable and intact."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from _ingest_fixtures import HEADER, ROWS, make_workspace, new_resource, rows_of, write_csv, write_text
+
+from shuzhi.errors import Conflict, DataError, NotFound, ShuzhiError, ValidationError
+from shuzhi.ingest import get_version, ingest, list_versions, verify_version
+from shuzhi.workspace import Workspace
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    with make_workspace(tmp_path_factory.mktemp("errors") / "ws") as w:
+        yield w
+
+
+@pytest.fixture
+def loaded(ws: Workspace, tmp_path: Path) -> str:
+    """A resource with a good version 1."""
+    code = new_resource(ws)
+    ingest(ws, code, write_csv(tmp_path / "good.csv", ROWS))
+    return code
+
+
+def _unchanged(ws: Workspace, code: str) -> None:
+    """Version 1 is still the only version, current, intact and readable; nothing half-made is left."""
+    assert [(v.number, v.current) for v in list_versions(ws, code)] == [(1, True)]
+    verify_version(ws, code)
+    assert len(rows_of(ws, code)) == len(ROWS)
+    folder = ws.warehouse / code
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".lock")) == ["v1"]
+
+
+def _fails(ws: Workspace, code: str, source: Path, kind: type[ShuzhiError] = DataError, **kw: object) -> str:
+    with pytest.raises(kind) as e:
+        ingest(ws, code, source, **kw)  # type: ignore[arg-type]
+    _unchanged(ws, code)
+    return str(e.value)
+
+
+def test_malformed_csv_names_the_file_and_the_line(ws: Workspace, loaded: str, tmp_path: Path) -> None:
+    f = write_csv(tmp_path / "ragged.csv", [ROWS[0], ROWS[1] + ",多余,更多", ROWS[2]])
+    msg = _fails(ws, loaded, f)
+    assert "ragged.csv" in msg and "row 3" in msg and "header" in msg
+
+
+def test_undecodable_bytes_name_the_line_and_the_bytes(ws: Workspace, loaded: str, tmp_path: Path) -> None:
+    f = tmp_path / "bytes.csv"
+    f.write_bytes((HEADER + "\n" + ROWS[0] + "\n").encode() + b"\xff\xfe\xfa,x\n")
+    mapping = write_text(tmp_path / "m.yaml", f"resource: {loaded}\nsource: {{encoding: utf-8}}\n")
+    msg = _fails(ws, loaded, f, mapping=mapping)
+    assert "bytes.csv" in msg and "row 3" in msg and "FF FE FA" in msg
+
+
+def test_a_missing_mapped_column_names_the_file_the_column_and_the_header(
+    ws: Workspace, loaded: str, tmp_path: Path
+) -> None:
+    mapping = write_text(
+        tmp_path / "m.yaml",
+        f"resource: {loaded}\ncolumns:\n  身份证号: id_number\n  姓名: name\n  电话号码: phone\n",
+    )
+    f = write_text(tmp_path / "a.csv", "身份证号,姓名,手机\n14050219900307151X,张伟,13803561234\n")
+    with pytest.raises(DataError) as e:
+        ingest(ws, loaded, f, mapping=mapping)
+    _unchanged(ws, loaded)
+    assert e.value.file and e.value.file.endswith("a.csv") and e.value.column == "电话号码"
+    assert "身份证号、姓名、手机" in str(e.value)  # the header that was found
+
+
+def test_a_required_field_without_a_column_is_named(ws: Workspace, loaded: str, tmp_path: Path) -> None:
+    f = write_text(tmp_path / "a.csv", "身份证号码,名字\n14050219900307151X,张伟\n")
+    msg = _fails(ws, loaded, f)
+    assert "a.csv" in msg and "id_number" in msg and "name" in msg and "--mapping" in msg
+
+
+def test_extra_columns_are_refused_when_the_mapping_says_so(
+    ws: Workspace, loaded: str, tmp_path: Path
+) -> None:
+    mapping = write_text(
+        tmp_path / "m.yaml",
+        f"resource: {loaded}\ncolumns: {{公民身份号码: id_number, 姓名: name}}\nextra_columns: error\n",
+    )
+    f = write_text(tmp_path / "a.csv", "公民身份号码,姓名,银行账号\n14050219900307151X,张伟,6222\n")
+    with pytest.raises(DataError) as e:
+        ingest(ws, loaded, f, mapping=mapping)
+    _unchanged(ws, loaded)
+    assert e.value.column == "银行账号" and "a.csv" in str(e.value)
+
+
+def test_duplicate_keys_in_upsert_name_the_key_and_the_rows(
+    ws: Workspace, loaded: str, tmp_path: Path
+) -> None:
+    f = write_csv(tmp_path / "dup.csv", [ROWS[1], ROWS[1].replace("王芳", "王方")])
+    msg = _fails(ws, loaded, f, mode="upsert")
+    assert "dup.csv" in msg and "row 3" in msg and "14050219850612202X" in msg and "2, 3" in msg
+
+
+def test_a_mapping_naming_a_field_the_catalog_lacks_names_file_line_and_field(
+    ws: Workspace, loaded: str, tmp_path: Path
+) -> None:
+    mapping = write_text(
+        tmp_path / "m.yaml",
+        f"resource: {loaded}\ncolumns:\n  公民身份号码: id_number\n  婚姻: marital_status\n"
+        "defaults: {religion: 无}\n",
+    )
+    with pytest.raises(ValidationError) as e:
+        ingest(ws, loaded, write_csv(tmp_path / "a.csv", ROWS), mapping=mapping)
+    _unchanged(ws, loaded)
+    keys = list(e.value.errors)
+    assert any(k.startswith(f"{mapping}:4") and "columns" in k for k in keys), keys
+    assert any(k.startswith(f"{mapping}:5") and "religion" in k for k in keys), keys
+    assert "marital_status" in str(e.value) and "religion" in str(e.value)
+
+
+def test_a_mapping_for_another_resource_is_refused(ws: Workspace, loaded: str, tmp_path: Path) -> None:
+    mapping = write_text(tmp_path / "m.yaml", "resource: OTHER-RES\n")
+    with pytest.raises(ValidationError, match="OTHER-RES"):
+        ingest(ws, loaded, write_csv(tmp_path / "a.csv", ROWS), mapping=mapping)
+    _unchanged(ws, loaded)
+
+
+@pytest.mark.parametrize("content", [b"", HEADER.encode() + b"\n", b"\n\n  \n"])
+def test_an_empty_file_is_refused(ws: Workspace, loaded: str, tmp_path: Path, content: bytes) -> None:
+    f = tmp_path / "empty.csv"
+    f.write_bytes(content)
+    msg = _fails(ws, loaded, f)
+    assert "empty.csv" in msg and ("空" in msg or "no data" in msg)
+
+
+def test_a_file_of_the_wrong_type_is_refused(ws: Workspace, loaded: str, tmp_path: Path) -> None:
+    f = tmp_path / "名单.csv"
+    f.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    msg = _fails(ws, loaded, f)
+    assert "名单.csv" in msg and "PNG" in msg
+
+
+def test_a_missing_file_or_resource_is_not_found(ws: Workspace, loaded: str, tmp_path: Path) -> None:
+    with pytest.raises(NotFound, match=r"nope\.csv"):
+        ingest(ws, loaded, tmp_path / "nope.csv")
+    with pytest.raises(NotFound, match="NO-SUCH"):
+        ingest(ws, "NO-SUCH", write_csv(tmp_path / "a.csv", ROWS))
+    _unchanged(ws, loaded)
+
+
+def test_an_unknown_mode_is_refused(ws: Workspace, loaded: str, tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="mode"):
+        ingest(ws, loaded, write_csv(tmp_path / "a.csv", ROWS), mode="merge")  # type: ignore[arg-type]
+    _unchanged(ws, loaded)
+
+
+def test_a_second_load_of_the_same_resource_fails_fast(ws: Workspace, loaded: str, tmp_path: Path) -> None:
+    import fcntl
+    import os
+
+    fd = os.open(ws.warehouse / loaded / ".lock", os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as another process's load would
+        with pytest.raises(Conflict, match="another load"):
+            ingest(ws, loaded, write_csv(tmp_path / "a.csv", ROWS))
+    finally:
+        os.close(fd)
+    _unchanged(ws, loaded)
+    assert ingest(ws, loaded, write_csv(tmp_path / "b.csv", ROWS)).version == 2
+
+
+def test_a_load_refusing_every_row_does_not_replace_the_current_version(
+    ws: Workspace, loaded: str, tmp_path: Path
+) -> None:
+    # a value map refusing every name: every row is quarantined
+    mapping = write_text(
+        tmp_path / "m.yaml",
+        f"resource: {loaded}\ncolumns:\n  姓名: {{field: name, values: {{张伟: null}}, unmapped: invalid}}\n",
+    )
+    r = ingest(ws, loaded, write_csv(tmp_path / "a.csv", ROWS), mapping=mapping)
+    assert not r.published and r.rows_loaded == 0
+    assert get_version(ws, loaded).number == 1
+    verify_version(ws, loaded)

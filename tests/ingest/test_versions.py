@@ -1,0 +1,209 @@
+"""Reading versions: listing, reading through the store's pointer, checksums, diffs, quarantines
+and their export for correction."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from _ingest_fixtures import HEADER, ROWS, make_workspace, new_resource, rows_of, write_csv
+
+from shuzhi.errors import DataError, NotFound, ValidationError
+from shuzhi.ingest import (
+    diff,
+    export_quarantine,
+    get_version,
+    ingest,
+    list_versions,
+    quarantine,
+    read_version,
+    verify_version,
+    version_path,
+    version_rows,
+)
+from shuzhi.workspace import Workspace
+
+BAD = [
+    "14050219900307152X,赵六,男,1990-03-07,13803561234,,100,1,",  # wrong check character (line 6)
+    "14050219900307153X,,男,1990-03-07,13803561234,,100,1,",  # and no name (line 7)
+]
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    with make_workspace(tmp_path_factory.mktemp("versions") / "ws") as w:
+        yield w
+
+
+def _two_versions(ws: Workspace, d: Path) -> str:
+    """A resource with v1 (four rows) and v2 (one removed, one changed, one added, two quarantined)."""
+    code = new_resource(ws)
+    ingest(ws, code, write_csv(d / "v1.csv", ROWS), loaded_by="张三")
+    v2 = [
+        ROWS[0],
+        ROWS[1].replace("650.5", "700").replace("老人", "独居老人"),
+        ROWS[3],
+        "11010519491231002X,李雷,男,1949-12-31,13912345678,,100,1,",
+        *BAD,
+    ]
+    ingest(ws, code, write_csv(d / "v2.csv", v2), loaded_by="李四")
+    return code
+
+
+@pytest.fixture(scope="module")
+def two(ws: Workspace, tmp_path_factory: pytest.TempPathFactory) -> str:
+    return _two_versions(ws, tmp_path_factory.mktemp("two"))
+
+
+def test_versions_are_listed_oldest_first_with_their_counts(ws: Workspace, two: str) -> None:
+    v1, v2 = list_versions(ws, two)
+    assert (v1.number, v1.current, v1.loaded_by, v1.rows_total) == (1, False, "张三", 4)
+    assert (v2.number, v2.current, v2.loaded_by, v2.base_number) == (2, True, "李四", 1)
+    assert (v2.rows_in, v2.rows_loaded, v2.rows_quarantined, v2.rows_total) == (6, 4, 2, 4)
+    assert (v2.rows_added, v2.rows_updated, v2.rows_removed) == (1, 1, 1)
+    assert v2.source_name == "v2.csv" and len(v2.source_hash) == 64
+    assert v2.quarantine_summary == {
+        "id_number.idcard.check_mismatch": 2,
+        "name.required": 1,
+    }
+    assert [c["name"] for c in v2.columns][-4:] == ["_row", "_source", "_loaded_in", "_issues"]
+    assert get_version(ws, two).number == 2 and get_version(ws, two, 1).number == 1
+
+
+def test_a_version_is_read_through_the_store_pointer(ws: Workspace, two: str) -> None:
+    info = read_version(ws, two, view="current_rows")
+    assert info.number == 2
+    n = ws.engine.fetch_rows('SELECT count(*) FROM "current_rows"')[0][0]
+    assert n == 4
+    # version_path is the data folder alone: registering it reads only the version's rows
+    ws.engine.register("v1_rows", version_path(ws, two, 1))
+    assert ws.engine.fetch_rows('SELECT count(*) FROM "v1_rows"')[0][0] == 4
+    v, rows = version_rows(ws, two, 1, limit=2, offset=1)
+    assert v.number == 1 and [r["_row"] for r in rows] == [3, 4]
+    assert isinstance(rows[0]["birth_date"], dt.date)
+
+
+def test_unknown_versions_and_resources_are_not_found(ws: Workspace, two: str) -> None:
+    with pytest.raises(NotFound, match="v9"):
+        get_version(ws, two, 9)
+    with pytest.raises(NotFound):
+        list_versions(ws, "NO-SUCH")
+    fresh = new_resource(ws)
+    assert list_versions(ws, fresh) == []
+    with pytest.raises(NotFound, match="no published version"):
+        get_version(ws, fresh)
+
+
+def test_a_changed_data_file_fails_verification(ws: Workspace, tmp_path: Path) -> None:
+    code = new_resource(ws)
+    ingest(ws, code, write_csv(tmp_path / "a.csv", ROWS))
+    verify_version(ws, code)
+    (part,) = version_path(ws, code).glob("*.parquet")
+    part.chmod(0o644)
+    with part.open("r+b") as f:
+        f.seek(100)
+        f.write(b"\x00\x01\x02")
+    with pytest.raises(DataError, match="checksum"):
+        verify_version(ws, code)
+
+
+def test_diff_counts_and_samples_by_key(ws: Workspace, two: str) -> None:
+    d = diff(ws, two, 1, 2)
+    assert d.keys == ["id_number"]
+    assert (d.added, d.removed, d.changed, d.unchanged) == (1, 1, 1, 2)
+    assert d.changed_by_field == {"amount": 1, "note": 1}
+    assert [r["id_number"] for r in d.added_sample] == ["11010519491231002X"]
+    assert [r["id_number"] for r in d.removed_sample] == ["14052219880115138X"]
+    (c,) = d.changed_sample
+    assert c.key == {"id_number": "14050219850612202X"}
+    assert {(x.field, x.old, x.new) for x in c.changes} == {
+        ("amount", "650.5", "700.0"),
+        ("note", "老人", "独居老人"),
+    }
+    back = diff(ws, two, 2, 1, sample=0)
+    assert (back.added, back.removed, back.changed) == (1, 1, 1) and back.added_sample == []
+
+
+def test_diff_without_a_key_compares_whole_rows(ws: Workspace, tmp_path: Path) -> None:
+    code = new_resource(
+        ws, [{"name": "name", "label": "姓名"}, {"name": "x", "label": "值", "type": "integer"}]
+    )
+    ingest(ws, code, write_csv(tmp_path / "a.csv", ["甲,1", "乙,2", "乙,2"], header="姓名,值"))
+    ingest(ws, code, write_csv(tmp_path / "b.csv", ["甲,1", "乙,3", "丙,4"], header="姓名,值"))
+    d = diff(ws, code, 1, 2)
+    assert d.keys == [] and (d.added, d.removed, d.changed) == (2, 2, 0)
+    assert sorted(r["name"] for r in d.added_sample) == ["丙", "乙"]
+
+
+def test_quarantine_shows_rules_rows_and_original_values(ws: Workspace, two: str) -> None:
+    q = quarantine(ws, two)
+    assert (q.version, q.total, q.matching) == (2, 2, 2)
+    assert [(r.rule, r.count) for r in q.by_rule] == [
+        ("id_number.idcard.check_mismatch", 2),
+        ("name.required", 1),
+    ]
+    assert "必填项“姓名”为空" == q.by_rule[1].reason_zh
+    assert q.columns == HEADER.split(",")
+    assert [r.row for r in q.rows] == [6, 7]
+    assert q.rows[1].values["姓名"] is None and q.rows[1].values["公民身份号码"] == "14050219900307153X"
+    assert q.rows[1].rules == ["id_number.idcard.check_mismatch", "name.required"]
+    assert q.rows[0].errors[0]["reason_zh"].startswith("校验码应为")
+    only = quarantine(ws, two, 2, rule="name")
+    assert only.matching == 1 and [r.row for r in only.rows] == [7]
+    assert quarantine(ws, two, rule="idcard.check_mismatch").matching == 2
+    assert quarantine(ws, two, limit=1).rows[0].row == 6
+    assert quarantine(ws, two, 1).total == 0
+
+
+def test_quarantine_exports_to_csv_for_excel(ws: Workspace, two: str, tmp_path: Path) -> None:
+    path = tmp_path / "退回.csv"
+    assert export_quarantine(ws, two, None, path) == 2
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 only with a BOM
+    rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+    assert list(rows[0]) == ["行号", "问题", *HEADER.split(","), "规则"]
+    assert [r["行号"] for r in rows] == ["6", "7"]
+    assert rows[0]["公民身份号码"] == "14050219900307152X" and rows[0]["姓名"] == "赵六"
+    assert "公民身份号码：校验码应为" in rows[0]["问题"]
+    assert "姓名：必填项“姓名”为空" in rows[1]["问题"]
+    en = tmp_path / "back.csv"
+    export_quarantine(ws, two, 2, en, lang="en", rule="name.required")
+    (row,) = csv.DictReader(en.read_text(encoding="utf-8-sig").splitlines())
+    assert row["row"] == "7" and "required field" in row["problems"]
+
+
+def test_quarantine_exports_to_xlsx_and_reads_back(ws: Workspace, two: str, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    path = tmp_path / "退回.xlsx"
+    assert export_quarantine(ws, two, 2, path) == 2
+    sheet = load_workbook(path, read_only=True).active
+    assert sheet is not None
+    values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert values[0] == ["行号", "问题", *HEADER.split(","), "规则"]
+    assert values[1][0] == 6 and values[1][2] == "14050219900307152X"  # IDs stay text
+    assert values[2][3] is None
+
+
+def test_an_export_needs_a_known_file_type(ws: Workspace, two: str, tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match=r"\.csv"):
+        export_quarantine(ws, two, None, tmp_path / "x.pdf")
+
+
+def test_corrected_rows_can_be_sent_again(ws: Workspace, tmp_path: Path) -> None:
+    """The export is what the department corrects and resubmits: its extra columns are ignored."""
+    two = _two_versions(ws, tmp_path)
+    path = tmp_path / "退回.csv"
+    export_quarantine(ws, two, None, path)
+    text = path.read_text(encoding="utf-8-sig")
+    fixed = text.replace("14050219900307152X", "14050219900307151X").replace(
+        "14050219900307153X,,", "140525196203053018,欧阳建国,"
+    )
+    path.write_text(fixed, encoding="utf-8-sig")
+    r = ingest(ws, two, path, mode="upsert")
+    assert (r.rows_quarantined, r.rows_loaded, r.rows_updated) == (0, 2, 2)
+    assert set(r.unmatched_columns) == {"行号", "问题", "规则"}
+    assert len(rows_of(ws, two)) == 4
