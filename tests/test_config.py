@@ -65,7 +65,7 @@ def test_bad_toml_names_the_file(tmp_path: Path) -> None:
         ("[engine]\nthreads = 0\n", "engine.threads", "greater than or equal to 1"),
         ("[engine]\nmemory_limit = 'lots'\n", "engine.memory_limit", "not a memory size"),
         ("[engine]\nmemory_limit = '150%'\n", "engine.memory_limit", "between 0 and 100"),
-        ("[engine]\nkind = 'spark'\n", "engine.kind", "'duckdb'"),
+        ("[engine]\nkind = 'flink'\n", "engine.kind", "'duckdb' or 'spark'"),
         ("[engine]\nmemorylimit = '4GB'\n", "engine.memorylimit", "unknown key"),
         ("[server]\nport = 70000\n", "server.port", "less than or equal to 65535"),
         ("[ui]\nlanguage = 'fr'\n", "ui.language", "'zh' or 'en'"),

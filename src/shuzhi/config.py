@@ -19,6 +19,10 @@
     # threads = 8                # default: one per CPU core
     temp_dir = "tmp/duckdb"
 
+    [registry]                   # the base registries (人口库、法人库): see docs/registry.md
+    max_comparisons = 50_000_000 # refuse a run whose blocking rules make more record pairs
+    match_threshold = 0.95       # pairs at or above this match probability are the same entity
+
     [server]
     host = "127.0.0.1"
     port = 8000
@@ -45,7 +49,7 @@ from typing import Any, Literal
 
 import pydantic
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shuzhi import errors
 
@@ -53,6 +57,7 @@ __all__ = [
     "CONFIG_FILE",
     "Config",
     "EngineSettings",
+    "RegistrySettings",
     "ServerSettings",
     "StoreSettings",
     "UISettings",
@@ -70,6 +75,15 @@ CONFIG_FILE = "shuzhi.toml"
 _DEFAULT_STORE_URL = "sqlite:///store.sqlite"
 
 _MEMORY = re.compile(r"^\s*(\d+(\.\d+)?)\s*(%|B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
+
+
+def _memory_size(v: str) -> str:
+    m = _MEMORY.match(v)
+    if not m:
+        raise ValueError(f"not a memory size: {v!r} (write e.g. 4GB, 512MB or 60%)")
+    if m.group(3) == "%" and not 0 < float(m.group(1)) <= 100:
+        raise ValueError(f"a percentage of memory must be between 0 and 100: {v!r}")
+    return v.strip()
 
 
 class _Section(BaseModel):
@@ -115,8 +129,8 @@ class WarehouseSettings(_Section):
 class EngineSettings(_Section):
     """``[engine]``: the compute engine that runs bulk SQL."""
 
-    #: only ``duckdb`` today; ``spark`` plugs in through :mod:`shuzhi.engine`
-    kind: Literal["duckdb"] = "duckdb"
+    #: ``duckdb`` (in process) or ``spark`` (local Spark; needs ``pip install 'shuzhi[spark]'`` and Java 17+)
+    kind: Literal["duckdb", "spark"] = "duckdb"
     #: memory the engine may use before spilling to ``temp_dir``: ``4GB``, ``512MB`` or ``60%``
     memory_limit: str = "4GB"
     #: worker threads; unset means one per CPU core
@@ -127,12 +141,44 @@ class EngineSettings(_Section):
     @field_validator("memory_limit")
     @classmethod
     def _memory(cls, v: str) -> str:
-        m = _MEMORY.match(v)
-        if not m:
-            raise ValueError(f"not a memory size: {v!r} (write e.g. 4GB, 512MB or 60%)")
-        if m.group(3) == "%" and not 0 < float(m.group(1)) <= 100:
-            raise ValueError(f"a percentage of memory must be between 0 and 100: {v!r}")
-        return v.strip()
+        return _memory_size(v)
+
+
+class RegistrySettings(_Section):
+    """``[registry]``: entity resolution for the base registries (see ``docs/registry.md``)."""
+
+    #: refuse a run whose blocking rules make more record pairs than this (counted before running)
+    max_comparisons: int = Field(default=50_000_000, ge=1)
+    #: pairs with a match probability at or above this are the same person (or legal entity)
+    match_threshold: float = Field(default=0.95, gt=0, lt=1)
+    #: pairs from here up to ``match_threshold`` are kept as candidates for clerical review
+    review_threshold: float = Field(default=0.5, gt=0, lt=1)
+    #: memory of the linkage's own DuckDB before it spills to ``tmp/registry``; default: ``[engine]``'s
+    memory_limit: str | None = None
+    #: threads of the linkage's DuckDB; default: ``[engine]``'s
+    threads: int | None = Field(default=None, ge=1, le=1024)
+    #: seed of the random sampling that estimates u probabilities (same seed, same model)
+    seed: int = 20260101
+    #: record pairs sampled to estimate u probabilities
+    u_max_pairs: int = Field(default=10_000_000, ge=1000)
+    #: the share of true matches the deterministic rules are assumed to find (training)
+    recall: float = Field(default=0.8, gt=0, le=1)
+    #: save Splink's charts (match weights, m/u parameters, a waterfall) as HTML for each run
+    charts: bool = True
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _memory(cls, v: str | None) -> str | None:
+        return None if v is None else _memory_size(v)
+
+    @model_validator(mode="after")
+    def _thresholds(self) -> RegistrySettings:
+        if self.review_threshold > self.match_threshold:
+            raise ValueError(
+                f"review_threshold ({self.review_threshold}) must not exceed match_threshold "
+                f"({self.match_threshold})"
+            )
+        return self
 
 
 class ServerSettings(_Section):
@@ -157,6 +203,7 @@ class Config(_Section):
     store: StoreSettings = StoreSettings()
     warehouse: WarehouseSettings = WarehouseSettings()
     engine: EngineSettings = EngineSettings()
+    registry: RegistrySettings = RegistrySettings()
     server: ServerSettings = ServerSettings()
     ui: UISettings = UISettings()
 

@@ -34,7 +34,14 @@ def eng() -> Iterator[DuckDBEngine]:
 
 
 def test_public_api_is_pinned() -> None:
-    assert engine_pkg.__all__ == ["DuckDBEngine", "Engine", "Params", "Source", "create_engine"]
+    assert engine_pkg.__all__ == [
+        "DuckDBEngine",
+        "Engine",
+        "Params",
+        "Source",
+        "SparkEngine",
+        "create_engine",
+    ]
 
 
 def test_create_engine_applies_settings(tmp_path: Path) -> None:

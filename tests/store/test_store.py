@@ -39,6 +39,13 @@ TABLES = {
     "resource_history",
     "resource_versions",
     "ingest_jobs",
+    "quality_runs",
+    "quality_results",
+    "quality_department_scores",
+    "registry_runs",
+    "registry_ids",
+    "registry_history",
+    "registry_reviews",
 }
 
 
@@ -62,6 +69,13 @@ def test_public_api_is_pinned() -> None:
         "Department",
         "IngestJob",
         "JSONDocument",
+        "QualityDepartmentScore",
+        "QualityResult",
+        "QualityRun",
+        "RegistryEvent",
+        "RegistryIdentifier",
+        "RegistryReview",
+        "RegistryRun",
         "Resource",
         "ResourceField",
         "ResourceHistory",

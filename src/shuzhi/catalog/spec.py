@@ -21,6 +21,9 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shuzhi.quality.rules import QualitySpec
+from shuzhi.registry._spec import RegistrySpec
+
 __all__ = [
     "CatalogFile",
     "DepartmentSpec",
@@ -492,6 +495,11 @@ class ResourceSpec(_Spec):
     region: str | None = None
     #: extra uniqueness: combinations of fields that must not repeat
     unique_together: list[list[str]] = []
+    #: how the resource takes part in the base registries (roles of fields, priority); derived
+    #: from the fields' standards when absent (see docs/registry.md)
+    registry: RegistrySpec | None = None
+    #: data quality rules and gates (GB/T 36344); default rules come from the fields (docs/quality.md)
+    quality: QualitySpec = QualitySpec()
 
     @model_validator(mode="after")
     def _fields_consistent(self) -> Self:
@@ -504,6 +512,9 @@ class ResourceSpec(_Spec):
             unknown = [n for n in combo if n not in seen]
             if unknown:
                 raise ValueError(f"unique_together 含未声明的信息项 / unknown fields {unknown}")
+        problems = self.quality.problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
         if self.code in self.related:
             raise ValueError("资源不能关联自身 / a resource cannot be related to itself")
         if self.region is not None and not re.fullmatch(r"\d{6}", self.region):

@@ -20,7 +20,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_MODULES = ("workspace", "check", "serve", "demo", "catalog", "ingest")
+_MODULES = ("workspace", "check", "serve", "demo", "catalog", "ingest", "quality", "registry")
 
 for _name in _MODULES:
     try:

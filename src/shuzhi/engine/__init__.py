@@ -1,4 +1,4 @@
-"""Compute engines: where bulk SQL runs (DuckDB in process today; Spark on a cluster later).
+"""Compute engines: where bulk SQL runs (DuckDB in process; Spark for a cluster, ``[engine] kind = "spark"``).
 
 ::
 
@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING
 
 from shuzhi.engine._base import Engine, Params, Source
 from shuzhi.engine._duckdb import DuckDBEngine
+from shuzhi.engine._spark import SparkEngine
 
 if TYPE_CHECKING:
     from shuzhi.config import EngineSettings
 
-__all__ = ["DuckDBEngine", "Engine", "Params", "Source", "create_engine"]
+__all__ = ["DuckDBEngine", "Engine", "Params", "Source", "SparkEngine", "create_engine"]
 
 
 def create_engine(settings: EngineSettings, *, base_dir: str | os.PathLike[str] | None = None) -> Engine:
@@ -40,4 +41,9 @@ def create_engine(settings: EngineSettings, *, base_dir: str | os.PathLike[str] 
         if not temp.is_absolute() and base_dir is not None:
             temp = Path(base_dir) / temp
         return DuckDBEngine(memory_limit=settings.memory_limit, threads=settings.threads, temp_directory=temp)
+    if settings.kind == "spark":
+        temp = Path(settings.temp_dir).expanduser()
+        if not temp.is_absolute() and base_dir is not None:
+            temp = Path(base_dir) / temp
+        return SparkEngine(memory_limit=settings.memory_limit, threads=settings.threads, temp_directory=temp)
     raise ConfigError(f"不支持的计算引擎 / unsupported engine kind: {settings.kind!r}")  # pragma: no cover

@@ -25,6 +25,8 @@ from shuzhi.store._migrate import (
     upgrade,
 )
 from shuzhi.store._models import Department, WorkspaceMeta
+from shuzhi.store._quality import QualityDepartmentScore, QualityResult, QualityRun
+from shuzhi.store._registry import RegistryEvent, RegistryIdentifier, RegistryReview, RegistryRun
 from shuzhi.store._versions import IngestJob, ResourceVersion
 
 __all__ = [
@@ -32,6 +34,13 @@ __all__ = [
     "Department",
     "IngestJob",
     "JSONDocument",
+    "QualityDepartmentScore",
+    "QualityResult",
+    "QualityRun",
+    "RegistryEvent",
+    "RegistryIdentifier",
+    "RegistryReview",
+    "RegistryRun",
     "Resource",
     "ResourceField",
     "ResourceHistory",

@@ -1,0 +1,207 @@
+"""``shuzhi quality …``: scorecards of data quality (GB/T 36344) per resource and department, and the
+HTML report.
+
+::
+
+    shuzhi quality JC-GA-HJRK               # the current version's scorecard (evaluated if need be)
+    shuzhi quality JC-GA-HJRK --version 3 --run --json
+    shuzhi quality --department JC-GA       # the department's aggregate
+    shuzhi quality                          # every department
+    shuzhi quality report -o 质量报告.html   # the HTML report with charts, for offline reading
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from shuzhi.cli.check import Lang
+from shuzhi.cli.workspace import WorkspaceOpt
+
+if TYPE_CHECKING:
+    from shuzhi.quality import DepartmentScore, QualityRun
+
+__all__ = ["register"]
+
+_LEVEL_STYLE = {"优": "bold green", "良": "green", "中": "yellow", "差": "red", "劣": "bold red"}
+
+
+def _t(lang: Lang, zh: str, en: str) -> str:
+    return zh if lang is Lang.zh else en
+
+
+def _num(x: float | None, digits: int = 1) -> str:
+    return "—" if x is None else f"{x:.{digits}f}"
+
+
+def _level(run_level: str | None, lang: Lang) -> str:
+    if run_level is None:
+        return "—"
+    from shuzhi.quality import LEVELS
+
+    en = {zh: e for _, zh, e in LEVELS}
+    text = run_level if lang is Lang.zh else en.get(run_level, run_level)
+    return f"[{_LEVEL_STYLE.get(run_level, '')}]{text}[/]"
+
+
+def _sample_text(sample: tuple[dict[str, Any], ...]) -> str:
+    if not sample:
+        return ""
+    first = sample[0]
+    row = first.get("_row")
+    values = ", ".join(f"{k}={v}" for k, v in first.items() if k != "_row")
+    more = f" (+{len(sample) - 1})" if len(sample) > 1 else ""
+    return f"#{row} {values}{more}"
+
+
+def _print_run(run: QualityRun, lang: Lang) -> None:
+    out = Console(highlight=False)
+    head = Table.grid(padding=(0, 2))
+    head.add_row(_t(lang, "资源", "resource"), f"{run.resource} {run.resource_name}")
+    head.add_row(_t(lang, "版本", "version"), f"v{run.version}  ({run.rows} {_t(lang, '行', 'rows')})")
+    head.add_row(
+        _t(lang, "总分", "score"),
+        f"[bold]{_num(run.score)}[/]  {_level(run.level, lang)}",
+    )
+    head.add_row(
+        _t(lang, "规则覆盖", "coverage"),
+        f"{run.fields_covered}/{run.fields_total} {_t(lang, '个信息项', 'fields')} ({run.coverage:.0%})",
+    )
+    head.add_row(_t(lang, "评估时间", "evaluated"), f"{run.started_at:%Y-%m-%d %H:%M} UTC · {run.engine}")
+    if run.error:
+        head.add_row(_t(lang, "问题", "problem"), f"[red]{run.error}[/]")
+    if run.hold_reason:
+        head.add_row(_t(lang, "未发布", "held"), f"[bold red]{run.hold_reason}[/]")
+    out.print(
+        Panel(head, title=_t(lang, "数据质量评估（GB/T 36344）", "data quality (GB/T 36344)"), expand=False)
+    )
+
+    dims = Table(title=_t(lang, "六个维度", "the six dimensions"), title_justify="left")
+    dims.add_column(_t(lang, "维度", "dimension"))
+    dims.add_column(_t(lang, "得分", "score"), justify="right")
+    dims.add_column(_t(lang, "规则", "rules"), justify="right")
+    dims.add_column(_t(lang, "未通过", "failed"), justify="right")
+    for d, score in run.dimensions.items():
+        mine = [r for r in run.results if r.dimension is d]
+        failed = sum(1 for r in mine if not r.passed)
+        dims.add_row(d.label(lang.value), _num(score), str(len(mine)), f"[red]{failed}[/]" if failed else "0")
+    out.print(dims)
+
+    rules = Table(title=_t(lang, "规则", "rules"), title_justify="left")
+    for col, justify in (
+        (_t(lang, "维度", "dimension"), "left"),
+        (_t(lang, "规则", "rule"), "left"),
+        (_t(lang, "检查行数", "checked"), "right"),
+        (_t(lang, "不合格行数", "failing"), "right"),
+        (_t(lang, "不合格率", "rate"), "right"),
+        (_t(lang, "样例（已脱敏）", "sample (masked)"), "left"),
+    ):
+        rules.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for r in run.results:
+        if r.status != "ok":
+            failing, rate = "—", f"[dim]{r.note or ''}[/]"
+        else:
+            failing = f"[red]{r.failing}[/]" if r.failing else "0"
+            rate = "—" if r.rate is None else f"{r.rate:.2%}"
+        name = r.description(lang.value) + (" [bold]★[/]" if r.must_pass else "")
+        rules.add_row(
+            r.dimension.label(lang.value), name, str(r.checked), failing, rate, _sample_text(r.sample)
+        )
+    out.print(rules)
+
+
+def _print_department(d: DepartmentScore, lang: Lang) -> None:
+    out = Console(highlight=False)
+    title = f"{d.code} {d.name} — {_t(lang, '总分', 'score')} {_num(d.score)} {_level(d.level, lang)}"
+    table = Table(title=title, title_justify="left")
+    table.add_column(_t(lang, "资源", "resource"))
+    table.add_column(_t(lang, "名称", "name"))
+    table.add_column(_t(lang, "版本", "version"), justify="right")
+    table.add_column(_t(lang, "得分", "score"), justify="right")
+    table.add_column(_t(lang, "等级", "level"))
+    table.add_column(_t(lang, "未通过规则", "rules failed"), justify="right")
+    table.add_column(_t(lang, "未发布原因", "held"))
+    for r in d.resources:
+        table.add_row(
+            r.resource,
+            r.resource_name,
+            f"v{r.version}",
+            _num(r.score),
+            _level(r.level, lang),
+            str(r.rules_failed),
+            r.hold_reason or "",
+        )
+    for code in d.unevaluated:
+        table.add_row(code, "", "", "—", "—", "", _t(lang, "尚未评估", "not evaluated"))
+    out.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("quality")
+    def quality(
+        target: Annotated[
+            str | None,
+            typer.Argument(
+                help="资源代码；或 report 生成 HTML 报告 / a resource code, or `report` for the HTML report",
+                show_default=False,
+            ),
+        ] = None,
+        version: Annotated[
+            int | None, typer.Option("--version", "-v", help="版本号 / version number")
+        ] = None,
+        department: Annotated[
+            str | None, typer.Option("--department", "-d", help="部门代码 / a department's code")
+        ] = None,
+        run: Annotated[
+            bool,
+            typer.Option(
+                "--run", help="重新评估（不用已存结果）/ evaluate now instead of showing the stored run"
+            ),
+        ] = False,
+        output: Annotated[
+            Path, typer.Option("--output", "-o", help="报告文件 / the report file (with `report`)")
+        ] = Path("quality-report.html"),
+        as_json: Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")] = False,
+        lang: Annotated[Lang, typer.Option("--lang", help="语言 / language: zh | en")] = Lang.zh,
+        workspace: WorkspaceOpt = None,
+    ) -> None:
+        """数据质量评估（GB/T 36344 六个维度）/ data quality scorecards: resource, department, report."""
+        from shuzhi import quality as q
+        from shuzhi.errors import NotFound
+        from shuzhi.workspace import Workspace
+
+        with Workspace.open(workspace) as ws:
+            if target == "report":
+                html = q.report_html(ws, department=department)
+                output.write_text(html, encoding="utf-8")
+                typer.echo(_t(lang, f"已生成报告 / report written: {output}", f"report written: {output}"))
+                return
+            if target is None:
+                depts = [q.department_scorecard(ws, department)] if department else q.departments_overview(ws)
+                if as_json:
+                    typer.echo(
+                        json.dumps([d.to_dict(lang.value) for d in depts], ensure_ascii=False, indent=2)
+                    )
+                    return
+                for d in depts:
+                    _print_department(d, lang)
+                return
+            result = None
+            if not run:
+                try:
+                    result = q.latest_run(ws, target, version)
+                except NotFound as e:
+                    if e.kind != "quality run":
+                        raise
+            if result is None:
+                result = q.evaluate(ws, target, version)
+            if as_json:
+                typer.echo(json.dumps(result.to_dict(lang.value), ensure_ascii=False, indent=2))
+            else:
+                _print_run(result, lang)

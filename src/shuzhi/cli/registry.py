@@ -1,0 +1,371 @@
+"""``shuzhi registry …``: build the base registries (人口库), look a person up, figures, export."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from shuzhi.cli.check import Lang
+from shuzhi.cli.workspace import WorkspaceOpt
+
+if TYPE_CHECKING:
+    from shuzhi.registry import RegistryEntry, RunSummary
+
+__all__ = ["register", "registry_app"]
+
+registry_app = typer.Typer(
+    name="registry",
+    help="基础库（人口库）：构建、查询、统计、导出 / "
+    "the base registries (persons): build, show, stats, export.",
+    no_args_is_help=True,
+)
+
+LangOpt = Annotated[Lang, typer.Option("--lang", help="语言 / language: zh | en")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")]
+EntityOpt = Annotated[str, typer.Option("--entity", help="哪个库 / which registry: person (人口库)")]
+
+
+def _t(lang: Lang, zh: str, en: str) -> str:
+    return zh if lang is Lang.zh else en
+
+
+def _json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _user() -> str | None:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in this environment
+        return None
+
+
+def _print_summary(s: RunSummary, lang: Lang) -> None:
+    out = _console()
+    rows = [
+        (_t(lang, "运行", "run"), f"{s.run} ({s.entity})"),
+        (
+            _t(lang, "记录", "records"),
+            f"{s.records:,}  " + ", ".join(f"{k} {v:,}" for k, v in s.resources.items()),
+        ),
+        (_t(lang, "比对", "comparisons"), f"{s.comparisons:,}"),
+        (
+            _t(lang, "匹配对", "matching pairs"),
+            f"{s.matches:,} (+{s.candidate_pairs - s.matches:,} "
+            + _t(lang, "待复核区间", "between the thresholds")
+            + ")",
+        ),
+        (_t(lang, "人数", "persons"), f"{s.clusters:,}"),
+        (
+            _t(lang, "标识", "identifiers"),
+            _t(
+                lang, "新 {0}，沿用 {1}，合并 {2}，注销 {3}", "new {0}, kept {1}, merged {2}, retired {3}"
+            ).format(s.new_ids, s.inherited_ids, s.merged_ids, s.retired_ids),
+        ),
+        (_t(lang, "冲突", "conflicts"), ", ".join(f"{k} {v}" for k, v in s.conflicts.items()) or "0"),
+        (_t(lang, "用时", "time"), f"{s.seconds:.1f} s"),
+        (_t(lang, "目录", "folder"), s.folder),
+    ]
+    table = Table(show_header=False, box=None, padding=(0, 2))
+    for k, v in rows:
+        table.add_row(k, v)
+    out.print(table)
+    rules = Table(title=_t(lang, "分块规则（运行前计数）", "blocking rules (counted before running)"))
+    for col in (
+        _t(lang, "规则", "rule"),
+        _t(lang, "对数", "pairs"),
+        _t(lang, "新增", "new"),
+        _t(lang, "最大块", "largest"),
+    ):
+        rules.add_column(col)
+    for b in s.blocking:
+        rules.add_row(
+            b.rule, f"{b.pairs:,}", "" if b.new_pairs is None else f"{b.new_pairs:,}", f"{b.largest_block:,}"
+        )
+    out.print(rules)
+    for n in s.notes:
+        out.print(f"[yellow]{_t(lang, '注意', 'note')}:[/] {n}", markup=True)
+
+
+@registry_app.command("build")
+def build_cmd(
+    resources: Annotated[
+        list[str] | None,
+        typer.Option("--resource", "-r", help="只用这些资源 / only these resource codes (repeatable)"),
+    ] = None,
+    entity: EntityOpt = "person",
+    workspace: WorkspaceOpt = None,
+    lang: LangOpt = Lang.zh,
+    as_json: JsonOpt = False,
+) -> None:
+    """从目录中各资源的当前版本构建人口库 / Build the registry from the catalog's current versions."""
+    from shuzhi.registry import build
+    from shuzhi.workspace import Workspace
+
+    with Workspace.open(workspace) as ws:
+        summary = build(ws, entity, resources=resources or None, by=_user())
+    if as_json:
+        _json(summary.to_dict())
+    else:
+        _print_summary(summary, lang)
+
+
+@registry_app.command("update")
+def update_cmd(
+    resources: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--resource",
+            "-r",
+            help="有新版本的资源 / resources with a new version (repeatable; default: all)",
+        ),
+    ] = None,
+    entity: EntityOpt = "person",
+    workspace: WorkspaceOpt = None,
+    lang: LangOpt = Lang.zh,
+    as_json: JsonOpt = False,
+) -> None:
+    """增量更新：只比对新增和变更的记录 / Incremental update: compare only new and changed records."""
+    from shuzhi.registry import update
+    from shuzhi.workspace import Workspace
+
+    with Workspace.open(workspace) as ws:
+        summary = update(ws, entity, resources=resources or None, by=_user())
+    if as_json:
+        _json(summary.to_dict())
+    else:
+        _print_summary(summary, lang)
+
+
+def _print_entry(e: RegistryEntry, lang: Lang) -> None:
+    out = _console()
+    head = f"[bold]{e.registry_id}[/]  {e.status}"
+    if e.redirected_from:
+        head += "  " + _t(
+            lang, f"（{e.redirected_from} 已并入）", f"({e.redirected_from} was merged into it)"
+        )
+    if e.merged_into:
+        head += "  → " + e.merged_into
+    out.print(head)
+    if e.golden:
+        g = Table(show_header=False, box=None, padding=(0, 2))
+        for k in ("name", "id_number", "birth_date", "sex", "phone", "address", "death_date"):
+            chosen = next((x for x in e.lineage.get(k, []) if x.get("chosen")), None)
+            source = f"{chosen['resource']} {chosen['key']}" if chosen else ""
+            g.add_row(k, "" if e.golden.get(k) is None else str(e.golden[k]), source)
+        out.print(g)
+    if e.records:
+        t = Table(title=_t(lang, "来源记录", "source records"))
+        cols = ("resource", "key", "name_raw", "id18", "dob", "sex", "phone", "addr_text")
+        for c in cols:
+            t.add_column(c)
+        for r in e.records:
+            t.add_row(*("" if r.get(c) is None else str(r[c]) for c in cols))
+        out.print(t)
+    for conflict in e.conflicts:
+        out.print(
+            f"[red]{_t(lang, '冲突', 'conflict')}:[/] {conflict['label']} "
+            + json.dumps(conflict["detail"], ensure_ascii=False)
+        )
+    for h in e.history:
+        out.print(
+            f"{_t(lang, '历史', 'history')}: run {h['run']} {h['action']} {', '.join(h['related'])} "
+            f"— {h['reason_text']}"
+        )
+
+
+@registry_app.command("show")
+def show(
+    query: Annotated[
+        list[str],
+        typer.Argument(
+            help="登记标识、身份证号，或姓名加出生日期 / "
+            "a registry id, a citizen ID, or a name and a date of birth"
+        ),
+    ],
+    entity: EntityOpt = "person",
+    workspace: WorkspaceOpt = None,
+    lang: LangOpt = Lang.zh,
+    as_json: JsonOpt = False,
+) -> None:
+    """查看一个人：标准记录、来源记录、冲突、历史 / Show a person: golden record, records, history."""
+    from shuzhi.errors import NotFound
+    from shuzhi.registry import lookup
+    from shuzhi.workspace import Workspace
+
+    text = " ".join(query)
+    with Workspace.open(workspace) as ws:
+        entries = lookup(ws, text, entity=entity)
+    if not entries:
+        raise NotFound(_t(lang, "人员", "person"), text)
+    if as_json:
+        _json([e.to_dict() for e in entries])
+        return
+    for e in entries:
+        _print_entry(e, lang)
+
+
+@registry_app.command("stats")
+def stats_cmd(
+    entity: EntityOpt = "person",
+    workspace: WorkspaceOpt = None,
+    lang: LangOpt = Lang.zh,
+    as_json: JsonOpt = False,
+) -> None:
+    """人口库的统计 / The registry's figures."""
+    from shuzhi.registry import stats
+    from shuzhi.workspace import Workspace
+
+    with Workspace.open(workspace) as ws:
+        data = stats(ws, entity=entity)
+    if as_json:
+        _json(data)
+        return
+    out = _console()
+    out.print(
+        _t(
+            lang,
+            "{0}：{1:,} 人，{2:,} 条记录，{3:,} 人见于多个来源",
+            "{0}: {1:,} persons, {2:,} records, {3:,} in several sources",
+        ).format(data["label"], data["persons"], data["records"], data["in_several_sources"])
+    )
+    t = Table()
+    for c in (
+        _t(lang, "资源", "resource"),
+        _t(lang, "记录", "records"),
+        _t(lang, "人数", "persons"),
+        _t(lang, "关联率", "linked"),
+    ):
+        t.add_column(c)
+    for r in data["resources"]:
+        t.add_row(r["resource"], f"{r['records']:,}", f"{r['persons']:,}", f"{100 * r['linked_share']:.1f}%")
+    out.print(t)
+    out.print(
+        _t(lang, "冲突", "conflicts")
+        + ": "
+        + (", ".join(f"{k} {v}" for k, v in data["conflicts"].items()) or "0")
+    )
+    out.print(
+        _t(lang, "标识", "identifiers") + ": " + ", ".join(f"{k} {v}" for k, v in data["identifiers"].items())
+    )
+
+
+@registry_app.command("export")
+def export_cmd(
+    folder: Annotated[Path, typer.Argument(help="输出目录 / output folder")],
+    format: Annotated[str, typer.Option("--format", "-f", help="csv | parquet")] = "csv",
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="覆盖已有文件 / replace existing files")
+    ] = False,
+    entity: EntityOpt = "person",
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """导出对照表（资源、记录键、登记标识）和标准记录 / Export the crosswalk and the golden records."""
+    from shuzhi.registry import export
+    from shuzhi.workspace import Workspace
+
+    with Workspace.open(workspace) as ws:
+        files = export(ws, folder, format, entity=entity, overwrite=overwrite)
+    if as_json:
+        _json({k: str(v) for k, v in files.items()})
+    else:
+        for k, v in files.items():
+            typer.echo(f"{k}: {v}")
+
+
+@registry_app.command("review")
+def review_cmd(
+    status: Annotated[
+        str, typer.Option("--status", help="pending（待复核）| same | different | all")
+    ] = "pending",
+    limit: Annotated[int, typer.Option("--limit", help="最多显示 / at most")] = 20,
+    entity: EntityOpt = "person",
+    workspace: WorkspaceOpt = None,
+    lang: LangOpt = Lang.zh,
+    as_json: JsonOpt = False,
+) -> None:
+    """人工复核队列：模型拿不准的记录对 / The clerical review queue: pairs the model is unsure of."""
+    from shuzhi.registry import review_queue
+    from shuzhi.workspace import Workspace
+
+    with Workspace.open(workspace) as ws:
+        items = review_queue(ws, entity=entity, status=None if status == "all" else status, limit=limit)
+    if as_json:
+        _json([i.to_dict() for i in items])
+        return
+    out = _console()
+    if not items:
+        out.print(_t(lang, "没有待复核的记录对", "nothing to review"))
+        return
+    t = Table()
+    for c in (
+        "#",
+        _t(lang, "概率", "probability"),
+        _t(lang, "状态", "status"),
+        _t(lang, "记录甲", "record A"),
+        _t(lang, "记录乙", "record B"),
+    ):
+        t.add_column(c)
+
+    def show(r: dict[str, Any]) -> str:
+        parts = [f"{r['resource']} {r['key']}"] + [
+            str(r[k])
+            for k in ("registry_id", "name_raw", "id18", "dob", "phone", "addr_text")
+            if r.get(k) is not None
+        ]
+        return "\n".join(parts)
+
+    for i in items:
+        p = "" if i.probability is None else f"{i.probability:.3f}"
+        t.add_row(str(i.id), p, i.status, show(i.left), show(i.right))
+    out.print(t)
+    out.print(
+        _t(
+            lang,
+            "用 `shuzhi registry decide 编号 same|different` 裁定",
+            "decide with `shuzhi registry decide ID same|different`",
+        )
+    )
+
+
+@registry_app.command("decide")
+def decide_cmd(
+    item: Annotated[int, typer.Argument(help="复核项编号 / review item id")],
+    decision: Annotated[str, typer.Argument(help="same（同一人）| different（不同的人）")],
+    note: Annotated[str | None, typer.Option("--note", help="说明 / note")] = None,
+    entity: EntityOpt = "person",
+    workspace: WorkspaceOpt = None,
+    lang: LangOpt = Lang.zh,
+    as_json: JsonOpt = False,
+) -> None:
+    """裁定一对记录，下次运行起生效 / Decide a pair; it binds every run from the next one."""
+    from shuzhi.registry import decide
+    from shuzhi.workspace import Workspace
+
+    with Workspace.open(workspace) as ws:
+        result = decide(ws, item, decision, by=_user(), note=note, entity=entity)
+    if as_json:
+        _json(result.to_dict())
+    else:
+        typer.echo(
+            _t(
+                lang,
+                f"已裁定 #{result.id}：{result.status}，下次运行起生效",
+                f"#{result.id} decided: {result.status}; it takes effect from the next run",
+            )
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(registry_app, name="registry")

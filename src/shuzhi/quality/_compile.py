@@ -1,0 +1,149 @@
+"""Row rules → one SQL statement: every rule of a resource in a single scan of its version.
+
+::
+
+    SELECT count(*) AS __n,
+           sum(CASE WHEN __c0 THEN 1 ELSE 0 END) AS c0,          -- rows checked
+           sum(CASE WHEN __f0 THEN 1 ELSE 0 END) AS f0,          -- rows failing
+           min_by(CASE WHEN __f0 THEN {'_row': __row, ...fields...} END, __row, 5)
+             FILTER (WHERE __f0) AS s0,                          -- the first failing rows
+           ...
+    FROM (SELECT *, CASE WHEN <checked 0> THEN true ELSE false END AS __c0,
+                    CASE WHEN <checked 0> AND <failing 0> THEN true ELSE false END AS __f0, ...
+          FROM (SELECT d.*, <row number>, <derived values>, <joined columns>, <duplicate counts>
+                FROM (<version data, missing fields as NULL>) AS d LEFT JOIN (...) AS __j0 ON ...) AS b)
+
+The base relation adds what rules need beside the row: values several rules share, computed once
+(e.g. the 17 digits of a citizen ID); a LEFT JOIN per cross-resource rule (the other resource's
+distinct keys, so no row is multiplied); and for each uniqueness rule a join on the duplicated
+values (a hash aggregate being cheaper than a window's sort). Samples are the first
+``sample_size`` failing rows by ``_row`` — DuckDB keeps them with the bounded ``min_by(…, n)``,
+other engines with a sorted, sliced list — masked per field sensitivity in an outer SELECT over
+the few rows kept (a mask inside the scan would be computed for every row once the optimizer
+shares its parts between rules).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from shuzhi.quality._masking import mask_kind, mask_sql
+from shuzhi.quality.rules import RowRule, RuleSql, SqlContext, quote
+
+__all__ = ["ScanPlan", "compile_scan"]
+
+_TYPES = {
+    "string": "VARCHAR",
+    "integer": "BIGINT",
+    "decimal": "DOUBLE",
+    "date": "DATE",
+    "datetime": "TIMESTAMP",
+    "boolean": "BOOLEAN",
+}
+
+
+@dataclass(frozen=True)
+class ScanPlan:
+    """The compiled scan: ``sql`` and, per rule (in order), its SQL and the sample's fields; rule
+    ``i`` answers in columns ``c{i}`` (checked), ``f{i}`` (failing), ``s{i}`` (sample)."""
+
+    sql: str
+    rules: tuple[tuple[RowRule, RuleSql, tuple[str, ...]], ...]
+    missing: tuple[str, ...]  # declared fields the data lacks (read as NULL)
+
+
+def compile_scan(
+    rules: Sequence[RowRule],
+    *,
+    spec: object,
+    data: str,
+    columns: Mapping[str, str],
+    today: dt.date,
+    loaded_on: dt.date,
+    refs: Mapping[str, str],
+    sample_size: int = 5,
+    dialect: str = "duckdb",
+) -> ScanPlan:
+    """Compile ``rules`` into one SELECT over the registered view ``data`` (whose columns and
+    types are ``columns``); ``refs`` names the views of other resources' current versions."""
+    from shuzhi.catalog.spec import ResourceSpec
+
+    assert isinstance(spec, ResourceSpec)
+    ctx = SqlContext(
+        spec=spec,
+        columns=columns,
+        today=today,
+        loaded_on=loaded_on,
+        has_issues="_issues" in columns,
+        refs=refs,
+    )
+    compiled: list[tuple[RowRule, RuleSql, tuple[str, ...]]] = []
+    keys = tuple(f.name for f in spec.fields if f.key)
+    for rule in rules:
+        rs = rule.to_sql(ctx)
+        shown = tuple(dict.fromkeys([*keys, *rs.fields]))
+        compiled.append((rule, rs, shown))
+
+    missing = tuple(f.name for f in spec.fields if f.name not in columns)
+    inner = f"SELECT * FROM {quote(data)}"
+    if missing:
+        nulls = ", ".join(f"CAST(NULL AS {_TYPES[spec.field(n).type.value]}) AS {quote(n)}" for n in missing)
+        inner = f"SELECT *, {nulls} FROM {quote(data)}"
+    row = "d._row" if "_row" in columns else "row_number() OVER ()"
+    base_cols = ["d.*", f"{row} AS __row"]
+    joins: list[str] = []
+    for alias, relation, on, cols in ctx.joins:
+        joins.append(f"LEFT JOIN ({relation}) AS {alias} ON {on}")
+        base_cols += [f"{alias}.{c} AS {alias}_{c}" for c in cols]
+    for expr, alias in ctx.derived.items():
+        base_cols.append(f"{expr} AS {alias}")
+    for alias, parts in ctx.windows:
+        # rows sharing a value: a hash aggregate joined back (cheaper than a window's sort)
+        group_keys = ", ".join(f"{p} AS k{j}" for j, p in enumerate(parts))
+        present = " AND ".join(f"{p} IS NOT NULL" for p in parts)
+        groups = f"SELECT {group_keys}, count(*) AS n FROM ({inner}) AS g WHERE {present} "
+        groups += f"GROUP BY {', '.join(parts)} HAVING count(*) > 1"
+        on = " AND ".join(f"d.{p} = {alias}.k{j}" for j, p in enumerate(parts))
+        joins.append(f"LEFT JOIN ({groups}) AS {alias} ON {on}")
+        base_cols.append(f"{alias}.n AS {alias}")
+    base = f"SELECT {', '.join(base_cols)} FROM ({inner}) AS d {' '.join(joins)}".strip()
+
+    # each rule's predicates are evaluated once per row, as CASE conditions (which DuckDB
+    # short-circuits, unlike coalesce() or IS TRUE around them), into the flags __c<i> / __f<i>
+    flags: list[str] = []
+    aggs = ["count(*) AS __n"]
+    outer = ["__n"]
+    for i, (_rule, rs, shown) in enumerate(compiled):
+        outer += [f"c{i}", f"f{i}"]
+        if rs.skipped is not None:
+            aggs += [f"0 AS c{i}", f"0 AS f{i}"]
+            outer.append(f"NULL AS s{i}")
+            continue
+        flags.append(f"CASE WHEN {rs.checked} THEN true ELSE false END AS __c{i}")
+        flags.append(f"CASE WHEN ({rs.checked}) AND ({rs.failing}) THEN true ELSE false END AS __f{i}")
+        aggs.append(f"sum(CASE WHEN __c{i} THEN 1 ELSE 0 END) AS c{i}")
+        aggs.append(f"sum(CASE WHEN __f{i} THEN 1 ELSE 0 END) AS f{i}")
+        if sample_size > 0:
+            # raw values here (cheap); masked below, on the few rows kept
+            raw = ["'_row': __row"] + [f"{_key(n)}: CAST({quote(n)} AS VARCHAR)" for n in shown]
+            struct = f"CASE WHEN __f{i} THEN " + "{" + ", ".join(raw) + "} END"
+            if dialect == "duckdb":
+                agg = f"min_by({struct}, __row, {int(sample_size)}) FILTER (WHERE __f{i})"
+            else:
+                agg = f"array_slice(list_sort(list({struct}) FILTER (WHERE __f{i})), 1, {int(sample_size)})"
+            aggs.append(f"{agg} AS s{i}")
+            masked = ["'_row': sz_s._row"] + [
+                f"{_key(n)}: {mask_sql(mask_kind(spec.field(n)), 'sz_s.' + quote(n))}" for n in shown
+            ]
+            outer.append(f"list_transform(s{i}, lambda sz_s: {{{', '.join(masked)}}}) AS s{i}")
+        else:
+            outer.append(f"NULL AS s{i}")
+    flagged = f"SELECT *, {', '.join(flags)} FROM ({base}) AS b" if flags else f"SELECT * FROM ({base}) AS b"
+    sql = f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(aggs)} FROM ({flagged}) AS q) AS a"
+    return ScanPlan(sql=sql, rules=tuple(compiled), missing=missing)
+
+
+def _key(name: str) -> str:
+    return "'" + name.replace("'", "''") + "'"

@@ -1,0 +1,93 @@
+"""The base registries (基础库): one golden record per real person (人口库) and legal entity (法人库).
+
+::
+
+    from shuzhi.registry import build, lookup, stats, export
+
+    summary = build(ws)                       # persons from every resource the catalog marks
+    lookup(ws, "110105491231002")             # a citizen ID in any written form, a registry id,
+    lookup(ws, "张伟 1990-03-07")             # or a name with a date of birth
+    stats(ws)
+    export(ws, "out/", format="csv")          # crosswalk + golden records
+
+Which resources take part and which field plays which role come from the catalog
+(:func:`derive_roles`, :class:`RegistrySpec`); linkage is Splink 5 with comparisons made for
+Chinese data (``_linkage``); identifiers stay the same across runs (``_identity``). The procedure
+is described in ``docs/registry.md``.
+
+Importing this package is cheap: :class:`RegistrySpec` and its enumerations are loaded at once
+(``shuzhi.catalog.spec`` may import them), everything else on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from shuzhi.registry._spec import EntityKind, RegistrySpec, Role
+
+if TYPE_CHECKING:
+    from shuzhi.registry._build import RunSummary, build, catalog_sources, update
+    from shuzhi.registry._linkage import BlockingRuleCount, BudgetExceeded
+    from shuzhi.registry._review import ReviewItem, decide, decide_pair, review_queue
+    from shuzhi.registry._roles import SourceRoles, derive_roles
+    from shuzhi.registry._service import RegistryEntry, export, lookup, parse_query, stats
+    from shuzhi.registry._standardise import RegistrySource
+
+__all__ = [
+    "BlockingRuleCount",
+    "BudgetExceeded",
+    "EntityKind",
+    "RegistryEntry",
+    "RegistrySource",
+    "RegistrySpec",
+    "ReviewItem",
+    "Role",
+    "RunSummary",
+    "SourceRoles",
+    "build",
+    "catalog_sources",
+    "decide",
+    "decide_pair",
+    "derive_roles",
+    "export",
+    "lookup",
+    "parse_query",
+    "review_queue",
+    "stats",
+    "update",
+]
+
+_LAZY: dict[str, str] = {
+    "BlockingRuleCount": "_linkage",
+    "BudgetExceeded": "_linkage",
+    "RegistryEntry": "_service",
+    "RegistrySource": "_standardise",
+    "ReviewItem": "_review",
+    "RunSummary": "_build",
+    "SourceRoles": "_roles",
+    "build": "_build",
+    "catalog_sources": "_build",
+    "decide": "_review",
+    "decide_pair": "_review",
+    "derive_roles": "_roles",
+    "export": "_service",
+    "lookup": "_service",
+    "parse_query": "_service",
+    "review_queue": "_review",
+    "stats": "_service",
+    "update": "_build",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'shuzhi.registry' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"shuzhi.registry.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

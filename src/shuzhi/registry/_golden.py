@@ -1,0 +1,129 @@
+"""Golden records, their lineage and the conflicts between sources, in SQL over ``recs``.
+
+Survivorship, per field (ties always end on resource code, then record key, so a re-run picks
+the same record):
+
+=============  ==================================================================================
+field          the value of the record that comes first by
+=============  ==================================================================================
+name           source priority, then the most recent record
+id_number      a valid number first, then source priority, then the most recent
+birth_date     source priority, then the most recent (declared date, else the valid ID's)
+sex            source priority, then the most recent (declared, else the valid ID's)
+phone          the most recent record, then source priority
+address        the most recent record, then source priority
+death_date     source priority, then the earliest date
+=============  ==================================================================================
+
+"Most recent" is the record's own date (a ``record_date`` role) if it has one, else when its
+version was loaded, else its version number.
+
+Conflicts: ``birth_date`` (records of one person give different dates of birth — declared or
+of a valid ID; the first of a month agrees with any day of that month, a date written to the month),
+``vital_status`` (dead in one source — a death date or a status saying so — and alive in another:
+a status saying so, or a record dated after the death; a dead record without a death date is dated
+by its own record date, e.g. 注销日期), ``shared_id`` (one valid citizen ID on
+records of different persons).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
+
+__all__ = ["CONFLICT_KINDS", "FIELDS", "golden_records"]
+
+#: conflict kind -> (中文, English)
+CONFLICT_KINDS: dict[str, tuple[str, str]] = {
+    "birth_date": ("出生日期不一致", "different dates of birth"),
+    "vital_status": ("一处记为死亡、另一处记为在世", "dead in one source, alive in another"),
+    "shared_id": ("同一身份证号属于不同的人", "one citizen ID on records of different persons"),
+}
+
+_RECENT = "coalesce(record_at, loaded_at) DESC NULLS LAST, loaded_in DESC NULLS LAST"
+_PRIORITY = "priority DESC"
+_TIE = "src, rec_key"
+
+#: golden field -> (value expression over recs, ordering)
+FIELDS: dict[str, tuple[str, str]] = {
+    "name": ("name_raw", f"{_PRIORITY}, {_RECENT}, {_TIE}"),
+    "id_number": ("id18", f"id_valid DESC, {_PRIORITY}, {_RECENT}, {_TIE}"),
+    "birth_date": ("dob", f"dob_sure IS NULL, {_PRIORITY}, {_RECENT}, {_TIE}"),
+    "sex": ("sex", f"{_PRIORITY}, {_RECENT}, {_TIE}"),
+    "phone": ("phone", f"{_RECENT}, {_PRIORITY}, {_TIE}"),
+    "address": ("addr_text", f"{_RECENT}, {_PRIORITY}, {_TIE}"),
+    "death_date": ("death_date", f"{_PRIORITY}, death_date, {_TIE}"),
+}
+
+
+def golden_records(con: duckdb.DuckDBPyConnection) -> None:
+    """Create ``golden``, ``lineage`` and ``conflicts`` from ``recs`` (records with registry_id)."""
+    picks = ",\n".join(
+        f"first(struct_pack(v := {expr}, s := src, k := rec_key) ORDER BY {order}) "
+        f"FILTER (WHERE {expr} IS NOT NULL) AS {name}_pick"
+        for name, (expr, order) in FIELDS.items()
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE picks AS
+        SELECT registry_id, count(*) AS records, count(DISTINCT src) AS sources,
+               list(DISTINCT src ORDER BY src) AS resources,
+               bool_or(dead) AS dead_any, {picks}
+        FROM recs GROUP BY registry_id"""
+    )
+    values = ", ".join(f"{name}_pick.v AS {name}" for name in FIELDS)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE golden AS
+        SELECT registry_id, {values}, dead_any AS deceased, records, sources, resources
+        FROM picks"""
+    )
+    lineage = "\nUNION ALL\n".join(
+        f"""SELECT p.registry_id, '{name}' AS field, CAST(p.{name}_pick.v AS VARCHAR) AS value,
+                   r.src, r.rec_key,
+                   (r.src = p.{name}_pick.s AND r.rec_key = p.{name}_pick.k) AS chosen
+            FROM picks AS p JOIN recs AS r ON r.registry_id = p.registry_id AND r.{expr} = p.{name}_pick.v"""
+        for name, (expr, _) in FIELDS.items()
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE lineage AS {lineage}")
+
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE conflicts AS
+        WITH births AS (
+            SELECT registry_id, dob_sure AS dob, list(DISTINCT src ORDER BY src) AS srcs
+            FROM recs WHERE dob_sure IS NOT NULL GROUP BY registry_id, dob_sure
+        ), disagree AS (
+            -- the first of a month agrees with any day of it: a date written to the month only
+            SELECT DISTINCT a.registry_id FROM births AS a JOIN births AS b
+                ON a.registry_id = b.registry_id AND a.dob < b.dob
+            WHERE NOT (strftime(a.dob, '%Y%m') = strftime(b.dob, '%Y%m')
+                       AND (day(a.dob) = 1 OR day(b.dob) = 1))
+        ), birth AS (
+            SELECT registry_id, 'birth_date' AS kind,
+                   to_json(list(struct_pack(value := strftime(dob, '%Y-%m-%d'), resources := srcs)
+                                ORDER BY dob))
+                       AS detail
+            FROM births WHERE registry_id IN (SELECT registry_id FROM disagree) GROUP BY registry_id
+        ), vital AS (
+            SELECT registry_id, 'vital_status' AS kind,
+                   to_json(struct_pack(
+                       dead := list(DISTINCT src ORDER BY src) FILTER (WHERE dead),
+                       alive := list(DISTINCT src ORDER BY src) FILTER (
+                           WHERE NOT dead AND (alive OR record_at > death_first)),
+                       death_date := strftime(any_value(death_first), '%Y-%m-%d'))) AS detail
+            FROM (SELECT *, min(coalesce(death_date, CASE WHEN dead THEN record_at END))
+                                OVER (PARTITION BY registry_id) AS death_first FROM recs)
+            GROUP BY registry_id
+            HAVING bool_or(dead) AND bool_or(NOT dead AND (alive OR coalesce(record_at > death_first, false)))
+        ), ids AS (
+            SELECT id18, list(DISTINCT registry_id ORDER BY registry_id) AS persons
+            FROM recs WHERE id_valid GROUP BY id18 HAVING count(DISTINCT registry_id) > 1
+        ), shared AS (
+            SELECT unnest(persons) AS registry_id, 'shared_id' AS kind,
+                   to_json(struct_pack(id_number := id18, persons := persons)) AS detail
+            FROM ids
+        )
+        SELECT registry_id, kind, CAST(detail AS VARCHAR) AS detail FROM birth
+        UNION ALL SELECT registry_id, kind, CAST(detail AS VARCHAR) FROM vital
+        UNION ALL SELECT registry_id, kind, CAST(detail AS VARCHAR) FROM shared"""
+    )

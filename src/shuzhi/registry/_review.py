@@ -1,0 +1,328 @@
+"""Clerical review (人工复核): pairs the model is unsure of, and the decisions people make on them.
+
+After every run, pairs of records scored from ``[registry] review_threshold`` up to
+``match_threshold`` that ended in different persons are queued (``pending``); a queued pair the
+next run no longer finds uncertain leaves the queue. A decision — ``same`` or ``different`` — is
+kept for good and binds every later run, full or incremental: ``same`` links the two records
+whatever the model says, ``different`` removes the link between them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import sqlalchemy as sa
+
+from shuzhi import errors
+from shuzhi.registry._spec import EntityKind
+from shuzhi.registry._standardise import lit
+from shuzhi.store import RegistryReview, utcnow
+
+if TYPE_CHECKING:
+    import duckdb
+    from sqlalchemy.orm import Session
+
+    from shuzhi.workspace import Workspace
+
+__all__ = [
+    "DECISIONS",
+    "ReviewItem",
+    "apply_decisions",
+    "decide",
+    "decide_pair",
+    "load_decisions",
+    "review_queue",
+    "sync_queue",
+]
+
+Decision = Literal["same", "different"]
+#: decision -> (中文, English)
+DECISIONS: dict[str, tuple[str, str]] = {
+    "same": ("同一人", "the same person"),
+    "different": ("不同的人", "different persons"),
+}
+
+#: columns of a record shown beside a queued pair
+_SHOWN = ("registry_id", "name_raw", "id18", "dob", "sex", "phone", "addr_text")
+
+
+@dataclass
+class ReviewItem:
+    """A pair of records to review, or reviewed."""
+
+    id: int
+    entity: str
+    status: str
+    probability: float | None
+    match_weight: float | None
+    #: each record: resource, key and what the current run holds of it (name, ID, birth date …)
+    left: dict[str, Any] = field(default_factory=dict)
+    right: dict[str, Any] = field(default_factory=dict)
+    first_run: int | None = None
+    last_run: int | None = None
+    decided_by: str | None = None
+    decided_at: dt.datetime | None = None
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return json.loads(json.dumps(dataclasses.asdict(self), ensure_ascii=False, default=str))  # type: ignore[no-any-return]
+
+
+def _ordered(a: tuple[str, str], b: tuple[str, str]) -> tuple[tuple[str, str], tuple[str, str]]:
+    return (a, b) if a <= b else (b, a)
+
+
+# -- during a run ---------------------------------------------------------------------------------
+
+
+def load_decisions(ws: Workspace, entity: EntityKind) -> list[tuple[str, str, str, str, bool]]:
+    """Every decided pair of the registry: (src_l, key_l, src_r, key_r, same)."""
+    with ws.session() as s:
+        rows = s.execute(
+            sa.select(
+                RegistryReview.src_l,
+                RegistryReview.key_l,
+                RegistryReview.src_r,
+                RegistryReview.key_r,
+                RegistryReview.status,
+            ).where(RegistryReview.entity == entity.value, RegistryReview.status.in_(("same", "different")))
+        ).all()
+    return [(str(a), str(b), str(c), str(d), st == "same") for a, b, c, d, st in rows]
+
+
+def apply_decisions(
+    con: duckdb.DuckDBPyConnection, table: str, decisions: Sequence[tuple[str, str, str, str, bool]]
+) -> int:
+    """Create ``decided(rid_l, rid_r, same)`` from ``decisions`` and ``rec``; then, in the scored
+    pairs ``table``, drop the pairs decided ``different`` and add (or raise to 1) those decided
+    ``same``. Returns how many decisions apply to records of this run."""
+    import pyarrow as pa
+
+    con.execute("CREATE OR REPLACE TEMP TABLE decided (rid_l BIGINT, rid_r BIGINT, same BOOLEAN)")
+    if not decisions:
+        return 0
+    arrow = pa.table(
+        {n: [d[i] for d in decisions] for i, n in enumerate(("src_l", "key_l", "src_r", "key_r", "same"))}
+    )
+    con.register("_decisions_in", arrow)
+    try:
+        con.execute(
+            """INSERT INTO decided
+            SELECT l.rid, r.rid, d.same FROM _decisions_in AS d
+            JOIN rec AS l ON l.src = d.src_l AND l.rec_key = d.key_l
+            JOIN rec AS r ON r.src = d.src_r AND r.rec_key = d.key_r"""
+        )
+    finally:
+        con.unregister("_decisions_in")
+    con.execute(
+        f"""DELETE FROM {table} AS p WHERE EXISTS (
+            SELECT 1 FROM decided AS d
+            WHERE (d.rid_l = p.rid_l AND d.rid_r = p.rid_r) OR (d.rid_l = p.rid_r AND d.rid_r = p.rid_l))"""
+    )
+    con.execute(
+        f"""INSERT INTO {table} (rid_l, rid_r, match_probability, match_weight)
+        SELECT least(rid_l, rid_r), greatest(rid_l, rid_r), 1.0, 99.0 FROM decided WHERE same"""
+    )
+    rows = con.execute("SELECT count(*) FROM decided").fetchall()
+    return int(rows[0][0]) if rows else 0
+
+
+def sync_queue(s: Session, entity: EntityKind, run_id: int, candidates: Path) -> int:
+    """Queue this run's uncertain pairs (``candidates``, a Parquet file of src_l, key_l, src_r,
+    key_r, probability, match_weight) and drop pending pairs it no longer finds uncertain; decided
+    pairs are left alone. Returns the size of the queue."""
+    import pyarrow.parquet as pq
+
+    found = {
+        (r["src_l"], r["key_l"], r["src_r"], r["key_r"]): r for r in pq.read_table(candidates).to_pylist()
+    }
+    existing = {
+        (r.src_l, r.key_l, r.src_r, r.key_r): r
+        for r in s.scalars(sa.select(RegistryReview).where(RegistryReview.entity == entity.value))
+    }
+    for k, row in existing.items():
+        if row.status != "pending":
+            continue
+        if k in found:
+            row.probability = found[k]["probability"]
+            row.match_weight = found[k]["match_weight"]
+            row.last_run = run_id
+        else:
+            s.delete(row)
+    fresh = [
+        {
+            "entity": entity.value,
+            "src_l": k[0],
+            "key_l": k[1],
+            "src_r": k[2],
+            "key_r": k[3],
+            "status": "pending",
+            "probability": r["probability"],
+            "match_weight": r["match_weight"],
+            "first_run": run_id,
+            "last_run": run_id,
+        }
+        for k, r in found.items()
+        if k not in existing
+    ]
+    if fresh:
+        s.execute(sa.insert(RegistryReview), fresh)
+    s.flush()
+    return int(
+        s.scalar(
+            sa.select(sa.func.count())
+            .select_from(RegistryReview)
+            .where(RegistryReview.entity == entity.value, RegistryReview.status == "pending")
+        )
+        or 0
+    )
+
+
+# -- for people -----------------------------------------------------------------------------------
+
+
+def _records(
+    ws: Workspace, entity: EntityKind, keys: set[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    from shuzhi.registry._build import current_run
+
+    run = current_run(ws, entity)
+    if run is None or not run.path or not keys:
+        return {}
+    file = lit(str(ws.warehouse / run.path / "records.parquet"))
+    pairs = list(keys)
+    marks = ", ".join("(?, ?)" for _ in pairs)
+    rows = ws.engine.fetch_arrow(
+        f"SELECT src, rec_key, {', '.join(_SHOWN)} FROM read_parquet({file}) "
+        f"WHERE (src, rec_key) IN ({marks})",
+        [v for k in pairs for v in k],
+    ).to_pylist()
+    return {(str(r.pop("src")), str(r.pop("rec_key"))): r for r in rows}
+
+
+def _items(ws: Workspace, entity: EntityKind, rows: Sequence[RegistryReview]) -> list[ReviewItem]:
+    keys = {(r.src_l, r.key_l) for r in rows} | {(r.src_r, r.key_r) for r in rows}
+    shown = _records(ws, entity, keys)
+    return [
+        ReviewItem(
+            id=r.id,
+            entity=r.entity,
+            status=r.status,
+            probability=r.probability,
+            match_weight=r.match_weight,
+            left={"resource": r.src_l, "key": r.key_l, **shown.get((r.src_l, r.key_l), {})},
+            right={"resource": r.src_r, "key": r.key_r, **shown.get((r.src_r, r.key_r), {})},
+            first_run=r.first_run,
+            last_run=r.last_run,
+            decided_by=r.decided_by,
+            decided_at=r.decided_at,
+            note=r.note,
+        )
+        for r in rows
+    ]
+
+
+def review_queue(
+    ws: Workspace,
+    *,
+    entity: EntityKind | str = EntityKind.person,
+    status: str | None = "pending",
+    limit: int = 50,
+    offset: int = 0,
+) -> list[ReviewItem]:
+    """Pairs to review (``status="pending"``, the most likely matches first), or decided ones
+    (``same``, ``different``; None: all), each with both records as the current run holds them."""
+    entity = EntityKind(entity)
+    if status not in (None, "pending", "same", "different"):
+        raise errors.ValidationError(
+            {"status": [f"应为 pending、same 或 different / pending, same or different, not {status!r}"]}
+        )
+    stmt = sa.select(RegistryReview).where(RegistryReview.entity == entity.value)
+    if status is not None:
+        stmt = stmt.where(RegistryReview.status == status)
+    stmt = (
+        stmt.order_by(RegistryReview.probability.desc().nulls_last(), RegistryReview.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    with ws.session() as s:
+        rows = list(s.scalars(stmt).all())
+        for r in rows:
+            s.expunge(r)
+    return _items(ws, entity, rows)
+
+
+def _check(decision: str) -> Decision:
+    if decision not in DECISIONS:
+        raise errors.ValidationError(
+            {
+                "decision": [
+                    f"应为 same（同一人）或 different（不同的人）/ same or different, not {decision!r}"
+                ]
+            }
+        )
+    return "same" if decision == "same" else "different"
+
+
+def decide(
+    ws: Workspace,
+    item: int,
+    decision: str,
+    *,
+    by: str | None = None,
+    note: str | None = None,
+    entity: EntityKind | str = EntityKind.person,
+) -> ReviewItem:
+    """Decide the queued pair ``item``: ``same`` or ``different``. Deciding again replaces the
+    decision. It takes effect from the next run (``build`` or ``update``)."""
+    entity = EntityKind(entity)
+    d = _check(decision)
+    with ws.session() as s:
+        row = s.get(RegistryReview, item)
+        if row is None or row.entity != entity.value:
+            raise errors.NotFound("复核项 / review item", str(item))
+        row.status, row.decided_by, row.decided_at, row.note = d, by, utcnow(), note
+        s.flush()
+        s.expunge(row)
+    return _items(ws, entity, [row])[0]
+
+
+def decide_pair(
+    ws: Workspace,
+    left: tuple[str, str],
+    right: tuple[str, str],
+    decision: str,
+    *,
+    by: str | None = None,
+    note: str | None = None,
+    entity: EntityKind | str = EntityKind.person,
+) -> ReviewItem:
+    """Decide any two records, named by (resource, key), whether queued or not."""
+    entity = EntityKind(entity)
+    d = _check(decision)
+    if left == right:
+        raise errors.ValidationError({"right": ["两条记录相同 / the two records are one"]})
+    (sl, kl), (sr, kr) = _ordered(left, right)
+    with ws.session() as s:
+        row = s.scalars(
+            sa.select(RegistryReview).where(
+                RegistryReview.entity == entity.value,
+                RegistryReview.src_l == sl,
+                RegistryReview.key_l == kl,
+                RegistryReview.src_r == sr,
+                RegistryReview.key_r == kr,
+            )
+        ).first()
+        if row is None:
+            row = RegistryReview(entity=entity.value, src_l=sl, key_l=kl, src_r=sr, key_r=kr, status=d)
+            s.add(row)
+        row.status, row.decided_by, row.decided_at, row.note = d, by, utcnow(), note
+        s.flush()
+        s.expunge(row)
+    return _items(ws, entity, [row])[0]

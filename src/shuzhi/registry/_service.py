@@ -1,0 +1,391 @@
+"""Reading a registry: look up a person, the registry's figures, and the export for departments.
+
+Everything reads the current run (the newest ``succeeded`` one) through the workspace engine,
+straight from its Parquet files; identifiers and history come from the store.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import sqlalchemy as sa
+
+from shuzhi import errors
+from shuzhi.registry._build import current_run
+from shuzhi.registry._golden import CONFLICT_KINDS, FIELDS
+from shuzhi.registry._spec import EntityKind
+from shuzhi.registry._standardise import lit
+from shuzhi.store import RegistryEvent, RegistryIdentifier, RegistryRun
+
+if TYPE_CHECKING:
+    from shuzhi.workspace import Workspace
+
+__all__ = ["RegistryEntry", "export", "lookup", "parse_query", "stats"]
+
+_REGISTRY_ID = re.compile(r"^[PL]\d{12}$")
+_ID_NUMBER = re.compile(r"^(\d{17}[\dX]|\d{15})$")
+#: columns of a source record shown by a look-up
+_RECORD_COLUMNS = (
+    "src",
+    "rec_key",
+    "src_row",
+    "name_raw",
+    "id18",
+    "id_valid",
+    "dob",
+    "sex",
+    "phone",
+    "addr_text",
+    "death_date",
+    "status_text",
+    "priority",
+    "loaded_at",
+    "record_at",
+)
+
+
+@dataclass
+class RegistryEntry:
+    """A person (legal entity) as the registry holds it."""
+
+    registry_id: str
+    entity: str
+    #: active | merged | retired (the identifier's own status in the store)
+    status: str
+    merged_into: str | None
+    #: the identifier the query named, when it was merged into this one
+    redirected_from: str | None = None
+    #: field -> value (name, id_number, birth_date, sex, phone, address, death_date, deceased,
+    #: records, sources, resources)
+    golden: dict[str, Any] = field(default_factory=dict)
+    #: every source record behind it
+    records: list[dict[str, Any]] = field(default_factory=list)
+    #: field -> the records giving the golden value (``chosen``: the one it was taken from)
+    lineage: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return json.loads(json.dumps(dataclasses.asdict(self), ensure_ascii=False, default=str))  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class _Query:
+    kind: Literal["registry_id", "id_number", "name_birth"]
+    registry_id: str | None = None
+    id_numbers: tuple[str, ...] = ()
+    name: str | None = None
+    name_key: str | None = None
+    birth_date: str | None = None
+
+
+def parse_query(query: str) -> _Query:
+    """What ``query`` names: a registry identifier, a citizen ID in any written form (15 or 18
+    digits, lower-case x, full-width, spaces), or a name followed or preceded by a date of birth."""
+    from shuzhi.standards import check
+    from shuzhi.standards.idcard import upgrade_15
+    from shuzhi.standards.names import name_key
+    from shuzhi.standards.text import normalize_text
+
+    text = normalize_text(query or "", simplify=False) or ""
+    squashed = re.sub(r"[\s\-]", "", text).upper()
+    if _REGISTRY_ID.match(squashed):
+        return _Query("registry_id", registry_id=squashed)
+    if _ID_NUMBER.match(squashed):
+        verdict = check("idcard", squashed)
+        forms = {squashed}
+        if verdict.normalized:
+            forms.add(verdict.normalized)
+        elif len(squashed) == 15:
+            forms.add(upgrade_15(squashed))
+        return _Query("id_number", id_numbers=tuple(sorted(forms)))
+    tokens = [t for t in re.split(r"[\s,，;；]+", text) if t]
+    birth: str | None = None
+    rest: list[str] = []
+    for t in tokens:
+        v = check("date", t)
+        if birth is None and v.valid and v.normalized and len(v.normalized) == 10:
+            birth = v.normalized
+        else:
+            rest.append(t)
+    name = "".join(rest)
+    if not name or birth is None:
+        raise errors.ValidationError(
+            {
+                "query": [
+                    "请给出登记标识、身份证号，或姓名加出生日期（如 张伟 1990-03-07）/ give a registry id, a "
+                    "citizen ID, or a name with a date of birth (e.g. 张伟 1990-03-07)"
+                ]
+            }
+        )
+    verdict = check("name", name)
+    clean = verdict.normalized or normalize_text(name) or name
+    return _Query(
+        "name_birth",
+        name=re.sub(r"[\s·]", "", clean),
+        name_key=name_key(name) or None,
+        birth_date=birth,
+    )
+
+
+def _require_run(ws: Workspace, entity: EntityKind) -> RegistryRun:
+    run = current_run(ws, entity)
+    if run is None or not run.path:
+        raise errors.NotFound(
+            entity.label_zh + " / " + entity.value + " registry",
+            "尚未构建，请先运行 `shuzhi registry build` / not built yet: run `shuzhi registry build`",
+        )
+    return run
+
+
+def _file(ws: Workspace, run: RegistryRun, name: str) -> str:
+    return lit(str(ws.warehouse / str(run.path) / name))
+
+
+def _rows(ws: Workspace, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    table = ws.engine.fetch_arrow(sql, params)
+    return table.to_pylist()  # type: ignore[no-any-return]
+
+
+def lookup(ws: Workspace, query: str, *, entity: EntityKind | str = EntityKind.person) -> list[RegistryEntry]:
+    """The persons ``query`` names (see :func:`parse_query`), each with its golden record, every
+    source record behind it, lineage, conflicts and history. An empty list when none."""
+    entity = EntityKind(entity)
+    run = _require_run(ws, entity)
+    q = parse_query(query)
+    records = _file(ws, run, "records.parquet")
+    redirected: dict[str, str] = {}
+    if q.kind == "registry_id":
+        assert q.registry_id is not None
+        target = _resolve_merged(ws, q.registry_id)
+        if target != q.registry_id:
+            redirected[target] = q.registry_id
+        ids = [target]
+    elif q.kind == "id_number":
+        forms = list(q.id_numbers)
+        marks = ", ".join("?" for _ in forms)
+        found = _rows(
+            ws,
+            f"SELECT DISTINCT registry_id FROM read_parquet({records}) "
+            f"WHERE id18 IN ({marks}) OR id_sq IN ({marks}) ORDER BY registry_id",
+            forms + forms,
+        )
+        ids = [str(r["registry_id"]) for r in found]
+    else:
+        found = _rows(
+            ws,
+            f"SELECT DISTINCT registry_id FROM read_parquet({records}) "
+            "WHERE dob = CAST(? AS DATE) AND (name_norm = ? OR name_py = ?) ORDER BY registry_id",
+            [q.birth_date, q.name, q.name_key],
+        )
+        ids = [str(r["registry_id"]) for r in found]
+    return [e for e in (_entry(ws, run, entity, rid, redirected.get(rid)) for rid in ids) if e is not None]
+
+
+def _resolve_merged(ws: Workspace, registry_id: str) -> str:
+    seen = {registry_id}
+    current = registry_id
+    with ws.session() as s:
+        while True:
+            row = s.get(RegistryIdentifier, current)
+            if row is None or row.status != "merged" or not row.merged_into or row.merged_into in seen:
+                return current
+            current = row.merged_into
+            seen.add(current)
+
+
+def _entry(
+    ws: Workspace, run: RegistryRun, entity: EntityKind, registry_id: str, redirected_from: str | None
+) -> RegistryEntry | None:
+    with ws.session() as s:
+        ident = s.get(RegistryIdentifier, registry_id)
+        events = s.scalars(
+            sa.select(RegistryEvent)
+            .where(RegistryEvent.registry_id == registry_id)
+            .order_by(RegistryEvent.id)
+        ).all()
+        history = [
+            {
+                "run": e.run_id,
+                "action": e.action,
+                "related": list(e.related),
+                "reason": e.reason,
+                "reason_text": e.reason_text,
+                "detail": dict(e.detail),
+                "at": e.at.isoformat(),
+            }
+            for e in events
+        ]
+    if ident is None:
+        return None
+    golden = _rows(
+        ws,
+        f"SELECT * FROM read_parquet({_file(ws, run, 'golden.parquet')}) WHERE registry_id = ?",
+        [registry_id],
+    )
+    entry = RegistryEntry(
+        registry_id=registry_id,
+        entity=entity.value,
+        status=ident.status,
+        merged_into=ident.merged_into,
+        redirected_from=redirected_from,
+        history=history,
+    )
+    if not golden:  # merged or retired: no current record
+        return entry
+    g = golden[0]
+    g.pop("registry_id", None)
+    entry.golden = g
+    entry.records = _rows(
+        ws,
+        f"SELECT {', '.join(_RECORD_COLUMNS)} FROM read_parquet({_file(ws, run, 'records.parquet')}) "
+        "WHERE registry_id = ? ORDER BY src, rec_key",
+        [registry_id],
+    )
+    for r in entry.records:
+        r["resource"] = r.pop("src")
+        r["key"] = r.pop("rec_key")
+    lineage = _rows(
+        ws,
+        f"SELECT field, value, src AS resource, rec_key AS key, chosen "
+        f"FROM read_parquet({_file(ws, run, 'lineage.parquet')}) WHERE registry_id = ? "
+        "ORDER BY field, chosen DESC, src, rec_key",
+        [registry_id],
+    )
+    for row in lineage:
+        entry.lineage.setdefault(str(row.pop("field")), []).append(row)
+    for row in _rows(
+        ws,
+        f"SELECT kind, detail FROM read_parquet({_file(ws, run, 'conflicts.parquet')}) "
+        "WHERE registry_id = ? ORDER BY kind",
+        [registry_id],
+    ):
+        zh, en = CONFLICT_KINDS.get(str(row["kind"]), (str(row["kind"]), str(row["kind"])))
+        entry.conflicts.append(
+            {"kind": row["kind"], "label": f"{zh} / {en}", "detail": json.loads(str(row["detail"]))}
+        )
+    return entry
+
+
+def stats(ws: Workspace, *, entity: EntityKind | str = EntityKind.person) -> dict[str, Any]:
+    """The registry's figures: persons, records, per resource, cluster sizes, conflicts,
+    identifiers by status, and the current run's summary."""
+    entity = EntityKind(entity)
+    run = _require_run(ws, entity)
+    records, golden, conflicts = (
+        _file(ws, run, n) for n in ("records.parquet", "golden.parquet", "conflicts.parquet")
+    )
+    totals = _rows(
+        ws,
+        f"SELECT (SELECT count(*) FROM read_parquet({golden})) AS persons, "
+        f"(SELECT count(*) FROM read_parquet({records})) AS records, "
+        f"(SELECT count(*) FROM read_parquet({golden}) WHERE sources > 1) AS in_several_sources, "
+        f"(SELECT count(*) FROM read_parquet({golden}) WHERE deceased) AS deceased",
+    )[0]
+    per_resource = _rows(
+        ws,
+        f"""WITH r AS (SELECT src, registry_id FROM read_parquet({records})),
+                g AS (SELECT registry_id, sources FROM read_parquet({golden}))
+            SELECT r.src AS resource, count(*) AS records, count(DISTINCT r.registry_id) AS persons,
+                   round(avg(CASE WHEN g.sources > 1 THEN 1.0 ELSE 0.0 END), 4) AS linked_share
+            FROM r JOIN g USING (registry_id) GROUP BY r.src ORDER BY r.src""",
+    )
+    sizes = _rows(
+        ws,
+        f"SELECT records AS size, count(*) AS persons FROM read_parquet({golden}) "
+        "GROUP BY records ORDER BY records",
+    )
+    by_kind = {
+        str(r["kind"]): int(r["persons"])
+        for r in _rows(
+            ws,
+            f"SELECT kind, count(DISTINCT registry_id) AS persons FROM read_parquet({conflicts}) "
+            "GROUP BY kind ORDER BY kind",
+        )
+    }
+    with ws.session() as s:
+        statuses = {
+            str(k): int(v)
+            for k, v in s.execute(
+                sa.select(RegistryIdentifier.status, sa.func.count())
+                .where(RegistryIdentifier.entity == entity.value)
+                .group_by(RegistryIdentifier.status)
+            ).all()
+        }
+        runs = s.scalar(
+            sa.select(sa.func.count()).select_from(RegistryRun).where(RegistryRun.entity == entity.value)
+        )
+    return {
+        "entity": entity.value,
+        "label": entity.label_zh,
+        "persons": int(totals["persons"]),
+        "records": int(totals["records"]),
+        "in_several_sources": int(totals["in_several_sources"]),
+        "deceased": int(totals["deceased"]),
+        "resources": per_resource,
+        "cluster_sizes": {int(r["size"]): int(r["persons"]) for r in sizes},
+        "conflicts": by_kind,
+        "identifiers": statuses,
+        "runs": int(runs or 0),
+        "run": {
+            "id": run.id,
+            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+            "folder": str(ws.warehouse / str(run.path)),
+            **{k: v for k, v in run.summary.items() if k not in ("blocking", "training", "notes", "folder")},
+        },
+    }
+
+
+ExportFormat = Literal["csv", "parquet"]
+
+
+def export(
+    ws: Workspace,
+    path: str | os.PathLike[str],
+    format: ExportFormat | str = "parquet",
+    *,
+    entity: EntityKind | str = EntityKind.person,
+    overwrite: bool = False,
+) -> dict[str, Path]:
+    """Write the crosswalk (resource, the source record's key, registry identifier) and the golden
+    records to the folder ``path`` as CSV (UTF-8, header) or Parquet; return the two files.
+
+    The key is the record's declared key (several key fields joined by ``|``); a resource that
+    declares none is keyed by the record's content (``h:<md5>#<n>``).
+    """
+    entity = EntityKind(entity)
+    if format not in ("csv", "parquet"):
+        raise errors.ValidationError({"format": [f"应为 csv 或 parquet / csv or parquet, not {format!r}"]})
+    run = _require_run(ws, entity)
+    folder = Path(path).expanduser()
+    folder.mkdir(parents=True, exist_ok=True)
+    queries = {
+        "crosswalk": f"SELECT src AS resource, rec_key AS record_key, registry_id "
+        f"FROM read_parquet({_file(ws, run, 'records.parquet')}) ORDER BY src, rec_key",
+        "golden": f"SELECT registry_id, {', '.join(FIELDS)}, deceased, records, sources, "
+        + ("array_to_string(resources, ',') AS resources" if format == "csv" else "resources")
+        + f" FROM read_parquet({_file(ws, run, 'golden.parquet')}) ORDER BY registry_id",
+    }
+    out: dict[str, Path] = {}
+    for name, sql in queries.items():
+        target = (folder / f"{name}.{format}").absolute()
+        if target.exists() and not overwrite:
+            raise errors.Conflict(f"文件已存在 / already exists: {target} (use overwrite)")
+        if format == "parquet":
+            ws.engine.write_parquet(sql, target, overwrite=True)
+        else:
+            tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
+            try:
+                ws.engine.execute(f"COPY ({sql}) TO {lit(str(tmp))} (FORMAT csv, HEADER true)")
+                os.replace(tmp, target)
+            finally:
+                tmp.unlink(missing_ok=True)
+        out[name] = target
+    return out

@@ -1,0 +1,158 @@
+"""``/api/v1/quality``: data quality scorecards (GB/T 36344) per resource, version and department,
+and the HTML report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+
+from shuzhi.quality import department_scorecard, latest_run, report_html, resource_trend
+from shuzhi.web._errors import NOT_FOUND
+from shuzhi.web.api.deps import LangDep, WorkspaceDep
+
+__all__ = ["TAG", "router"]
+
+TAG = {
+    "name": "quality",
+    "description": "数据质量评估（GB/T 36344 六个维度）：资源与版本的评分卡、部门汇总、报告 / "
+    "data quality to GB/T 36344: scorecards per resource and version, department aggregates, report",
+}
+
+router = APIRouter(prefix="/quality", tags=["quality"])
+
+
+class DimensionPublic(BaseModel):
+    label: str
+    score: float | None
+
+
+class RulePublic(BaseModel):
+    rule_id: str
+    kind: str
+    dimension: str
+    dimension_label: str
+    fields: list[str]
+    description: str
+    checked: int = Field(description="检查的行数 / rows checked")
+    failing: int = Field(description="不合格行数 / failing rows")
+    rate: float | None = Field(description="不合格率 / failing / checked")
+    score: float | None
+    weight: float
+    must_pass: bool
+    passed: bool
+    status: str = Field(description="ok | skipped")
+    note: str | None
+    sample: list[dict[str, Any]] = Field(description="不合格行样例（已脱敏）/ failing rows, masked")
+
+
+class RunPublic(BaseModel):
+    """The scorecard of one version."""
+
+    id: int | None
+    resource: str
+    resource_name: str
+    department: str
+    version: int
+    status: str
+    error: str | None
+    rows: int
+    score: float | None
+    level: str | None = Field(description="优 良 中 差 劣 (en: excellent … bad)")
+    dimensions: dict[str, DimensionPublic]
+    coverage: float = Field(description="有规则的信息项占比 / share of fields with a rule")
+    fields_total: int
+    fields_covered: int
+    rules_total: int
+    rules_failed: int
+    hold_reason: str | None = Field(description="暂缓发布的原因 / why the version was held back")
+    engine: str
+    started_at: str
+    duration_s: float
+    rules: list[RulePublic]
+
+
+class TrendPoint(BaseModel):
+    version: int
+    score: float | None
+    level: str | None
+    started_at: str
+
+
+class ResourceQualityPublic(RunPublic):
+    trend: list[TrendPoint] = Field(description="各版本最近一次评估 / the latest run of every version")
+
+
+class DepartmentResourcePublic(BaseModel):
+    resource: str
+    name: str
+    version: int
+    score: float | None
+    level: str | None
+    rows: int
+    rules_failed: int
+    hold_reason: str | None
+    evaluated_at: str
+
+
+class DepartmentPublic(BaseModel):
+    code: str
+    name: str
+    score: float | None
+    level: str | None
+    dimensions: dict[str, DimensionPublic]
+    rules_failed: int
+    resources: list[DepartmentResourcePublic]
+    unevaluated: list[str]
+
+
+@router.get(
+    "/resources/{code}",
+    response_model=ResourceQualityPublic,
+    responses=NOT_FOUND,
+    summary="资源当前版本的质量评分卡 / the scorecard of a resource's current version",
+)
+def resource_quality(code: str, ws: WorkspaceDep, lang: LangDep) -> dict[str, Any]:
+    run = latest_run(ws, code)
+    out = run.to_dict(lang)
+    out["trend"] = [
+        {
+            "version": t.version,
+            "score": None if t.score is None else round(t.score, 2),
+            "level": t.level_label(lang),
+            "started_at": t.started_at.isoformat(timespec="seconds"),
+        }
+        for t in resource_trend(ws, code)
+    ]
+    return out
+
+
+@router.get(
+    "/resources/{code}/versions/{number}",
+    response_model=RunPublic,
+    responses=NOT_FOUND,
+    summary="某一版本的质量评分卡 / the scorecard of one version",
+)
+def version_quality(code: str, number: int, ws: WorkspaceDep, lang: LangDep) -> dict[str, Any]:
+    return latest_run(ws, code, number).to_dict(lang)
+
+
+@router.get(
+    "/departments/{code}",
+    response_model=DepartmentPublic,
+    responses=NOT_FOUND,
+    summary="部门的质量汇总 / a department's aggregate",
+)
+def department_quality(code: str, ws: WorkspaceDep, lang: LangDep) -> dict[str, Any]:
+    return department_scorecard(ws, code).to_dict(lang)
+
+
+@router.get(
+    "/report.html",
+    response_class=HTMLResponse,
+    summary="数据质量评估报告（HTML，含图表，可离线阅读）/ the HTML report with charts, readable offline",
+)
+def quality_report(ws: WorkspaceDep, department: str | None = None) -> HTMLResponse:
+    return HTMLResponse(report_html(ws, department=department))

@@ -1,0 +1,131 @@
+"""The adapters over the quality functions: ``shuzhi quality`` (CLI), ``/api/v1/quality`` (HTTP) and
+the HTML report."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from conftest import DBDX_V1, HJRK_V2, write_version
+from shuzhi.cli import app
+from shuzhi.engine import DuckDBEngine
+from shuzhi.quality import echarts_js, evaluate, report_html
+from shuzhi.web import create_app
+from shuzhi.web._app import API_PREFIX
+from shuzhi.workspace import Workspace
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def evaluated(hjrk: Workspace, duck: DuckDBEngine) -> Workspace:
+    """户籍人口 v1 and v2 (current) and 低保对象 v1, all evaluated."""
+    evaluate(hjrk, "JC-GA-HJRK", 1, engine=duck)
+    write_version(hjrk, "JC-GA-HJRK", 2, HJRK_V2)
+    evaluate(hjrk, "JC-GA-HJRK", 2, engine=duck)
+    write_version(hjrk, "JC-MZ-DBDX", 1, DBDX_V1)
+    evaluate(hjrk, "JC-MZ-DBDX", engine=duck)
+    return hjrk
+
+
+def cli(ws: Workspace, *args: str) -> str:
+    result = runner.invoke(app, ["quality", *args, "--workspace", str(ws.path)], env={"COLUMNS": "220"})
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result.output
+
+
+def test_cli_scorecard_of_a_resource(evaluated: Workspace) -> None:
+    out = cli(evaluated, "JC-MZ-DBDX")
+    assert "低保对象" in out and "v1" in out
+    for label in ("规范性", "完整性", "准确性", "一致性", "时效性", "可访问性"):
+        assert label in out
+    assert "“公民身份号码”均存在于 JC-GA-HJRK 的“id_number”" in out
+    assert "140502********" in out  # samples masked
+    assert "14050219800101002" not in out
+
+    data = json.loads(cli(evaluated, "JC-GA-HJRK", "--version", "1", "--json"))
+    assert data["version"] == 1 and data["level"] in "优良中差劣"
+    unique = next(r for r in data["rules"] if r["rule_id"] == "unique:id_number")
+    assert (unique["checked"], unique["failing"]) == (9, 2)
+    english = cli(evaluated, "JC-GA-HJRK", "--lang", "en")
+    assert "conformity" in english and "the six dimensions" in english
+
+
+def test_cli_evaluates_when_nothing_is_stored(hjrk: Workspace) -> None:
+    data = json.loads(cli(hjrk, "JC-GA-HJRK", "--json"))
+    assert data["id"] is not None and data["rows"] == 10
+
+
+def test_cli_department_and_overview(evaluated: Workspace) -> None:
+    out = cli(evaluated, "--department", "JC-GA")
+    assert "晋城市公安局" in out and "JC-GA-HJRK" in out and "v2" in out
+    data = json.loads(cli(evaluated, "--json"))
+    assert [d["code"] for d in data] == ["JC-GA", "JC-MZ", "JC-SC"]
+    assert data[2]["unevaluated"] == ["JC-SC-QY"]
+
+
+def test_cli_unknown_resource_fails(evaluated: Workspace) -> None:
+    result = runner.invoke(app, ["quality", "NO-SUCH", "--workspace", str(evaluated.path)])
+    assert result.exit_code != 0
+
+
+def test_report_is_self_contained_and_in_chinese(evaluated: Workspace, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    cli(evaluated, "report", "-o", str(out))
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "数据质量评估报告" in page
+    assert echarts_js()[:200] in page  # ECharts inlined: the file works offline
+    own = page.replace(echarts_js(), "")
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=", own)  # nothing fetched
+    for text in (
+        "六个维度得分",
+        "不合格行数最多的规则",
+        "各版本得分趋势",
+        "晋城市公安局",
+        "晋城市民政局",
+        "总览",
+    ):
+        assert text in page
+    data = json.loads(re.search(r"const DATA = (\[.*?\]);", page, re.S).group(1))  # type: ignore[union-attr]
+    hjrk = next(d for d in data if d["versions"] == ["v1", "v2"])
+    assert hjrk["dims"] == ["规范性", "完整性", "准确性", "一致性", "时效性", "可访问性"]
+    assert hjrk["trend"][1] >= hjrk["trend"][0]
+    only = report_html(evaluated, department="JC-MZ")
+    assert "低保对象" in only and "户籍人口库 <span" not in only
+
+
+@pytest.fixture
+async def client(evaluated: Workspace) -> AsyncIterator[httpx.AsyncClient]:
+    web = create_app(evaluated)
+    transport = httpx.ASGITransport(app=web, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://shuzhi.test") as c:
+        yield c
+
+
+@pytest.mark.anyio
+async def test_api(client: httpx.AsyncClient) -> None:
+    r = await client.get(f"{API_PREFIX}/quality/resources/JC-GA-HJRK")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["version"] == 2 and [t["version"] for t in body["trend"]] == [1, 2]
+    assert body["dimensions"]["conformity"]["label"] == "规范性"
+    r = await client.get(f"{API_PREFIX}/quality/resources/JC-GA-HJRK/versions/1", params={"lang": "en"})
+    assert r.status_code == 200 and r.json()["dimensions"]["conformity"]["label"] == "conformity"
+    assert next(x for x in r.json()["rules"] if x["rule_id"] == "unique:id_number")["failing"] == 2
+    r = await client.get(f"{API_PREFIX}/quality/departments/JC-MZ")
+    assert r.status_code == 200 and r.json()["resources"][0]["resource"] == "JC-MZ-DBDX"
+    r = await client.get(f"{API_PREFIX}/quality/report.html")
+    assert (
+        r.status_code == 200
+        and r.headers["content-type"].startswith("text/html")
+        and "六个维度得分" in r.text
+    )
+    for missing in ("/quality/resources/NO-SUCH", "/quality/resources/JC-SC-QY", "/quality/departments/NOPE"):
+        r = await client.get(API_PREFIX + missing)
+        assert r.status_code == 404 and r.json()["ok"] is False

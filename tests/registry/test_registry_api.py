@@ -1,0 +1,74 @@
+"""``/api/v1/registry`` over real HTTP semantics (httpx ASGITransport), on the session's registry."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from _people import Built
+
+from shuzhi.web import create_app
+from shuzhi.web._app import API_PREFIX
+from shuzhi.web._errors import ERROR_RESPONSES
+from shuzhi.web.api import registry as registry_api
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def client(built: Built) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(built.ws)
+    if not any(getattr(r, "path", "").startswith(f"{API_PREFIX}/registry") for r in app.routes):
+        app.include_router(registry_api.router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://shuzhi.test") as c:
+        yield c
+
+
+async def test_lookup_by_citizen_id_in_any_form(client: httpx.AsyncClient, built: Built) -> None:
+    p = built.city.people["id15"]
+    fifteen = p.id_number[:6] + p.id_number[8:17]
+    a = (await client.get("/api/v1/registry/lookup", params={"q": fifteen})).json()
+    b = (await client.get("/api/v1/registry/lookup", params={"q": p.id_number})).json()
+    assert a["count"] == 1 and a["entries"] == b["entries"]
+    entry = a["entries"][0]
+    assert entry["golden"]["id_number"] == p.id_number
+    assert {r["resource"] for r in entry["records"]} == {"GA-HJ", "WJ-YM", "RS-SB"}
+    assert entry["lineage"]["name"][0]["chosen"] is True
+
+
+async def test_one_person_by_registry_id(client: httpx.AsyncClient, built: Built) -> None:
+    (rid,) = built.person("dead-alive")
+    r = await client.get(f"/api/v1/registry/{rid}")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["registry_id"] == rid and body["status"] == "active"
+    assert [c["kind"] for c in body["conflicts"]] == ["vital_status"]
+    assert body["golden"]["deceased"] is True and body["golden"]["death_date"] == "2023-02-01"
+
+
+async def test_not_found_and_bad_queries(client: httpx.AsyncClient) -> None:
+    r = await client.get("/api/v1/registry/P999999999999")
+    assert r.status_code == 404 and r.json()["ok"] is False
+    r = await client.get("/api/v1/registry/lookup", params={"q": "张伟"})
+    assert r.status_code == 422 and "出生日期" in r.json()["error"]
+    r = await client.get("/api/v1/registry/lookup", params={"q": "110105194912310021"})
+    assert r.status_code == 200 and r.json()["count"] == 0
+
+
+async def test_stats(client: httpx.AsyncClient, built: Built) -> None:
+    r = await client.get("/api/v1/registry/stats")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["persons"] == built.summary.clusters and body["records"] == built.summary.records
+    assert body["conflicts"] == built.summary.conflicts
+
+
+async def test_review_queue_and_decisions(client: httpx.AsyncClient, built: Built) -> None:
+    r = await client.get("/api/v1/registry/reviews", params={"status": "all"})
+    assert r.status_code == 200 and r.json()["count"] == len(r.json()["items"])
+    r = await client.post("/api/v1/registry/reviews/999999", json={"decision": "same"})
+    assert r.status_code == 404
+    r = await client.get("/api/v1/registry/reviews", params={"status": "done"})
+    assert r.status_code == 422 and "pending" in r.json()["error"]

@@ -1,0 +1,85 @@
+"""Clerical review: uncertain pairs are queued; decisions bind every later run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from _people import City, crosswalk_of, make_city
+
+from shuzhi.errors import NotFound, ValidationError
+from shuzhi.registry import RegistrySource, build, decide, decide_pair, review_queue, update
+from shuzhi.workspace import Workspace
+
+Setup = tuple[Path, City, list[RegistrySource]]
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
+    root = tmp_path_factory.mktemp("review")
+    Workspace.init(root / "city").close()
+    city = make_city(seed=13, background=25)
+    yield root / "city", city, city.write(root / "data")
+
+
+def _key(city: City, pid: str, resource: str) -> tuple[str, str]:
+    return next(k for k, p in city.truth().items() if p == pid and k[0] == resource)
+
+
+def test_decisions_bind_later_runs(setup: Setup) -> None:
+    path, city, sources = setup
+    with Workspace.open(path) as ws:
+        first = crosswalk_of(build(ws, sources=sources))
+        typo_hj, typo_sb = _key(city, "typo", "GA-HJ"), _key(city, "typo", "RS-SB")
+        owner, borrower = _key(city, "id-owner", "GA-HJ"), _key(city, "id-borrower", "MZ-DB")
+        assert first[typo_hj] == first[typo_sb] and first[owner] != first[borrower]
+        item = decide_pair(ws, typo_sb, typo_hj, "different", by="张三", note="不是同一人")
+        assert (item.left["resource"], item.left["key"]) == typo_hj  # stored in order
+        assert item.status == "different" and item.decided_by == "张三" and item.left["name_raw"] == "刘建国"
+        decide_pair(ws, owner, borrower, "same")
+        second = build(ws, sources=sources)
+        after = crosswalk_of(second)
+        assert after[typo_hj] != after[typo_sb] and after[owner] == after[borrower]
+        assert second.decisions == 2
+        assert after[typo_hj] == first[typo_hj]  # the person keeps its identifier
+        # … and an incremental update respects them too
+        again = crosswalk_of(update(ws, sources=[s for s in sources if s.code == "MZ-DB"]))
+        assert again == after
+        assert {i.status for i in review_queue(ws, status=None)} >= {"same", "different"}
+
+
+def test_uncertain_pairs_are_queued_and_can_be_decided(
+    setup: Setup,
+) -> None:
+    path, _city, sources = setup
+    strict = {"SHUZHI_REGISTRY_MATCH_THRESHOLD": "0.9999999", "SHUZHI_REGISTRY_REVIEW_THRESHOLD": "0.5"}
+    with Workspace.open(path, env=strict) as ws:
+        summary = build(ws, sources=sources)
+        queue = review_queue(ws)
+        assert summary.to_review == len(review_queue(ws, limit=1000)) > 0
+        item = queue[0]
+        assert item.status == "pending" and 0.5 <= (item.probability or 0) < 0.9999999
+        assert item.left["registry_id"] != item.right["registry_id"]
+        assert [i.probability for i in queue] == sorted((i.probability for i in queue), reverse=True)
+        decided = decide(ws, item.id, "same", by="李四")
+        assert decided.status == "same" and decided.decided_at is not None
+        left = (item.left["resource"], item.left["key"])
+        right = (item.right["resource"], item.right["key"])
+        cw = crosswalk_of(build(ws, sources=sources))
+        assert cw[left] == cw[right]
+        assert item.id not in {i.id for i in review_queue(ws, limit=1000)}  # decided: out of the queue
+
+
+def test_bad_decisions_are_refused(setup: Setup) -> None:
+    path, city, _ = setup
+    with Workspace.open(path) as ws:
+        with pytest.raises(ValidationError, match="same or different"):
+            decide(ws, 1, "maybe")
+        with pytest.raises(NotFound):
+            decide(ws, 999_999, "same")
+        k = _key(city, "typo", "GA-HJ")
+        with pytest.raises(ValidationError):
+            decide_pair(ws, k, k, "same")
+        with pytest.raises(ValidationError):
+            review_queue(ws, status="done")

@@ -1,0 +1,88 @@
+"""Incremental update: only new and changed records are compared, only the persons they touch are
+clustered again, and the result agrees with a full re-run."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+from _people import City, crosswalk_of, make_city
+
+from shuzhi.registry import RunSummary, build, update
+from shuzhi.store import RegistryRun
+from shuzhi.workspace import Workspace
+
+
+@dataclass
+class Updated:
+    city: City
+    first: RunSummary  # update() without a previous run: a full build
+    same: RunSummary  # update() of an unchanged source
+    changed: RunSummary  # update() after a new version of 低保
+    full: RunSummary  # build() of the same data in a copy of the workspace
+    ws: Workspace
+
+
+@pytest.fixture(scope="module")
+def updated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Updated]:
+    root = tmp_path_factory.mktemp("update")
+    ws = Workspace.init(root / "city")
+    city = make_city(seed=9, background=30)
+    sources = {s.code: s for s in city.write(root / "v1")}
+    first = update(ws, sources=list(sources.values()))
+    same = update(ws, sources=[sources["MZ-DB"]])
+    # a new version of 低保: one record gone, one with a new phone, one new record of a known person
+    rows = city.rows["MZ-DB"]
+    rows.remove(next(r for r in rows if r["_pid"].startswith("p")))
+    next(r for r in rows if r["_pid"].startswith("p"))["lxdh"] = "13911112222"
+    person = city.people["moved"]
+    rows.append(dict(rows[0], _pid="moved", ywbh="DB99999", sqrxm=person.name, sqrsfz=person.id_number))
+    (new_low,) = city.write(root / "v2", ["MZ-DB"])
+    changed = update(ws, sources=[new_low])
+    ws.close()
+    shutil.copytree(root / "city", root / "copy")
+    with Workspace.open(root / "copy") as other:
+        full = build(other, sources=[*[s for c, s in sources.items() if c != "MZ-DB"], new_low])
+    result = Updated(city, first, same, changed, full, Workspace.open(root / "city"))
+    yield result
+    result.ws.close()
+
+
+def _pairs(summary: RunSummary) -> set[tuple[tuple[str, str], tuple[str, str]]]:
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for key, rid in crosswalk_of(summary).items():
+        groups.setdefault(rid, []).append(key)
+    return {(a, b) for g in groups.values() for a, b in itertools.combinations(sorted(g), 2)}
+
+
+def test_without_a_previous_run_it_builds(updated: Updated) -> None:
+    assert any("no previous run" in n for n in updated.first.notes)
+    assert updated.first.new_ids == updated.first.clusters
+
+
+def test_an_unchanged_source_changes_nothing(updated: Updated) -> None:
+    assert crosswalk_of(updated.same) == crosswalk_of(updated.first)
+    assert updated.same.new_ids == 0 and updated.same.comparisons == 0
+    assert "0 new or changed records" in updated.same.notes[-1]
+
+
+def test_a_new_version_is_compared_alone_and_agrees_with_a_full_run(updated: Updated) -> None:
+    assert "2 new or changed records" in updated.changed.notes[-1]
+    assert _pairs(updated.changed) == _pairs(updated.full)
+    assert crosswalk_of(updated.changed) == crosswalk_of(updated.full)  # same identifiers too
+    # the new record joined the person it describes, under that person's identifier
+    (rid,) = {v for (c, k), v in crosswalk_of(updated.changed).items() if (c, k) == ("MZ-DB", "DB99999")}
+    assert rid == crosswalk_of(updated.first)[("GA-HJ", updated.city.people["moved"].id_number)]
+    # identifiers of everybody else are unchanged
+    before, after = crosswalk_of(updated.first), crosswalk_of(updated.changed)
+    assert all(after[k] == v for k, v in before.items() if k in after)
+
+
+def test_runs_record_their_mode(updated: Updated) -> None:
+    with updated.ws.session() as s:
+        modes = [r.mode for r in s.scalars(sa.select(RegistryRun).order_by(RegistryRun.id))]
+    assert modes == ["full", "incremental", "incremental"]
