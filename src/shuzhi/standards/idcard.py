@@ -436,6 +436,14 @@ def sql_region(code_int: str, mask: str = "true") -> str:
 #   text, reading its digits), and only for texts that are not clean.
 # * Macros inline as text; binding repeats the work for every copy, so the pieces are small
 #   macros and the big ones (the 17 digits) are kept short.
+# * Inlined text is also what DuckDB plans: a value written out at each of its references (the
+#   17 digits appear 34 times in the check value alone) made sz_idcard_check expand to 622,535
+#   characters and cost seconds of planning per query. So sz_idcard_check names its four big
+#   values once, as columns of a one-row derived table inside a scalar subquery
+#   ``(SELECT <verdict> FROM (SELECT sz_idcard_digits(s) AS sz_idq_d, ...))`` (26,000
+#   characters; tests/standards/test_sql_size.py bounds it). DuckDB runs that subquery as a
+#   join on the distinct inputs, vectorised; a lambda ``list_transform([x], lambda q: ...)``
+#   would bind as well but runs its body one row at a time, far slower for a body this size.
 
 
 def _let(expr: str) -> str:
@@ -679,11 +687,20 @@ macro(
     "the check character as written, 0-10 (10 = X); NULL for 15 digits",
 )
 macro("sz_idcard_sh", ["s"], _SHAPE, "shape (sz_idcard_shape) of a text that is not clean, else NULL")
-_SHAPE = "sz_idcard_sh(s)"
-_CLEAN_REF = "sz_idcard_clean(s)"
+# sz_idcard_check binds these four values once, as the columns of a one-row derived table of a
+# scalar subquery (see the comment above _let): written out at every reference, they made the
+# expanded macro 600,000 characters long, which DuckDB spent seconds planning
+_BOUND = {
+    "sz_idq_cl": "sz_idcard_clean(s)",
+    "sz_idq_sh": "sz_idcard_sh(s)",
+    "sz_idq_d": "sz_idcard_digits(s)",
+    "sz_idq_c": "sz_idcard_written_check(s)",
+}
+_SHAPE = "sz_idq_sh"
+_CLEAN_REF = "sz_idq_cl"
 _TOP, _PARTS = _sound_pieces(
-    d="sz_idcard_digits(s)",
-    c="sz_idcard_written_check(s)",
+    d="sz_idq_d",
+    c="sz_idq_c",
     kind15=f"CASE WHEN {_CLEAN_REF} THEN {_N} BETWEEN 0 AND 999999999999999 ELSE ({_SHAPE}).n = 15 END",
     lower_x=f"CASE WHEN {_CLEAN_REF} THEN ends_with(s, 'x') "
     f"ELSE ({_SHAPE}).n = 18 AND ends_with(({_SHAPE}).t, 'x') END",
@@ -717,7 +734,7 @@ macro(
     # one lookup of the region's status picks among two outcomes (region unknown, known), one
     # more adds the note for a retired region, one gives its row; all stand outside CASE
     # branches. An early reason (precheck, characters, length) wins.
-    f"""struct_insert(
+    f"""(SELECT struct_insert(
     [struct_pack(valid := false, normalized := NULL::VARCHAR,
                  reason := coalesce({_EARLY}, CASE WHEN {_ALL_PROV} THEN 'idcard.unknown_region'
                                                    ELSE 'idcard.unknown_province' END)),
@@ -728,7 +745,8 @@ macro(
     notes := {_NOTE_LISTS}[{_BITS} + 1],
     parts := struct_concat(
         coalesce({sql_region(_ALL_RC, _LOOKUP_MASK)}, {_NO_REGION}),
-        CASE WHEN {_EARLY} IS NULL THEN {_parts0_sql(_PARTS)} ELSE {_parts0_sql(_EARLY_PARTS)} END))""",
+        CASE WHEN {_EARLY} IS NULL THEN {_parts0_sql(_PARTS)} ELSE {_parts0_sql(_EARLY_PARTS)} END))
+    FROM (SELECT {", ".join(f"{v} AS {k}" for k, v in _BOUND.items())}))""",
     "verdict of a citizen identity number: STRUCT(valid, normalized, reason, notes, parts) "
     "(the SQL twin of check_idcard)",
 )
@@ -742,13 +760,15 @@ macro("sz_idcard_valid", ["s"], "sz_idcard_check(s).valid", "whether s is a vali
 macro(
     "sz_idcard_birth",
     ["s"],
-    "CASE WHEN sz_idcard_check(s).valid THEN sz_idcard_check(s).parts.birth_date END",
+    "list_transform([sz_idcard_check(s)], lambda sz_idq_r: "
+    "CASE WHEN sz_idq_r.valid THEN sz_idq_r.parts.birth_date END)[1]",
     "date of birth (DATE) of a valid identity number, else NULL",
 )
 macro(
     "sz_idcard_sex",
     ["s"],
-    "CASE WHEN sz_idcard_check(s).valid THEN sz_idcard_check(s).parts.sex_code END",
+    "list_transform([sz_idcard_check(s)], lambda sz_idq_r: "
+    "CASE WHEN sz_idq_r.valid THEN sz_idq_r.parts.sex_code END)[1]",
     "GB/T 2261.1 sex code of a valid identity number ('1' male, '2' female), else NULL",
 )
 macro(

@@ -384,9 +384,10 @@ register_kind(CheckKind("orgcode", "组织机构代码", "organisation code", ch
 
 
 # --------------------------------------------------------------------------------------------
-# SQL forms. Plain expressions: the text is squashed and upper-cased once per reference (DuckDB
-# shares repeated expressions outside CASE branches), the region of a credit code is looked up
-# outside CASE branches (see shuzhi.standards.idcard).
+# SQL forms. The check macros compute the squashed, upper-cased text (and the precheck, and the
+# region status of a credit code) once, as columns of a one-row derived table of a scalar
+# subquery (_bind_once), so that the expanded SQL stays small; the region of a credit code is
+# looked up outside CASE branches (see shuzhi.standards.idcard).
 
 
 def _sql_str(s: str) -> str:
@@ -429,6 +430,31 @@ def _parts_sql(spec: tuple[tuple[str, str], ...], values: Mapping[str, str]) -> 
     return "struct_pack(" + ", ".join(f'"{k}" := ({values.get(k, "NULL")})::{t}' for k, t in spec) + ")"
 
 
+#: calls that the check macros bind once, as columns of a one-row derived table of a scalar
+#: subquery: written out at every reference (each expands to hundreds of characters) they made
+#: the expanded macros hundreds of thousands of characters long, which DuckDB spent seconds planning
+_SHARED = (
+    ("sz_uscc_text(s)", "sz_uq_t"),
+    ("sz_idcard_squash(s)", "sz_uq_t0"),
+    ("sz_precheck(s)", "sz_uq_pre"),
+)
+
+
+def _bind_once(body: str, *, then: Mapping[str, str] | None = None) -> str:
+    """``body`` as a scalar subquery that computes each of :data:`_SHARED` once, and then each
+    value of ``then`` (``{name: expression over the shared values}``) once."""
+
+    def bound(text: str) -> str:
+        for call, name in _SHARED:
+            text = text.replace(call, name)
+        return text
+
+    source = "(SELECT " + ", ".join(f"{call} AS {name}" for call, name in _SHARED) + ")"
+    if then:
+        source = f"(SELECT *, {', '.join(f'{bound(e)} AS {n}' for n, e in then.items())} FROM {source})"
+    return f"(SELECT {bound(body)} FROM {source})"
+
+
 def _value(ch: str, alphabet: str) -> str:
     return f"(strpos('{alphabet}', {ch}) - 1)"
 
@@ -469,7 +495,7 @@ _OSOUND = (
 macro(
     "sz_orgcode_check",
     ["s"],
-    f"""struct_pack(
+    _bind_once(f"""struct_pack(
     valid := ({_OREASON}) IS NULL,
     normalized := CASE WHEN ({_OREASON}) IS NULL THEN {_OBODY} || '-' || right({_OT}, 1) END,
     reason := {_OREASON},
@@ -489,7 +515,7 @@ macro(
                 "char": f"CASE WHEN ({_OREASON}) = 'orgcode.bad_chars' THEN substr({_OT}, {_OBAD}, 1) END",
             },
         )
-    })""",
+    })"""),
     "verdict of an organisation code (GB 11714): STRUCT(valid, normalized, reason, notes, parts)",
 )
 macro(
@@ -565,41 +591,45 @@ macro(
     "valid, normalized, reason and notes of a credit code, given the status st of its region "
     "(0 unknown, 1 current, 2 retired)",
 )
+_UVERDICT_BOUND = _UVERDICT.replace("{st}", "sz_uq_st")
 macro(
     "sz_uscc_check",
     ["s"],
-    # the status lookup is one list index over the three region outcomes (unknown, current,
-    # retired): a subquery written once, not inside a CASE branch
-    f"""struct_insert(
-    [sz_uscc_verdict(s, 0), sz_uscc_verdict(s, 1), sz_uscc_verdict(s, 2)][{_UST} + 1],
+    # the status of the region is looked up once (a subquery outside CASE branches) and bound
+    _bind_once(
+        f"""struct_insert(
+    {_UVERDICT_BOUND},
     parts := struct_concat(
         coalesce({
-        sql_region(_URC)
-    }, struct_pack(region_name := NULL::VARCHAR, region_current := NULL::BOOLEAN)),
+            sql_region(_URC)
+        }, struct_pack(region_name := NULL::VARCHAR, region_current := NULL::BOOLEAN)),
         {
-        _parts_sql(
-            USCC_PARTS_SQL[2:],
-            {
-                "authority_code": f"CASE WHEN {_USOUND} THEN left({_UT}, 1) END",
-                "authority": f"CASE WHEN {_USOUND} THEN {_UAUTH} END",
-                "type_code": f"CASE WHEN {_USOUND} THEN substr({_UT}, 2, 1) END",
-                "type": f"CASE WHEN {_USOUND} THEN {_UTYPE} END",
-                "region_code": f"CASE WHEN {_USOUND} THEN substr({_UT}, 3, 6) END",
-                "orgcode": f"CASE WHEN {_USOUND} THEN substr({_UT}, 9, 8) || '-' || substr({_UT}, 17, 1) END",
-                "orgcode_valid": f"CASE WHEN {_USOUND} "
-                f"THEN ({_UORGEXP}) IS NOT DISTINCT FROM substr({_UT}, 17, 1) END",
-                "orgcode_expected_check": f"CASE WHEN {_USOUND} THEN {_UORGEXP} END",
-                "check": f"CASE WHEN {_USOUND} THEN right({_UT}, 1) END",
-                "expected_check": f"CASE WHEN {_USOUND} THEN {_UEXP} END",
-                "length": f"CASE WHEN sz_precheck(s) = 'too_long' THEN length(s) "
-                f"WHEN sz_precheck(s) IS NULL AND {_UT} <> '' THEN {_UN} END",
-                "position": f"CASE WHEN sz_precheck(s) IS NULL AND {_UT} <> '' AND {_UP} <= {_UN} "
-                f"THEN {_UP} END",
-                "char": f"CASE WHEN sz_precheck(s) IS NULL AND {_UT} <> '' AND {_UP} <= {_UN} "
-                f"THEN substr({_UT}, {_UP}, 1) END",
-            },
-        )
-    }))""",
+            _parts_sql(
+                USCC_PARTS_SQL[2:],
+                {
+                    "authority_code": f"CASE WHEN {_USOUND} THEN left({_UT}, 1) END",
+                    "authority": f"CASE WHEN {_USOUND} THEN {_UAUTH} END",
+                    "type_code": f"CASE WHEN {_USOUND} THEN substr({_UT}, 2, 1) END",
+                    "type": f"CASE WHEN {_USOUND} THEN {_UTYPE} END",
+                    "region_code": f"CASE WHEN {_USOUND} THEN substr({_UT}, 3, 6) END",
+                    "orgcode": f"CASE WHEN {_USOUND} "
+                    f"THEN substr({_UT}, 9, 8) || '-' || substr({_UT}, 17, 1) END",
+                    "orgcode_valid": f"CASE WHEN {_USOUND} "
+                    f"THEN ({_UORGEXP}) IS NOT DISTINCT FROM substr({_UT}, 17, 1) END",
+                    "orgcode_expected_check": f"CASE WHEN {_USOUND} THEN {_UORGEXP} END",
+                    "check": f"CASE WHEN {_USOUND} THEN right({_UT}, 1) END",
+                    "expected_check": f"CASE WHEN {_USOUND} THEN {_UEXP} END",
+                    "length": f"CASE WHEN sz_precheck(s) = 'too_long' THEN length(s) "
+                    f"WHEN sz_precheck(s) IS NULL AND {_UT} <> '' THEN {_UN} END",
+                    "position": f"CASE WHEN sz_precheck(s) IS NULL AND {_UT} <> '' AND {_UP} <= {_UN} "
+                    f"THEN {_UP} END",
+                    "char": f"CASE WHEN sz_precheck(s) IS NULL AND {_UT} <> '' AND {_UP} <= {_UN} "
+                    f"THEN substr({_UT}, {_UP}, 1) END",
+                },
+            )
+        }))""",
+        then={"sz_uq_st": _UST},
+    ),
     "verdict of a unified social credit code (GB 32100): STRUCT(valid, normalized, reason, notes, parts)",
 )
 macro(
