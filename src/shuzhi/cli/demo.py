@@ -93,7 +93,7 @@ _C: dict[str, dict[str, str]] = {
         "why_cols": "资源|规则|行数|原因",
         "failed": "[red]未能加载[/]：{error}",
         "total": "合计：读入 {rows_in:,} 行，加载 {loaded:,} 行，隔离 {quarantined:,} 行，用时 {s:.1f} 秒",
-        "next": "接着试试：shuzhi -w {ws} … 或进入工作区后：\n"
+        "next": "接着试试（在工作区目录 {ws} 中运行，或给命令加 -w {ws}）：\n"
         "  shuzhi catalog search rkxx        按拼音首字母查找资源\n"
         "  shuzhi versions GA-HJRK           版本历史\n"
         "  shuzhi quarantine WG-RKCJ --export 退回.xlsx   导出隔离行退回部门更正\n"
@@ -111,7 +111,7 @@ _C: dict[str, dict[str, str]] = {
         "why_cols": "resource|rule|rows|reason",
         "failed": "[red]not loaded[/]: {error}",
         "total": "Total: {rows_in:,} rows read, {loaded:,} loaded, {quarantined:,} quarantined in {s:.1f} s",
-        "next": "Next, inside the workspace:\n"
+        "next": "Next (inside the workspace folder {ws}, or add -w {ws} to a command):\n"
         "  shuzhi catalog search rkxx        find resources by pinyin initials\n"
         "  shuzhi versions GA-HJRK           version history\n"
         "  shuzhi quarantine WG-RKCJ --export back.xlsx   quarantined rows for the department\n"
