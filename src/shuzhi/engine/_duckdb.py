@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import threading
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, ClassVar
 
 import duckdb
 import pyarrow as pa
 
 from shuzhi.engine._base import Engine, Params, Source, as_path
-from shuzhi.errors import Conflict, NotFound
+from shuzhi.engine._files import fsync, fsync_tree, move_into_place, partial_target, remove
+from shuzhi.errors import NotFound
 
 __all__ = ["DuckDBEngine"]
 
@@ -199,11 +197,7 @@ class DuckDBEngine(Engine):
             raise ValueError(
                 f"unknown compression {compression!r}; use one of {', '.join(sorted(_COMPRESSIONS))}"
             )
-        target = as_path(path).absolute()
-        if target.exists() and not overwrite:
-            raise Conflict(f"文件已存在 / already exists: {target}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.partial")
+        target, tmp = partial_target(path, overwrite=overwrite)
         options = ["FORMAT parquet", f"COMPRESSION {compression}"]
         if partition_by:
             options.append(f"PARTITION_BY ({', '.join(_ident(c) for c in partition_by)})")
@@ -214,11 +208,11 @@ class DuckDBEngine(Engine):
                 .execute(f"COPY ({query}) TO {_literal(str(tmp))} ({', '.join(options)})", params)
                 .fetchone()
             )
-            _fsync_tree(tmp)
-            _move_into_place(tmp, target, overwrite=overwrite)
-            _fsync(target.parent)
+            fsync_tree(tmp)
+            move_into_place(tmp, target, overwrite=overwrite)
+            fsync(target.parent)
         except BaseException:
-            _remove(tmp)
+            remove(tmp)
             raise
         return int(row[0]) if row else 0
 
@@ -243,55 +237,3 @@ def _ident(name: str) -> str:
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def _fsync(path: Path) -> None:
-    """Flush a file's or folder's entry to disk (best effort where the OS does not allow it)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _fsync_tree(path: Path) -> None:
-    if path.is_dir():
-        for root, _dirs, files in os.walk(path):
-            for f in files:
-                _fsync(Path(root) / f)
-            _fsync(Path(root))
-    else:
-        _fsync(path)
-
-
-def _move_into_place(tmp: Path, target: Path, *, overwrite: bool) -> None:
-    if not target.exists():
-        os.rename(tmp, target)
-        return
-    if not overwrite:  # appeared while we were writing
-        raise Conflict(f"文件已存在 / already exists: {target}")
-    if tmp.is_file() and target.is_file():
-        os.replace(tmp, target)  # atomic: readers see the old file or the new one
-        return
-    # folders cannot be swapped atomically: move the old one aside, the new one in, then delete
-    old = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.old")
-    os.rename(target, old)
-    try:
-        os.rename(tmp, target)
-    except BaseException:
-        os.rename(old, target)
-        raise
-    _remove(old)
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -23,7 +22,8 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from shuzhi.engine._base import Engine, Params, Source, as_path
-from shuzhi.errors import ConfigError, Conflict, NotFound
+from shuzhi.engine._files import fsync, fsync_tree, move_into_place, partial_target, remove
+from shuzhi.errors import ConfigError, NotFound
 
 __all__ = ["SparkEngine"]
 
@@ -225,11 +225,7 @@ class SparkEngine(Engine):
             raise ValueError(
                 f"unknown compression {compression!r}; use one of {', '.join(sorted(_COMPRESSIONS))}"
             )
-        target = as_path(path).absolute()
-        if target.exists() and not overwrite:
-            raise Conflict(f"文件已存在 / already exists: {target}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.partial")
+        target, tmp = partial_target(path, overwrite=overwrite)
         try:
             df = self._df(sql, params)
             if partition_by:
@@ -251,10 +247,12 @@ class SparkEngine(Engine):
                 for junk in tmp.rglob("*"):
                     if junk.name.startswith(("_", ".")) and junk.is_file():
                         junk.unlink()
-            _move_into_place(tmp, target, overwrite=overwrite)
+            fsync_tree(tmp)
+            move_into_place(tmp, target, overwrite=overwrite)
+            fsync(target.parent)
         except BaseException:
-            _remove(tmp)
-            _remove(tmp.with_name(tmp.name + ".file"))
+            remove(tmp)
+            remove(tmp.with_name(tmp.name + ".file"))
             raise
         return n
 
@@ -284,29 +282,3 @@ def _plain(v: Any) -> Any:
     if isinstance(v, dict):
         return {k: _plain(x) for k, x in v.items()}
     return v
-
-
-def _move_into_place(tmp: Path, target: Path, *, overwrite: bool) -> None:
-    if not target.exists():
-        os.rename(tmp, target)
-        return
-    if not overwrite:
-        raise Conflict(f"文件已存在 / already exists: {target}")
-    if tmp.is_file() and target.is_file():
-        os.replace(tmp, target)
-        return
-    old = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.old")
-    os.rename(target, old)
-    try:
-        os.rename(tmp, target)
-    except BaseException:
-        os.rename(old, target)
-        raise
-    _remove(old)
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    elif path.exists():
-        path.unlink()

@@ -51,6 +51,7 @@ from pydantic import BaseModel
 
 from shuzhi import errors
 from shuzhi.catalog.spec import ResourceSpec
+from shuzhi.engine._files import fsync, fsync_tree
 from shuzhi.ingest._cleanse import (
     ISSUE_TYPE,
     TYPE_SQL,
@@ -621,11 +622,11 @@ class _Load:
         (self.partial / MANIFEST_FILE).write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
         )
-        _fsync_tree(self.partial)
+        fsync_tree(self.partial)
         final = root / f"v{number}"
         os.rename(self.partial, final)
         self.partial = final  # removed by cleanup() if the commit fails
-        _fsync(root)
+        fsync(root)
         _fault("ingest.commit")
 
         # commit -------------------------------------------------------------------------------
@@ -980,26 +981,6 @@ def _checksum(paths: list[Path]) -> str:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 h.update(chunk)
     return h.hexdigest()
-
-
-def _fsync(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _fsync_tree(path: Path) -> None:
-    for root, _dirs, files in os.walk(path):
-        for f in files:
-            _fsync(Path(root) / f)
-        _fsync(Path(root))
 
 
 def _key_text(keys: list[str], prefix: str) -> str:
