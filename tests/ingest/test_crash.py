@@ -36,6 +36,7 @@ POINTS = [
     ("ingest.read", "full", "nothing"),
     ("ingest.write", "upsert", "partial"),  # the rows carried over are written, the new ones not
     ("ingest.write.data", "full", "partial"),  # the data is written, the quarantine not
+    ("ingest.quality", "full", "orphan"),  # v2/ is in place, being evaluated; no row, no pointer
     ("ingest.commit", "full", "orphan"),  # v2/ is in place, the store's pointer not moved
 ]
 

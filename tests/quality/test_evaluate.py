@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from _qhelpers import CATALOG, DBDX_V1, HJRK_V1, HJRK_V2, write_version
 
-from conftest import CATALOG, DBDX_V1, HJRK_V1, HJRK_V2, write_version
 from shuzhi.catalog import declare
 from shuzhi.catalog.spec import CatalogFile
 from shuzhi.engine import DuckDBEngine
@@ -27,11 +27,12 @@ from shuzhi.quality import (
     latest_run,
     resource_trend,
     run_after_ingest,
+    version_checksum,
 )
-from shuzhi.store import QualityResult, QualityRun
+from shuzhi.store import QualityResult, QualityRun, ResourceVersion
 from shuzhi.workspace import Workspace
 
-#: rule id -> (rows checked, rows failing) on HJRK_V1 (see the planted problems in conftest.py)
+#: rule id -> (rows checked, rows failing) on HJRK_V1 (see the planted problems in _qhelpers.py)
 EXPECTED_V1 = {
     "not_null:id_number": (10, 1),  # row 8
     "not_null:name": (10, 2),  # row 6 empty, row 7 不详
@@ -49,6 +50,7 @@ EXPECTED_V1 = {
     "id_sex:id_number+sex": (8, 1),  # row 4
     "readable:data": (1, 0),
     "checksum:data": (1, 0),
+    "update_cycle:loaded_at": (1, 0),  # the first version, loaded just now: on time (monthly)
 }
 
 
@@ -57,8 +59,7 @@ def test_default_rules_give_a_scorecard_without_any_rule_written(hjrk: Workspace
     assert run.status == "ok" and run.rows == 10 and run.version == 1
     figures = {r.rule_id: (r.checked, r.failing) for r in run.results if r.status == "ok"}
     assert figures == EXPECTED_V1
-    skipped = {r.rule_id: r.note for r in run.results if r.status == "skipped"}
-    assert list(skipped) == ["update_cycle:loaded_at"]  # the first version has nothing to compare with
+    assert [r.rule_id for r in run.results if r.status == "skipped"] == []
     assert run.result("standard:id_number").description_zh == "“公民身份号码”符合公民身份号码标准（GB 11643）"
     # every field but 备注 (remark) has a rule
     assert (run.fields_total, run.fields_covered) == (8, 7)
@@ -206,13 +207,23 @@ def test_gate_holds_a_version_below_the_minimum_or_failing_a_must_pass_rule(
     )
 
 
-def test_run_after_ingest_evaluates_the_new_version(hjrk: Workspace) -> None:
-    evaluate(hjrk, "JC-GA-HJRK", 1)
-    write_version(hjrk, "JC-GA-HJRK", 2, HJRK_V2, publish=False)
-    run = run_after_ingest(hjrk, "JC-GA-HJRK", 2)
-    assert run.version == 2 and run.hold_reason is None
-    assert latest_run(hjrk, "JC-GA-HJRK").version == 1  # the current version is still 1
-    assert latest_run(hjrk, "JC-GA-HJRK", 2).id == run.id
+def test_run_after_ingest_evaluates_a_version_not_yet_committed(hjrk: Workspace) -> None:
+    first = evaluate(hjrk, "JC-GA-HJRK", 1)
+    data = write_version(hjrk, "JC-GA-HJRK", 2, HJRK_V2, record=False)  # the folder only
+    pending = ResourceVersion(
+        number=2,
+        mode="full",
+        path="JC-GA-HJRK/v2",
+        rows_in=9,
+        rows_quarantined=2,
+        checksum=version_checksum(data),
+        loaded_at=dt.datetime.now(dt.UTC),
+    )
+    run = run_after_ingest(hjrk, "JC-GA-HJRK", pending)
+    assert run.version == 2 and run.id is None and run.hold_reason is None
+    assert run.result("records_loaded:rows").failing == 2  # from the pending row
+    assert run.result("checksum:data").failing == 0
+    assert latest_run(hjrk, "JC-GA-HJRK").id == first.id  # not stored: the loader stores it
 
 
 def test_unreadable_version_scores_zero_accessibility_and_is_held(
@@ -256,7 +267,7 @@ def test_conformity_rechecks_the_stored_normal_form(ws: Workspace, duck: DuckDBE
 
 
 def test_timeliness_and_quarantine_from_the_version_records(ws: Workspace, duck: DuckDBEngine) -> None:
-    t1 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    t1 = dt.datetime.now(dt.UTC) - dt.timedelta(days=70)
     write_version(ws, "JC-GA-HJRK", 1, HJRK_V1, loaded_at=t1)
     write_version(ws, "JC-GA-HJRK", 2, HJRK_V2, loaded_at=t1 + dt.timedelta(days=40), quarantined=3)
     run = evaluate(ws, "JC-GA-HJRK", 2, engine=duck)
@@ -321,3 +332,34 @@ def test_runs_round_trip_on_each_store(tmp_path: Path, store_url: str, duck: Duc
         assert [r.version for r in resource_trend(w, "JC-GA-HJRK")] == [1]
     finally:
         w.close()
+
+
+def test_timeliness_is_measured_now_not_only_at_load(hjrk: Workspace, duck: DuckDBEngine) -> None:
+    """A monthly resource evaluated when it was loaded, then not loaded for three months: the
+    stored run said on time; every scorecard shown now says late, and the scores follow."""
+    stored = evaluate(hjrk, "JC-GA-HJRK", engine=duck)
+    assert stored.result("update_cycle:loaded_at").failing == 0
+    with hjrk.session() as s:  # three months pass
+        v = s.scalar(sa.select(ResourceVersion).where(ResourceVersion.number == 1))
+        assert v is not None
+        v.loaded_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=92)
+    now = latest_run(hjrk, "JC-GA-HJRK")
+    cycle = now.result("update_cycle:loaded_at")
+    assert (cycle.checked, cycle.failing) == (1, 1)
+    assert (
+        cycle.note is not None
+        and "已 92 天未加载，逾期 61 天" in cycle.note
+        and "61 days overdue" in cycle.note
+    )
+    assert now.dimensions[Dimension.timeliness] == 0
+    assert stored.score is not None and now.score is not None and now.score < stored.score
+    assert now.level == grade(now.score)
+    dept = department_scorecard(hjrk, "JC-GA")
+    assert dept.score == pytest.approx(now.score)
+    assert resource_trend(hjrk, "JC-GA-HJRK")[-1].score == pytest.approx(now.score)
+    # a newer load makes it on time again; the old version's runs are shown as stored
+    write_version(hjrk, "JC-GA-HJRK", 2, HJRK_V2)
+    evaluate(hjrk, "JC-GA-HJRK", 2, engine=duck)
+    assert latest_run(hjrk, "JC-GA-HJRK").result("update_cycle:loaded_at").failing == 1  # 92 days gap
+    old = latest_run(hjrk, "JC-GA-HJRK", 1)
+    assert old.score == pytest.approx(stored.score)

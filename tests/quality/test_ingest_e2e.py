@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import idn
+from _qhelpers import idn
+
 from shuzhi.engine import DuckDBEngine
 from shuzhi.ingest import ingest
 from shuzhi.quality import evaluate

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from _qhelpers import DBDX_V1, HJRK_V2, write_version
 from typer.testing import CliRunner
 
-from conftest import DBDX_V1, HJRK_V2, write_version
 from shuzhi.cli import app
 from shuzhi.engine import DuckDBEngine
 from shuzhi.quality import echarts_js, evaluate, report_html
@@ -84,17 +84,25 @@ def test_report_is_self_contained_and_in_chinese(evaluated: Workspace, tmp_path:
     own = page.replace(echarts_js(), "")
     assert not re.search(r"<(script|link|img)[^>]+(src|href)=", own)  # nothing fetched
     for text in (
-        "六个维度得分",
+        "各维度得分",
         "不合格行数最多的规则",
-        "各版本得分趋势",
+        "各版本得分",
+        "各部门数据质量得分",
         "晋城市公安局",
         "晋城市民政局",
         "总览",
     ):
         assert text in page
-    data = json.loads(re.search(r"const DATA = (\[.*?\]);", page, re.S).group(1))  # type: ignore[union-attr]
-    hjrk = next(d for d in data if d["versions"] == ["v1", "v2"])
-    assert hjrk["dims"] == ["规范性", "完整性", "准确性", "一致性", "时效性", "可访问性"]
+    found = re.search(r"const DATA = (\{.*?\});\s*var LEVEL_COLOR", page, re.S)
+    assert found is not None
+    data = json.loads(found.group(1))
+    assert data["overview"]["names"] == ["晋城市公安局", "晋城市民政局", "晋城市市场监督管理局"]
+    assert data["overview"]["levels"][2] == "未评估"  # no resource of it evaluated
+    hjrk = next(d for d in data["resources"] if d["versions"] == ["v1", "v2"])
+    # the radar shows the dimensions that have a score; the others are named as not evaluated
+    assert sorted(hjrk["dims"] + hjrk["unscored"]) == sorted(
+        ["规范性", "完整性", "准确性", "一致性", "时效性", "可访问性"]
+    )
     assert hjrk["trend"][1] >= hjrk["trend"][0]
     only = report_html(evaluated, department="JC-MZ")
     assert "低保对象" in only and "户籍人口库 <span" not in only
@@ -122,10 +130,41 @@ async def test_api(client: httpx.AsyncClient) -> None:
     assert r.status_code == 200 and r.json()["resources"][0]["resource"] == "JC-MZ-DBDX"
     r = await client.get(f"{API_PREFIX}/quality/report.html")
     assert (
-        r.status_code == 200
-        and r.headers["content-type"].startswith("text/html")
-        and "六个维度得分" in r.text
+        r.status_code == 200 and r.headers["content-type"].startswith("text/html") and "各维度得分" in r.text
     )
     for missing in ("/quality/resources/NO-SUCH", "/quality/resources/JC-SC-QY", "/quality/departments/NOPE"):
         r = await client.get(API_PREFIX + missing)
         assert r.status_code == 404 and r.json()["ok"] is False
+
+
+@pytest.mark.anyio
+async def test_a_resource_not_loaded_for_three_months_is_late_everywhere(
+    hjrk: Workspace, duck: DuckDBEngine
+) -> None:
+    """户籍人口 is monthly; its only load was evaluated on time, then 92 days pass without a load."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from shuzhi.store import ResourceVersion
+
+    evaluate(hjrk, "JC-GA-HJRK", engine=duck)
+    with hjrk.session() as s:
+        v = s.scalar(sa.select(ResourceVersion).where(ResourceVersion.number == 1))
+        assert v is not None
+        v.loaded_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=92)
+
+    data = json.loads(cli(hjrk, "JC-GA-HJRK", "--json"))  # the stored run, shown as of now
+    cycle = next(r for r in data["rules"] if r["rule_id"] == "update_cycle:loaded_at")
+    assert (cycle["checked"], cycle["failing"], cycle["passed"]) == (1, 1, False)
+    assert "逾期 61 天" in cycle["note"]
+    assert data["dimensions"]["timeliness"]["score"] == 0
+    assert "逾期" in cli(hjrk, "JC-GA-HJRK")
+    assert "逾期 61 天" in report_html(hjrk)
+    web = create_app(hjrk)
+    transport = httpx.ASGITransport(app=web, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://shuzhi.test") as c:
+        body = (await c.get(f"{API_PREFIX}/quality/resources/JC-GA-HJRK")).json()
+        assert body["dimensions"]["timeliness"]["score"] == 0 and body["score"] == data["score"]
+        dept = (await c.get(f"{API_PREFIX}/quality/departments/JC-GA")).json()
+        assert dept["dimensions"]["timeliness"]["score"] == 0

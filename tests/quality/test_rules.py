@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pydantic
 import pytest
+from _qhelpers import CATALOG, idn
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CATALOG, idn
 from shuzhi.catalog.spec import CatalogFile, FieldSpec
 from shuzhi.engine import DuckDBEngine
 from shuzhi.errors import ValidationError
@@ -100,6 +100,24 @@ def test_default_rules_from_the_declaration() -> None:
     assert "references:id_number->JC-GA-HJRK.id_number" in related
     assert "agrees:name=JC-GA-HJRK.name" in related
     assert "update_cycle:loaded_at" not in related  # irregular: no cycle to compare with
+
+
+def test_a_base_resource_is_not_checked_against_a_thematic_one() -> None:
+    """户籍人口 (基础信息资源) related to 低保对象: the allowance list is checked against the
+    registry, not every resident against the allowance list; values still have to agree."""
+    resources = []
+    for r in CATALOG["resources"]:
+        if r["code"] == "JC-GA-HJRK":
+            r = {**r, "kind": "基础信息资源", "related": ["JC-MZ-DBDX"]}
+        elif r["code"] == "JC-MZ-DBDX":  # keyed by the ID, so the registry could refer to it
+            r = {**r, "kind": "主题信息资源", "fields": [{**r["fields"][0], "key": True}, *r["fields"][1:]]}
+        resources.append(r)
+    specs = {r.code: r for r in CatalogFile.model_validate({**CATALOG, "resources": resources}).resources}
+    ids = [r.rule_id for r in default_rules(specs["JC-GA-HJRK"], related=specs.get)]
+    assert "references:id_number->JC-MZ-DBDX.id_number" not in ids
+    assert "agrees:name=JC-MZ-DBDX.name" in ids
+    back = [r.rule_id for r in default_rules(specs["JC-MZ-DBDX"], related=specs.get)]
+    assert "references:id_number->JC-GA-HJRK.id_number" in back  # the other way round, as before
 
 
 def test_declared_rules_replace_defaults_and_must_pass_marks_them() -> None:

@@ -9,8 +9,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from _qhelpers import DBDX_V1, HJRK_V1, write_version
 
-from conftest import DBDX_V1, HJRK_V1, write_version
 from shuzhi.config import EngineSettings
 from shuzhi.engine import DuckDBEngine, Engine
 from shuzhi.errors import Conflict, NotFound

@@ -1,5 +1,6 @@
-"""``shuzhi ingest``, ``versions``, ``diff``, ``quarantine``: load a department's file, list the
-versions it made, compare two versions, and show (or export for correction) what was refused."""
+"""``shuzhi ingest``, ``versions``, ``publish``, ``diff``, ``quarantine``: load a department's file
+(its quality evaluated and gated before it is published), list the versions it made, publish a held
+one, compare two versions, and show (or export for correction) what was refused."""
 
 from __future__ import annotations
 
@@ -20,7 +21,14 @@ from shuzhi.cli.check import Lang
 from shuzhi.cli.workspace import WorkspaceOpt
 
 if TYPE_CHECKING:
-    from shuzhi.ingest import LoadResult, QuarantineView, RuleCount, VersionDiff, VersionInfo
+    from shuzhi.ingest import (
+        LoadResult,
+        PublishResult,
+        QuarantineView,
+        RuleCount,
+        VersionDiff,
+        VersionInfo,
+    )
 
 __all__ = ["ProgressBar", "register"]
 
@@ -65,6 +73,7 @@ _STAGES = {
     "read": ("读取", "reading"),
     "cleanse": ("清洗", "cleansing"),
     "write": ("写入", "writing"),
+    "quality": ("质量评估", "checking quality"),
     "commit": ("提交", "committing"),
 }
 
@@ -145,6 +154,18 @@ def _print_result(r: LoadResult, lang: Lang) -> None:
             f"[bold yellow]{_t(lang, '未发布', 'not published')}[/] {r.resource} v{r.version}: "
             f"{r.hold_reason}"
         )
+        if r.base_version is not None:
+            out.print(
+                _t(lang, f"当前版本仍为 v{r.base_version}", f"v{r.base_version} stays current")
+                + _t(lang, "；核实后可发布：", "; once checked, publish it with: ")
+                + f"shuzhi publish {r.resource} {r.version} --reason …"
+            )
+        else:
+            out.print(
+                _t(lang, "核实后可发布：", "once checked, publish it with: ")
+                + f"shuzhi publish {r.resource} {r.version} --reason …"
+            )
+    _print_quality(r, lang)
     counts = Table(show_header=True)
     heads = [
         (_t(lang, "读入", "in"), r.rows_in),
@@ -187,6 +208,29 @@ def _print_result(r: LoadResult, lang: Lang) -> None:
         )
 
 
+_QUALITY = {
+    "passed": ("[green]通过门槛[/]", "[green]passed the gate[/]"),
+    "held": ("[bold red]未通过门槛[/]", "[bold red]held by the gate[/]"),
+    "failed": ("[yellow]评估失败[/]", "[yellow]evaluation failed[/]"),
+    "skipped": ("[yellow]已跳过[/]", "[yellow]skipped[/]"),
+}
+
+
+def _print_quality(r: LoadResult, lang: Lang) -> None:
+    if r.quality_status is None:
+        return
+    zh, en = _QUALITY.get(r.quality_status, (r.quality_status, r.quality_status))
+    score = (
+        f"  {_t(lang, '评分', 'score')} {r.quality_score:.1f} {r.quality_level or ''}"
+        if r.quality_score is not None
+        else ""
+    )
+    _console().print(
+        f"{_t(lang, '数据质量', 'data quality')}: {_t(lang, zh, en)}{score}"
+        + (f"  ({_t(lang, '详情', 'details')}: shuzhi quality {r.resource} --version {r.version})")
+    )
+
+
 def ingest_cmd(
     resource: Annotated[str, typer.Argument(help="目录中的资源代码 / resource code in the catalog")],
     file: Annotated[Path, typer.Argument(help="数据文件 / the file to load (CSV, Excel, JSON, Parquet)")],
@@ -205,27 +249,41 @@ def ingest_cmd(
     by: Annotated[
         str | None, typer.Option("--by", help="加载人 / who loads it (default: your user name)")
     ] = None,
+    no_quality: Annotated[
+        bool,
+        typer.Option(
+            "--no-quality",
+            help="跳过质量评估；有质量门槛的资源则暂不发布 / skip the quality evaluation "
+            "(a resource with a quality gate then keeps the version held)",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
     lang: LangOpt = Lang.zh,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """加载数据文件为资源的新版本 / Load a file into a new version of a resource.
 
-    Exit code 0 when the new version is current, 1 when it was kept but not published (every row
-    quarantined), 3 for bad input (file, row and column named), 4 for an unknown resource or
-    file, 6 when another load of the resource is running.
+    The new version's data quality is evaluated, and the resource's quality gate applied, before
+    it is published. Exit code 0 when the new version is current, 1 when it was kept but not
+    published (held by the quality gate, or every row quarantined: the reason is printed), 3 for
+    bad input (file, row and column named), 4 for an unknown resource or file, 6 when another
+    load of the resource is running.
     """
     from shuzhi.ingest import ingest
     from shuzhi.workspace import Workspace
 
     with Workspace.open(workspace) as ws:
+        kw: dict[str, Any] = {
+            "mapping": mapping,
+            "mode": mode.value,
+            "loaded_by": _user(by),
+            "quality": not no_quality,
+        }
         if as_json:
-            result = ingest(ws, resource, file, mapping=mapping, mode=mode.value, loaded_by=_user(by))
+            result = ingest(ws, resource, file, **kw)
         else:
             with ProgressBar(lang=lang) as bar:
-                result = ingest(
-                    ws, resource, file, mapping=mapping, mode=mode.value, loaded_by=_user(by), progress=bar
-                )
+                result = ingest(ws, resource, file, progress=bar, **kw)
     if as_json:
         _print_json(result.model_dump(mode="json"))
     else:
@@ -258,6 +316,9 @@ def _versions_table(versions: list[VersionInfo], lang: Lang) -> Table:
             if v.current
             else ("" if v.published else " [yellow]未发布 / held[/]")
         )
+        if v.quality_status in ("held", "failed", "skipped"):
+            zh, en = _QUALITY[v.quality_status]
+            mark += f" ({_t(lang, '质量', 'quality')}: {_t(lang, zh, en)})"
         table.add_row(
             f"v{v.number}{mark}",
             v.mode,
@@ -297,10 +358,71 @@ def versions_cmd(
         out.print(_t(lang, f"{resource} 尚未加载数据", f"{resource} has no versions yet"))
         return
     out.print(_versions_table(versions, lang))
+    for v in reversed(versions):
+        if not v.published and v.hold_reason:
+            out.print(f"  v{v.number} {_t(lang, '未发布原因', 'held because')}: {v.hold_reason}")
+        elif v.publish_note:
+            when = f" {v.published_at.astimezone():%Y-%m-%d %H:%M}" if v.published_at else ""
+            who = v.published_by or "?"
+            out.print(
+                f"  v{v.number} "
+                + _t(lang, f"由 {who} 发布{when}", f"published by {who}{when}")
+                + f": {v.publish_note}"
+            )
     if checked is not None:
         out.print(
             f"[green]✓[/] v{checked.number} {_t(lang, '校验和一致', 'checksum matches')}: {checked.checksum}"
         )
+
+
+# -- publish -----------------------------------------------------------------------------------------
+
+
+def _print_publish(p: PublishResult, lang: Lang) -> None:
+    out = _console()
+    was = f"v{p.previous}" if p.previous is not None else _t(lang, "无", "none")
+    out.print(
+        f"[bold green]{_t(lang, '已发布', 'published')}[/] {p.resource} v{p.version} "
+        f"({_t(lang, '原当前版本', 'was')} {was}) "
+        f"{_t(lang, '发布人', 'by')} {p.published_by or '?'}: {p.note}"
+    )
+    if p.hold_reason:
+        out.print(f"  {_t(lang, '原暂缓原因', 'it had been held because')}: {p.hold_reason}")
+    for w in p.warnings:
+        out.print(f"  [yellow]![/] {w}")
+
+
+def publish_cmd(
+    resource: Annotated[str, typer.Argument(help="资源代码 / resource code")],
+    version: Annotated[int, typer.Argument(help="版本号 / the version to make current")],
+    reason: Annotated[
+        str,
+        typer.Option(
+            "--reason", "-r", help="发布理由（记录在案）/ why it is published (recorded)", show_default=False
+        ),
+    ],
+    by: Annotated[
+        str | None, typer.Option("--by", help="发布人 / who publishes it (default: your user name)")
+    ] = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = Lang.zh,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """发布暂缓的版本为当前版本 / Make a held (or earlier) version current, with a recorded reason.
+
+    The version's files are checked against their checksum first; who, when and why are kept on
+    the version (``shuzhi versions`` shows them). Exit code 4 for an unknown version, 6 when it is
+    already current or a load is running, 3 without a reason or when its files changed.
+    """
+    from shuzhi.ingest import publish_version
+    from shuzhi.workspace import Workspace
+
+    with Workspace.open(workspace) as ws:
+        p = publish_version(ws, resource, version, reason=reason, by=_user(by))
+    if as_json:
+        _print_json(p.model_dump(mode="json"))
+    else:
+        _print_publish(p, lang)
 
 
 # -- diff --------------------------------------------------------------------------------------------
@@ -462,5 +584,6 @@ def quarantine_cmd(
 def register(app: typer.Typer) -> None:
     app.command("ingest")(ingest_cmd)
     app.command("versions")(versions_cmd)
+    app.command("publish")(publish_cmd)
     app.command("diff")(diff_cmd)
     app.command("quarantine")(quarantine_cmd)

@@ -60,6 +60,14 @@ def _sample_text(sample: tuple[dict[str, Any], ...]) -> str:
     return f"#{row} {values}{more}"
 
 
+def _note(note: str | None, lang: Lang) -> str:
+    """One language of a bilingual ``中文 / English`` note."""
+    if not note or " / " not in note:
+        return note or ""
+    zh, en = note.split(" / ", 1)
+    return zh if lang is Lang.zh else en
+
+
 def _print_run(run: QualityRun, lang: Lang) -> None:
     out = Console(highlight=False)
     head = Table.grid(padding=(0, 2))
@@ -105,13 +113,18 @@ def _print_run(run: QualityRun, lang: Lang) -> None:
         rules.add_column(col, justify=justify)  # type: ignore[arg-type]
     for r in run.results:
         if r.status != "ok":
-            failing, rate = "—", f"[dim]{r.note or ''}[/]"
+            failing, rate = "—", f"[dim]{_note(r.note, lang)}[/]"
         else:
             failing = f"[red]{r.failing}[/]" if r.failing else "0"
             rate = "—" if r.rate is None else f"{r.rate:.2%}"
         name = r.description(lang.value) + (" [bold]★[/]" if r.must_pass else "")
         rules.add_row(
-            r.dimension.label(lang.value), name, str(r.checked), failing, rate, _sample_text(r.sample)
+            r.dimension.label(lang.value),
+            name,
+            str(r.checked),
+            failing,
+            rate,
+            _sample_text(r.sample) or (_note(r.note, lang) if r.status == "ok" and r.failing else ""),
         )
     out.print(rules)
 

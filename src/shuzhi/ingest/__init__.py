@@ -15,7 +15,18 @@ quarantines are read by ``_versions``. The user guide is docs/ingest.md.
 """
 
 from shuzhi.ingest._cleanse import INGEST_REASONS, ColumnMatch, rule_text
-from shuzhi.ingest._load import FAULT_ENV, MODES, LoadResult, Mode, Progress, RuleCount, SourceInfo, ingest
+from shuzhi.ingest._load import (
+    FAULT_ENV,
+    MODES,
+    LoadResult,
+    Mode,
+    Progress,
+    PublishResult,
+    RuleCount,
+    SourceInfo,
+    ingest,
+    publish_version,
+)
 from shuzhi.ingest._versions import (
     ChangedRow,
     FieldChange,
@@ -49,6 +60,7 @@ __all__ = [
     "MappingSpec",
     "Mode",
     "Progress",
+    "PublishResult",
     "QuarantineRow",
     "QuarantineView",
     "RuleCount",
@@ -65,6 +77,7 @@ __all__ = [
     "latest_version",
     "list_versions",
     "load_mapping",
+    "publish_version",
     "quarantine",
     "read_source",
     "read_version",

@@ -16,13 +16,25 @@ The steps, and what a crash at each leaves behind:
    keys already present for ``append``);
 5. write ``warehouse/<code>/.v<N>.<uuid>.partial/`` — ``data/part-*.parquet``,
    ``quarantine.parquet``, ``manifest.json`` —, fsync, rename it to ``v<N>/``;
-6. in one store transaction, insert the version row and move the resource's
+6. evaluate the data quality of ``v<N>/`` (:func:`shuzhi.quality.run_after_ingest`, every rule
+   in one scan) and apply the resource's gate (``quality: min_score / must_pass``);
+7. in one store transaction, insert the version row with the quality run and, unless the gate
+   (or a load whose every row was quarantined) holds it back, move the resource's
    ``current_version`` from the version the load started from to N (if another load moved it
-   meanwhile, the transaction is refused and the folder removed).
+   meanwhile, the transaction is refused and the folder removed). A held version is kept —
+   readable, with its quality results — with ``published = false`` and the bilingual
+   ``hold_reason``; :func:`publish_version` makes it current later, recording who and why.
 
-Until step 6 commits, readers (which go through the store's pointer, never "the highest
-folder") see the previous version. ``SHUZHI_FAULT=ingest.read|ingest.write|ingest.commit`` makes
-the process kill itself at that step: a test hook for the crash tests (see docs/ingest.md).
+Until step 7 commits, readers (which go through the store's pointer, never "the highest
+folder") see the previous version. ``SHUZHI_FAULT=ingest.read|ingest.write|ingest.quality|
+ingest.commit`` makes the process kill itself at that step: a test hook for the crash tests (see
+docs/ingest.md).
+
+The quality policy (docs/ingest.md, "Quality gate"): if evaluating raises, the load is not lost:
+the failure is recorded as a run with status ``failed`` and the version is published unless the
+resource declares a gate, in which case it is held (a gate that could not be checked is not
+passed). ``quality=False`` (``shuzhi ingest --no-quality``) skips the evaluation under the same
+policy: published without a gate, held with one.
 """
 
 from __future__ import annotations
@@ -44,7 +56,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
 from pydantic import BaseModel
@@ -67,15 +79,20 @@ from shuzhi.ingest._cleanse import (
 from shuzhi.ingest.mapping import MappingSpec, SourceOptions
 from shuzhi.workspace import Workspace
 
+if TYPE_CHECKING:
+    from shuzhi.quality import QualityRun
+
 __all__ = [
     "FAULT_ENV",
     "MODES",
     "LoadResult",
     "Mode",
     "Progress",
+    "PublishResult",
     "RuleCount",
     "SourceInfo",
     "ingest",
+    "publish_version",
 ]
 
 log = logging.getLogger("shuzhi.ingest")
@@ -167,6 +184,26 @@ class LoadResult(BaseModel):
     loaded_by: str | None
     loaded_at: dt.datetime
     duration_s: float
+    #: the quality gate: passed | held | failed (the evaluation failed) | skipped (``quality=False``)
+    quality_status: str | None = None
+    #: the new version's quality score (0–100) and level (优 良 中 差 劣), when it was evaluated
+    quality_score: float | None = None
+    quality_level: str | None = None
+
+
+class PublishResult(BaseModel):
+    """What :func:`publish_version` did (``shuzhi publish --json`` prints it)."""
+
+    resource: str
+    version: int
+    #: the version that was current before (None: none was)
+    previous: int | None
+    #: the reason it had been held (kept for the record)
+    hold_reason: str | None
+    published_by: str | None
+    published_at: dt.datetime
+    note: str
+    warnings: list[str]
 
 
 def _counts(rows: Sequence[tuple[Any, Any]], spec: ResourceSpec | None) -> list[RuleCount]:
@@ -185,13 +222,16 @@ def ingest(
     mode: Mode = "full",
     loaded_by: str | None = None,
     progress: Progress | None = None,
+    quality: bool = True,
 ) -> LoadResult:
     """Load ``source`` into a new version of ``resource``.
 
     ``mode``: ``full`` (the file is the whole new snapshot), ``append`` (its rows are added;
     keys already present are quarantined) or ``upsert`` (rows replace those with the same key,
     new keys are added; needs key fields). ``mapping``: a mapping file or :class:`MappingSpec`;
-    without one, source columns are matched to fields by name or Chinese label.
+    without one, source columns are matched to fields by name or Chinese label. ``quality``:
+    evaluate the new version and apply the resource's quality gate before publishing it
+    (``False`` skips both; a resource that declares a gate then keeps the version held).
 
     Raises :class:`~shuzhi.errors.ValidationError` for a mapping that does not fit the catalog,
     :class:`~shuzhi.errors.DataError` (naming file, row and column) for unreadable or unusable
@@ -229,7 +269,7 @@ def ingest(
     with _ResourceLock(ws, spec.code):
         _sweep(ws, spec.code)
         job = _start_job(ws, spec.code, mode, text, who)
-        load = _Load(ws, spec, entry.revision, mspec, mapping_file, text, mode, who, progress)
+        load = _Load(ws, spec, entry.revision, mspec, mapping_file, text, mode, who, progress, quality)
         try:
             result = load.run(started)
         except BaseException as e:
@@ -238,7 +278,135 @@ def ingest(
         finally:
             load.cleanup()
         _end_job(ws, job, "succeeded", version=result.version)
+    if result.published and quality:
+        _refresh_dependents(ws, result)
     return result
+
+
+def _refresh_dependents(ws: Workspace, result: LoadResult) -> None:
+    """Re-evaluate resources whose rules could not run against this one before it had a current
+    version (:func:`shuzhi.quality._run.refresh_dependents`); a failure is logged, never raised:
+    the load is done."""
+    from shuzhi.quality._run import refresh_dependents
+
+    try:
+        runs = refresh_dependents(ws, result.resource, by=result.loaded_by)
+    except Exception:
+        log.exception("could not re-evaluate the resources that refer to %s", result.resource)
+        return
+    if runs:
+        codes = ", ".join(r.resource for r in runs)
+        result.notes.append(f"已重新评估引用本资源的 / re-evaluated the resources that refer to it: {codes}")
+
+
+def publish_version(
+    ws: Workspace, resource: str, number: int, *, reason: str, by: str | None = None
+) -> PublishResult:
+    """Make version ``number`` of ``resource`` current: a version held back (by its quality gate,
+    or because every row was quarantined), or an earlier one (a rollback), once someone decided
+    so. ``reason`` is required; it is recorded on the version with who and when
+    (``published_by``, ``published_at``, ``publish_note``; the ``hold_reason`` is kept), and in
+    the job log (an ``ingest_jobs`` row with mode ``publish``). The version's files are checked
+    against their checksum first. Runs under the resource's lock, like a load.
+
+    Raises :class:`~shuzhi.errors.ValidationError` without a reason,
+    :class:`~shuzhi.errors.NotFound` for an unknown resource or version,
+    :class:`~shuzhi.errors.Conflict` when it is already current, the resource is retired or a load
+    is running, :class:`~shuzhi.errors.DataError` when its files changed or are missing.
+    """
+    from shuzhi.catalog import get_resource
+    from shuzhi.ingest._versions import verify_version
+    from shuzhi.store import IngestJob, Resource, ResourceVersion
+
+    note = (reason or "").strip()
+    if not note:
+        raise errors.ValidationError(
+            {"reason": ["发布暂缓的版本须说明理由 / publishing a held version needs a reason"]}
+        )
+    entry = get_resource(ws, resource)
+    if entry.retired:
+        raise errors.Conflict(f"资源已撤销 / resource {resource} is retired: restore it first")
+    code = entry.spec.code
+    who = by or _whoami()
+    with _ResourceLock(ws, code):
+        with ws.session() as s:
+            res = s.execute(sa.select(Resource).where(Resource.code == code)).scalar_one()
+            v = s.execute(
+                sa.select(ResourceVersion).where(
+                    ResourceVersion.resource_id == res.id, ResourceVersion.number == number
+                )
+            ).scalar_one_or_none()
+            if v is None:
+                raise errors.NotFound("版本 / version", f"{code} v{number}")
+            if res.current_version == number:
+                raise errors.Conflict(f"{code} v{number} 已是当前版本 / is already the current version")
+            previous = res.current_version
+        verify_version(ws, code, number)  # every file there, checksum as recorded
+        warnings: list[str] = []
+        if previous is not None and number < previous:
+            warnings.append(
+                f"v{number} 早于当前的 v{previous}：这是回退 / v{number} is older than the current "
+                f"v{previous}: this rolls back"
+            )
+        if v.base_number is not None and v.base_number != previous and v.mode in ("append", "upsert"):
+            warnings.append(
+                f"v{number} 是在 v{v.base_number} 基础上{v.mode}加载的，当前版本为 v{previous}：两者之间"
+                f"的变更不在 v{number} 中 / v{number} was an {v.mode} onto v{v.base_number} but the "
+                f"current version is v{previous}: changes in between are not in v{number}"
+            )
+        if v.rows_total == 0:
+            warnings.append(f"v{number} 没有数据行 / v{number} has no rows")
+        now = dt.datetime.now(dt.UTC)
+        with ws.session() as s:
+            moved = s.connection().execute(
+                sa.update(Resource)
+                .where(
+                    Resource.code == code,
+                    Resource.current_version.is_(None)
+                    if previous is None
+                    else Resource.current_version == previous,
+                )
+                .values(current_version=number, updated_at=Resource.updated_at)
+            )
+            if moved.rowcount != 1:  # pragma: no cover - we hold the lock
+                raise errors.Conflict(
+                    f"资源 {code} 的当前版本刚被改变 / the current version of {code} just changed"
+                )
+            row = s.execute(
+                sa.select(ResourceVersion)
+                .join(Resource, Resource.id == ResourceVersion.resource_id)
+                .where(Resource.code == code, ResourceVersion.number == number)
+            ).scalar_one()
+            row.published = True
+            row.published_at = now
+            row.published_by = (who or None) and who[:100]
+            row.publish_note = note
+            s.add(
+                IngestJob(
+                    resource_code=code,
+                    status="succeeded",
+                    mode="publish",
+                    source_name=f"v{number}: {note}",
+                    version_number=number,
+                    host=socket.gethostname(),
+                    pid=os.getpid(),
+                    started_by=(who or None) and who[:100],
+                    started_at=now,
+                    finished_at=now,
+                )
+            )
+            hold_reason = row.hold_reason
+    log.info("%s v%s published by %s (was v%s): %s", code, number, who, previous, note)
+    return PublishResult(
+        resource=code,
+        version=number,
+        previous=previous,
+        hold_reason=hold_reason,
+        published_by=who,
+        published_at=now,
+        note=note,
+        warnings=warnings,
+    )
 
 
 def _whoami() -> str | None:
@@ -415,8 +583,10 @@ class _Load:
         mode: str,
         who: str | None,
         progress: Progress | None,
+        quality: bool = True,
     ) -> None:
         self.ws, self.spec, self.revision = ws, spec, revision
+        self.quality = quality
         self.mapping, self.mapping_file = mapping, mapping_file
         self.source, self.mode, self.who = source, mode, who
         self.progress = progress
@@ -561,16 +731,13 @@ class _Load:
         rows_total = carried + rows_loaded
         hashes = {f: _sha256(data / f) for f in sorted(files)}
         checksum = _checksum([data / f for f in sorted(files)])
-        published = rows_loaded > 0
-        hold = (
-            None
-            if published
-            else (
+        holds: list[str] = []
+        if rows_loaded == 0:
+            holds.append(
                 f"所有 {rows_in} 行都被隔离，版本未发布 / "
                 f"all {rows_in} rows were quarantined: the version is "
                 "kept for review but not made current"
             )
-        )
         loaded_at = dt.datetime.now(dt.UTC)
         quarantine = _counts(q_summary, self.spec)
         issues = _counts(i_summary, self.spec)
@@ -627,6 +794,13 @@ class _Load:
         os.rename(self.partial, final)
         self.partial = final  # removed by cleanup() if the commit fails
         fsync(root)
+
+        # quality and the gate ------------------------------------------------------------------
+        qrun, qstatus, qhold = self._quality(number, loaded_at, checksum, rows_in, rows_q, notes)
+        if qhold is not None:
+            holds.append(qhold)
+        published = not holds
+        hold = "；".join(holds) if len(holds) > 1 else (holds[0] if holds else None)
         _fault("ingest.commit")
 
         # commit -------------------------------------------------------------------------------
@@ -645,6 +819,8 @@ class _Load:
             summary={r.rule: r.count for r in quarantine},
             loaded_at=loaded_at,
             duration=duration,
+            qrun=qrun,
+            qstatus=qstatus,
         )
         self.partial = None  # committed: never remove it
         self.tick("commit", 1, 1)
@@ -674,7 +850,61 @@ class _Load:
             loaded_by=self.who,
             loaded_at=loaded_at,
             duration_s=duration,
+            quality_status=qstatus,
+            quality_score=None if qrun is None or qrun.score is None else round(qrun.score, 2),
+            quality_level=None if qrun is None else qrun.level,
         )
+
+    def _quality(
+        self,
+        number: int,
+        loaded_at: dt.datetime,
+        checksum: str,
+        rows_in: int,
+        rows_q: int,
+        notes: list[str],
+    ) -> tuple[QualityRun | None, str, str | None]:
+        """Evaluate ``v<number>/`` before it is committed: (run to store, quality status, reason to
+        hold it or None). Never raises for a failing evaluation: see the module's policy."""
+        from shuzhi.quality._run import declares_gate, failed_run, run_after_ingest
+        from shuzhi.store import ResourceVersion
+
+        try:
+            gated = declares_gate(self.spec)
+        except Exception:
+            gated = True
+        if not self.quality:
+            notes.append("质量评估已按要求跳过 / quality evaluation skipped on request")
+            if not gated:
+                return None, "skipped", None
+            return (
+                None,
+                "skipped",
+                "质量评估已跳过，资源的质量门槛未检查；请评估后发布 / the quality evaluation was "
+                "skipped, so the resource's quality gate was not checked: evaluate, then publish",
+            )
+        _fault("ingest.quality")
+        self.tick("quality", 0, 1)
+        pending = ResourceVersion(
+            number=number,
+            mode=self.mode,
+            path=f"{self.spec.code}/v{number}",
+            rows_in=rows_in,
+            rows_quarantined=rows_q,
+            checksum=checksum,
+            loaded_at=loaded_at,
+        )
+        try:
+            run = run_after_ingest(self.ws, self.spec.code, pending, engine=self.engine)
+        except Exception as e:  # a bug or an engine failure must not lose the load
+            log.exception("quality evaluation of %s v%s failed", self.spec.code, number)
+            run = failed_run(self.ws, self.spec.code, number, e)
+        self.tick("quality", 1, 1)
+        if run.status != "ok":
+            notes.append(f"质量评估未完成 / quality evaluation incomplete: {run.error}")
+        if run.hold_reason is not None:
+            return run, "held", run.hold_reason
+        return run, ("passed" if run.status == "ok" else run.status), None
 
     # steps ---------------------------------------------------------------------------------------
 
@@ -904,44 +1134,49 @@ class _Load:
         summary: dict[str, int],
         loaded_at: dt.datetime,
         duration: float,
+        qrun: QualityRun | None = None,
+        qstatus: str | None = None,
     ) -> None:
+        from shuzhi.quality._run import store_run
         from shuzhi.store import Resource, ResourceVersion
 
         rows_in, loaded, quarantined, flagged, total, added, updated, removed = rows
         with self.ws.session() as s:
             rid = s.execute(sa.select(Resource.id).where(Resource.code == self.spec.code)).scalar_one()
-            s.add(
-                ResourceVersion(
-                    resource_id=rid,
-                    number=number,
-                    base_number=base,
-                    mode=self.mode,
-                    path=f"{self.spec.code}/v{number}",
-                    published=published,
-                    hold_reason=hold,
-                    source_name=source.name,
-                    source_format=source.format,
-                    source_hash=source.sha256,
-                    source_size=source.size,
-                    encoding=(source.encoding or None) and str(source.encoding)[:20],
-                    rows_in=rows_in,
-                    rows_loaded=loaded,
-                    rows_quarantined=quarantined,
-                    rows_flagged=flagged,
-                    rows_total=total,
-                    rows_added=added,
-                    rows_updated=updated,
-                    rows_removed=removed,
-                    checksum=checksum,
-                    columns=columns,
-                    mapping=mapping,
-                    quarantine_summary=summary,
-                    catalog_revision=self.revision,
-                    loaded_by=(self.who or None) and self.who[:100],
-                    loaded_at=loaded_at,
-                    duration_s=duration,
-                )
+            version = ResourceVersion(
+                resource_id=rid,
+                number=number,
+                base_number=base,
+                mode=self.mode,
+                path=f"{self.spec.code}/v{number}",
+                published=published,
+                hold_reason=hold,
+                source_name=source.name,
+                source_format=source.format,
+                source_hash=source.sha256,
+                source_size=source.size,
+                encoding=(source.encoding or None) and str(source.encoding)[:20],
+                rows_in=rows_in,
+                rows_loaded=loaded,
+                rows_quarantined=quarantined,
+                rows_flagged=flagged,
+                rows_total=total,
+                rows_added=added,
+                rows_updated=updated,
+                rows_removed=removed,
+                checksum=checksum,
+                columns=columns,
+                mapping=mapping,
+                quarantine_summary=summary,
+                catalog_revision=self.revision,
+                loaded_by=(self.who or None) and self.who[:100],
+                loaded_at=loaded_at,
+                duration_s=duration,
+                quality_status=qstatus,
+                published_at=loaded_at if published else None,
+                published_by=(self.who or None) and self.who[:100] if published else None,
             )
+            s.add(version)
             s.flush()
             if published:
                 moved = s.connection().execute(
@@ -960,6 +1195,9 @@ class _Load:
                         "the current version of "
                         f"{self.spec.code} changed during the load; nothing was published"
                     )
+            if qrun is not None:  # after the pointer moved: the department's aggregate sees it
+                stored = store_run(s, qrun, catalog_revision=self.revision, by=self.who)
+                version.quality_run_id = stored.id
 
 
 # -- files ---------------------------------------------------------------------------------------

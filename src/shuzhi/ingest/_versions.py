@@ -92,6 +92,12 @@ class VersionInfo(BaseModel):
     loaded_by: str | None
     loaded_at: dt.datetime
     duration_s: float | None
+    #: the quality gate at load (passed | held | failed | skipped; None before gates existed)
+    quality_status: str | None = None
+    #: when, by whom and why it was made current (at load, or later by ``publish_version``)
+    published_at: dt.datetime | None = None
+    published_by: str | None = None
+    publish_note: str | None = None
 
     @property
     def field_columns(self) -> list[str]:
@@ -129,6 +135,10 @@ def _info(code: str, v: Any, current: int | None) -> VersionInfo:
         loaded_by=v.loaded_by,
         loaded_at=v.loaded_at,
         duration_s=v.duration_s,
+        quality_status=v.quality_status,
+        published_at=v.published_at,
+        published_by=v.published_by,
+        publish_note=v.publish_note,
     )
 
 

@@ -145,7 +145,8 @@ class QualityRun:
     fields_total: int
     fields_covered: int
     hold_reason: str | None
-    status: str = "ok"  # ok | error
+    #: ok | error (the version could not be read) | failed (the rules could not run or raised)
+    status: str = "ok"
     error: str | None = None
     engine: str = "duckdb"
     started_at: dt.datetime = dataclasses.field(default_factory=utcnow)
@@ -263,6 +264,9 @@ class _Target:
     previous: ResourceVersion | None
     data: Path
     others: dict[str, tuple[ResourceSpec, Path | None]]
+    #: the resource's last load (any version), when this version is its current or latest one:
+    #: timeliness then also compares it with the time of the evaluation
+    last_load_at: dt.datetime | None = None
 
 
 def evaluate(
@@ -284,10 +288,25 @@ def evaluate(
     ``quality`` replaces the resource's declared ``quality:`` section (for trying rules out).
     A version that cannot be read gives a run with status ``error``, accessibility 0 and a hold.
     """
-    started = utcnow()
-    t0 = time.perf_counter()
     with ws.session() as s:
         target = _target(ws, s, resource, number)
+    run = _assess(ws, target, engine=engine, quality=quality, today=today)
+    if store:
+        run = _store(ws, run, catalog_revision=target.catalog_revision, by=by)
+    return run
+
+
+def _assess(
+    ws: Workspace,
+    target: _Target,
+    *,
+    engine: Engine | None = None,
+    quality: QualitySpec | None = None,
+    today: dt.date | None = None,
+) -> QualityRun:
+    """The run of ``target`` (not stored)."""
+    started = utcnow()
+    t0 = time.perf_counter()
     eng = engine if engine is not None else ws.engine
     spec = target.spec
     q = quality if quality is not None else _declared_quality(spec)
@@ -300,6 +319,7 @@ def evaluate(
     row_rules = [r for r in rules if isinstance(r, RowRule)]
     views: list[str] = []
     status, error, rows = "ok", None, 0
+    scan_failed = False
     scanned: dict[str, RuleResult] = {}
     try:
         data_view = _view(eng, target.data, views)
@@ -328,8 +348,9 @@ def evaluate(
             )
             try:
                 out = eng.fetch_arrow(plan.sql).to_pylist()[0]
-            except Exception as e:
-                status, error = "error", _first_line(e)
+            except Exception as e:  # the data was readable: the rules' query failed
+                status, error = "failed", "质量规则执行失败 / the rules could not run: " + _first_line(e)
+                scan_failed = True
             else:
                 rows = int(out["__n"])
                 for i, (rule, rs, _shown) in enumerate(plan.rules):
@@ -356,12 +377,18 @@ def evaluate(
             if one.rule_id in scanned:
                 results.append(scanned[one.rule_id])
             else:
-                why = "数据版本不可读 / the version could not be read"
+                why = (
+                    "规则未能执行 / the rules could not run"
+                    if scan_failed
+                    else "数据版本不可读 / the version could not be read"
+                )
                 results.append(
                     _result(one, 0, 0, status="skipped", note=why, fields=one.field_names(), spec=spec)
                 )
         else:
-            results.append(_resource_rule(one, target, spec, readable=status == "ok", error=error))
+            results.append(
+                _resource_rule(one, target, spec, readable=status == "ok" or scan_failed, error=error)
+            )
 
     dims = _dimension_scores(results)
     score = _overall(dims)
@@ -385,12 +412,9 @@ def evaluate(
         started_at=started,
         duration_s=0.0,
     )
-    run = dataclasses.replace(
+    return dataclasses.replace(
         run, hold_reason=gate(spec, run, quality=q), duration_s=time.perf_counter() - t0
     )
-    if store:
-        run = _store(ws, run, catalog_revision=target.catalog_revision, by=by)
-    return run
 
 
 def _declared_quality(spec: ResourceSpec) -> QualitySpec:
@@ -466,14 +490,54 @@ def _resource_rule(
         days = rule.days or spec.update_cycle.days
         if days is None:
             return _result(rule, 0, 0, status="skipped", note="更新周期不定 / irregular update cycle")
-        if v is None or target.previous is None:
-            return _result(rule, 0, 0, status="skipped", note="首个版本 / the first version")
-        gap = (v.loaded_at - target.previous.loaded_at).total_seconds() / 86400
-        note = (
-            f"距上次加载 {gap:.1f} 天，周期 {days} 天 / {gap:.1f} days after the previous load, cycle {days}"
+        if v is None:
+            return _result(rule, 0, 0, status="skipped", note="无加载记录 / no load recorded")
+        checked, failing, note = cycle_figures(
+            days,
+            loaded_at=v.loaded_at,
+            previous_at=target.previous.loaded_at if target.previous is not None else None,
+            last_load_at=target.last_load_at or v.loaded_at,
+            now=utcnow(),
         )
-        return _result(rule, 1, 1 if gap > days else 0, note=note)
+        return _result(rule, checked, failing, note=note)
     raise TypeError(f"not a resource rule: {rule!r}")  # pragma: no cover
+
+
+def cycle_figures(
+    days: int,
+    *,
+    loaded_at: dt.datetime,
+    previous_at: dt.datetime | None,
+    last_load_at: dt.datetime | None,
+    now: dt.datetime,
+) -> tuple[int, int, str]:
+    """时效性 of a version against an update cycle of ``days``: (checked, failing, note).
+
+    It fails when the version came more than ``days`` after the previous load, or — for the
+    resource's current or latest version (``last_load_at`` given) — when the resource's last load
+    is more than ``days`` old at ``now``: a monthly resource not loaded for three months is late
+    today, whatever it was when it was loaded."""
+    zh: list[str] = []
+    en: list[str] = []
+    late = False
+    if previous_at is not None:
+        gap = (loaded_at - previous_at).total_seconds() / 86400
+        late = late or gap > days
+        zh.append(f"距上次加载 {gap:.1f} 天")
+        en.append(f"{gap:.1f} days after the previous load")
+    if last_load_at is not None:
+        age = (now - last_load_at).total_seconds() / 86400
+        if age > days:
+            late = True
+            zh.append(f"截至 {now:%Y-%m-%d} 已 {age:.0f} 天未加载，逾期 {age - days:.0f} 天")
+            en.append(f"not loaded for {age:.0f} days as of {now:%Y-%m-%d}: {age - days:.0f} days overdue")
+        else:
+            zh.append(f"最近一次加载在 {age:.1f} 天前")
+            en.append(f"last loaded {age:.1f} days ago")
+    if not zh:
+        return 0, 0, "首个版本 / the first version"
+    note = "，".join(zh) + f"（周期 {days} 天） / " + "; ".join(en) + f" (cycle {days} days)"
+    return 1, 1 if late else 0, note
 
 
 def _dimension_scores(results: Iterable[RuleResult]) -> dict[Dimension, float | None]:
@@ -491,17 +555,27 @@ def _overall(dims: dict[Dimension, float | None]) -> float | None:
     return sum(w * s for w, s in pairs) / total if total else None
 
 
+def declares_gate(spec: ResourceSpec, quality: QualitySpec | None = None) -> bool:
+    """Whether the resource declares a gate: a ``min_score``, or rules that must pass."""
+    q = quality if quality is not None else _declared_quality(spec)
+    return q.min_score is not None or bool(q.must_pass) or any(r.must_pass for r in q.rules)
+
+
 def gate(spec: ResourceSpec, run: QualityRun, *, quality: QualitySpec | None = None) -> str | None:
     """Why the version of ``run`` must not be published, as one bilingual sentence, or None.
 
-    It is held when it cannot be read, when its score is below the resource's ``min_score``, or
-    when a ``must_pass`` rule fails any row."""
+    It is held when it cannot be read; when its score is below the resource's ``min_score``; when
+    a ``must_pass`` rule fails any row; and, for a resource that declares a gate, when the rules
+    could not run (a gate that cannot be checked is not passed)."""
     q = quality if quality is not None else _declared_quality(spec)
     zh: list[str] = []
     en: list[str] = []
     if run.status == "error":
         zh.append(f"数据版本不可读（{run.error}）")
         en.append(f"the version cannot be read ({run.error})")
+    elif run.status == "failed" and declares_gate(spec, q):
+        zh.append(f"质量评估未能完成，无法检查门槛（{run.error}）")
+        en.append(f"the quality evaluation failed, so the gate could not be checked ({run.error})")
     if q.min_score is not None and run.score is not None and run.score < q.min_score:
         zh.append(f"质量评分 {run.score:.1f} 低于门槛 {q.min_score:g}")
         en.append(f"quality score {run.score:.1f} is below the minimum {q.min_score:g}")
@@ -517,10 +591,88 @@ def gate(spec: ResourceSpec, run: QualityRun, *, quality: QualitySpec | None = N
     return "；".join(zh) + " / " + "; ".join(en)
 
 
-def run_after_ingest(ws: Workspace, resource: str, number: int, *, by: str | None = None) -> QualityRun:
-    """Evaluate a freshly loaded version (stored like any run). Its ``hold_reason`` is what the
-    loader writes to the version before deciding whether to move the current pointer."""
-    return evaluate(ws, resource, number, by=by)
+def run_after_ingest(
+    ws: Workspace,
+    resource: str,
+    pending: ResourceVersion,
+    *,
+    engine: Engine | None = None,
+    today: dt.date | None = None,
+) -> QualityRun:
+    """Evaluate a version being loaded: its folder is in place, its ``resource_versions`` row
+    (``pending``, not added to any session) not yet committed. The run is not stored: the loader
+    stores it with :func:`store_run` in the transaction that commits the version, and publishes
+    the version only when the run's ``hold_reason`` is None."""
+    with ws.session() as s:
+        target = _target(ws, s, resource, pending.number, pending)
+    return _assess(ws, target, engine=engine, today=today)
+
+
+def refresh_dependents(ws: Workspace, code: str, *, by: str | None = None) -> list[QualityRun]:
+    """Re-evaluate (and store) the current version of every resource whose latest run could not
+    check its cross-resource rules against ``code`` because ``code`` had no current version then —
+    called by ingestion once ``code`` has one, so a scorecard does not keep saying "not run" for
+    a resource that is now loaded. Other runs are left as they were evaluated."""
+    with ws.session() as s:
+        others = s.scalars(
+            sa.select(Resource).where(
+                Resource.code != code, Resource.current_version.is_not(None), Resource.retired_at.is_(None)
+            )
+        ).all()
+        stale: list[str] = []
+        for r in others:
+            row = s.scalar(
+                sa.select(RunRow)
+                .where(RunRow.resource_code == r.code, RunRow.version_number == r.current_version)
+                .order_by(RunRow.id.desc())
+                .limit(1)
+            )
+            if row is None:
+                continue
+            for x in row.results:
+                target = str(x.rule.get("references") or x.rule.get("agrees_with") or "")
+                if x.status == "skipped" and target.split(".", 1)[0] == code:
+                    stale.append(r.code)
+                    break
+    return [evaluate(ws, other, by=by) for other in stale]
+
+
+def failed_run(ws: Workspace, resource: str, number: int, error: BaseException | str) -> QualityRun:
+    """The run recorded when evaluating version ``number`` raised: status ``error``, no figures,
+    and the gate's verdict under the documented policy (held only if the resource declares a
+    gate)."""
+    with ws.session() as s:
+        row = _resource_row(s, resource)
+        spec, department = _spec(row), row.department_code
+    text = error if isinstance(error, str) else f"{type(error).__name__}: {_first_line(error)}"
+    run = QualityRun(
+        resource=spec.code,
+        resource_name=spec.name,
+        department=department,
+        version=number,
+        rows=0,
+        score=None,
+        level=None,
+        dimensions=dict.fromkeys(Dimension),
+        results=(),
+        fields_total=len(spec.fields),
+        fields_covered=0,
+        hold_reason=None,
+        status="failed",
+        error="质量评估出错 / the quality evaluation raised " + text,
+        engine=ws.engine.kind,
+    )
+    try:
+        gated = declares_gate(spec)
+    except Exception:  # the quality section itself is what failed: treat it as gated
+        gated = True
+    if gated:
+        reason = (
+            f"质量评估未能完成，无法检查门槛（{run.error}）/ "
+            f"the quality evaluation failed, so the gate could not be checked ({run.error})"
+        )
+        run = dataclasses.replace(run, hold_reason=reason)
+    return run
 
 
 def version_checksum(data: Path) -> str:
@@ -559,13 +711,20 @@ def _data_path(ws: Workspace, code: str, number: int, version: ResourceVersion |
     return folder / "data.parquet"
 
 
-def _target(ws: Workspace, s: Session, code: str, number: int | None) -> _Target:
+def _target(
+    ws: Workspace, s: Session, code: str, number: int | None, pending: ResourceVersion | None = None
+) -> _Target:
+    """What evaluating version ``number`` of ``code`` needs. ``pending``: the row of a version
+    being loaded, not yet in the store (its folder is in place)."""
     row = _resource_row(s, code)
     spec = _spec(row)
     versions = {
         v.number: v
         for v in s.scalars(sa.select(ResourceVersion).where(ResourceVersion.resource_id == row.id)).all()
     }
+    if pending is not None:
+        versions[pending.number] = pending
+        number = pending.number
     if number is None:
         number = row.current_version
     if number is None and versions:
@@ -585,6 +744,9 @@ def _target(ws: Workspace, s: Session, code: str, number: int | None) -> _Target
         raise errors.NotFound("version", f"{code} v{number}")
     earlier = [n for n in versions if n < number]
     previous = versions[max(earlier)] if earlier else None
+    last_load_at = None
+    if version is not None and (number == row.current_version or number == max(versions)):
+        last_load_at = max(v.loaded_at for v in versions.values())
     others: dict[str, tuple[ResourceSpec, Path | None]] = {}
     wanted = set(spec.related) | _referenced(getattr(spec, "quality", None))
     for other_code in sorted(wanted - {code}):
@@ -609,6 +771,7 @@ def _target(ws: Workspace, s: Session, code: str, number: int | None) -> _Target
         previous=previous,
         data=_data_path(ws, code, number, version),
         others=others,
+        last_load_at=last_load_at,
     )
 
 
@@ -626,53 +789,59 @@ def _referenced(quality: object) -> set[str]:
 
 def _store(ws: Workspace, run: QualityRun, *, catalog_revision: int, by: str | None) -> QualityRun:
     with ws.session() as s:
-        row = RunRow(
-            resource_code=run.resource,
-            version_number=run.version,
-            department_code=run.department,
-            catalog_revision=catalog_revision,
-            status=run.status,
-            error=run.error,
-            engine=run.engine,
-            rows=run.rows,
-            score=run.score,
-            level=run.level,
-            dimensions={d.value: v for d, v in run.dimensions.items()},
-            fields_total=run.fields_total,
-            fields_covered=run.fields_covered,
-            rules_total=len(run.results),
-            rules_failed=run.rules_failed,
-            hold_reason=run.hold_reason,
-            started_at=run.started_at,
-            duration_s=run.duration_s,
-            started_by=by,
-        )
-        for i, r in enumerate(run.results):
-            row.results.append(
-                QualityResult(
-                    position=i,
-                    rule_id=r.rule_id,
-                    kind=r.kind,
-                    dimension=r.dimension.value,
-                    fields=list(r.fields),
-                    description_zh=r.description_zh,
-                    description_en=r.description_en,
-                    rule=r.rule,
-                    weight=r.weight,
-                    must_pass=r.must_pass,
-                    status=r.status,
-                    note=r.note,
-                    checked=r.checked,
-                    failing=r.failing,
-                    rate=r.rate,
-                    score=r.score,
-                    sample=[_jsonable(x) for x in r.sample],
-                )
+        return store_run(s, run, catalog_revision=catalog_revision, by=by)
+
+
+def store_run(s: Session, run: QualityRun, *, catalog_revision: int | None, by: str | None) -> QualityRun:
+    """Add ``run`` (its rule results, and the department's new aggregate) in session ``s``; the
+    stored run, with its ``id``, is returned."""
+    row = RunRow(
+        resource_code=run.resource,
+        version_number=run.version,
+        department_code=run.department,
+        catalog_revision=catalog_revision,
+        status=run.status,
+        error=run.error,
+        engine=run.engine,
+        rows=run.rows,
+        score=run.score,
+        level=run.level,
+        dimensions={d.value: v for d, v in run.dimensions.items()},
+        fields_total=run.fields_total,
+        fields_covered=run.fields_covered,
+        rules_total=len(run.results),
+        rules_failed=run.rules_failed,
+        hold_reason=run.hold_reason,
+        started_at=run.started_at,
+        duration_s=run.duration_s,
+        started_by=by,
+    )
+    for i, r in enumerate(run.results):
+        row.results.append(
+            QualityResult(
+                position=i,
+                rule_id=r.rule_id,
+                kind=r.kind,
+                dimension=r.dimension.value,
+                fields=list(r.fields),
+                description_zh=r.description_zh,
+                description_en=r.description_en,
+                rule=r.rule,
+                weight=r.weight,
+                must_pass=r.must_pass,
+                status=r.status,
+                note=r.note,
+                checked=r.checked,
+                failing=r.failing,
+                rate=r.rate,
+                score=r.score,
+                sample=[_jsonable(x) for x in r.sample],
             )
-        s.add(row)
-        s.flush()
-        run = dataclasses.replace(run, id=row.id)
-        _record_department(s, run.department)
+        )
+    s.add(row)
+    s.flush()
+    run = dataclasses.replace(run, id=row.id)
+    _record_department(s, run.department)
     return run
 
 
@@ -722,6 +891,46 @@ def _from_row(row: RunRow, name: str) -> QualityRun:
     )
 
 
+def as_of_now(s: Session, run: QualityRun, res: Resource, now: dt.datetime | None = None) -> QualityRun:
+    """``run`` with its timeliness measured at ``now`` (default: the current time) rather than when
+    it was evaluated: for the resource's current or latest version, the ``update_cycle`` rule fails
+    once the resource's last load is older than its cycle, and the scores and level follow. Runs
+    of older versions, and runs without such a rule, are returned as stored."""
+    idx = [i for i, r in enumerate(run.results) if r.kind == "update_cycle"]
+    if not idx:
+        return run
+    loads = dict(
+        s.execute(
+            sa.select(ResourceVersion.number, ResourceVersion.loaded_at).where(
+                ResourceVersion.resource_id == res.id
+            )
+        ).all()
+    )
+    if run.version not in loads or run.version not in (res.current_version, max(loads)):
+        return run
+    spec = _spec(res)
+    earlier = [n for n in loads if n < run.version]
+    results = list(run.results)
+    for i in idx:
+        r = results[i]
+        days = r.rule.get("days") or spec.update_cycle.days
+        if not isinstance(days, int):
+            continue
+        checked, failing, note = cycle_figures(
+            days,
+            loaded_at=loads[run.version],
+            previous_at=loads[max(earlier)] if earlier else None,
+            last_load_at=max(loads.values()),
+            now=now or utcnow(),
+        )
+        results[i] = dataclasses.replace(
+            r, checked=checked, failing=failing, note=note, status="ok" if checked else "skipped"
+        )
+    dims = _dimension_scores(results)
+    score = _overall(dims)
+    return dataclasses.replace(run, results=tuple(results), dimensions=dims, score=score, level=grade(score))
+
+
 def _latest_rows(s: Session, codes: Sequence[str] | None = None) -> dict[tuple[str, int], RunRow]:
     """The latest run of every (resource, version)."""
     newest = sa.select(sa.func.max(RunRow.id)).group_by(RunRow.resource_code, RunRow.version_number)
@@ -746,7 +955,7 @@ def latest_run(ws: Workspace, resource: str, number: int | None = None) -> Quali
         if row is None:
             what = f"{resource} v{number}" if number is not None else resource
             raise errors.NotFound("quality run", what)
-        return _from_row(row, res.name)
+        return as_of_now(s, _from_row(row, res.name), res)
 
 
 def resource_trend(ws: Workspace, resource: str) -> list[QualityRun]:
@@ -754,7 +963,7 @@ def resource_trend(ws: Workspace, resource: str) -> list[QualityRun]:
     with ws.session() as s:
         res = _resource_row(s, resource)
         rows = _latest_rows(s, [resource])
-        return [_from_row(rows[k], res.name) for k in sorted(rows, key=lambda k: k[1])]
+        return [as_of_now(s, _from_row(rows[k], res.name), res) for k in sorted(rows, key=lambda k: k[1])]
 
 
 def _department_runs(s: Session, code: str) -> tuple[str, list[QualityRun], list[str]]:
@@ -775,7 +984,7 @@ def _department_runs(s: Session, code: str) -> tuple[str, list[QualityRun], list
             missing.append(r.code)
             continue
         pick = r.current_version if r.current_version in mine else max(mine)
-        runs.append(_from_row(mine[pick], r.name))
+        runs.append(as_of_now(s, _from_row(mine[pick], r.name), r))
     return dept.name, runs, missing
 
 

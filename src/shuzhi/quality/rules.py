@@ -878,7 +878,8 @@ class RecordsLoaded(ResourceRule):
 
 class UpdateCycle(ResourceRule):
     """时效性: the version came no later than the update cycle (``days``; default: the catalog's
-    update cycle) after the previous one."""
+    update cycle) after the previous one, and — for the current or latest version — the
+    resource's last load is not older than the cycle now (measured whenever a scorecard is shown)."""
 
     dimension = Dimension.timeliness
     kind: Literal["update_cycle"] = "update_cycle"
@@ -890,8 +891,9 @@ class UpdateCycle(ResourceRule):
     def _texts(self, n: Callable[[str], str], spec: ResourceSpec | None) -> tuple[str, str]:
         d = f"{self.days} 天" if self.days else "更新周期"
         return (
-            f"距上次加载不超过{d}",
-            f"loaded within {self.days or 'the update cycle'} days of the previous load",
+            f"按时加载：相邻两次加载、最近一次加载至今均不超过{d}",
+            f"loaded on time: within {self.days or 'the update cycle'} days of the previous load, "
+            "and the last load not older than that now",
         )
 
 
@@ -1092,6 +1094,12 @@ def default_rules(
 
 
 def _related_rules(spec: ResourceSpec, related: Callable[[str], ResourceSpec | None]) -> list[RuleBase]:
+    """``references`` and ``agrees`` rules towards the ``related`` resources. A base resource
+    (基础信息资源, e.g. the household registry) is what others are checked against, not the reverse:
+    it gets no ``references`` rule towards a resource that is not a base resource (not every
+    resident receives an allowance), only the ``agrees`` rules."""
+    from shuzhi.catalog.spec import ResourceKind
+
     out: list[RuleBase] = []
     mine = {f.name: f for f in spec.fields}
     for code in spec.related:
@@ -1105,7 +1113,8 @@ def _related_rules(spec: ResourceSpec, related: Callable[[str], ResourceSpec | N
         here = mine.get(key.name)
         if here is None or here.standard != key.standard:
             continue
-        out.append(References(field=here.name, references=f"{other.code}.{key.name}"))
+        if spec.kind is not ResourceKind.base or other.kind is ResourceKind.base:
+            out.append(References(field=here.name, references=f"{other.code}.{key.name}"))
         for g in other.fields:
             f = mine.get(g.name)
             if f is None or g.name == key.name or f.standard is None or f.standard != g.standard:

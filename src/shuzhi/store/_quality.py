@@ -36,7 +36,8 @@ class QualityRun(Base):
     #: the provider department when the run was made
     department_code: Mapped[str] = mapped_column(sa.String(64), index=True)
     catalog_revision: Mapped[int | None] = mapped_column(sa.Integer)
-    #: ok | error (the version could not be read: only accessibility was measured)
+    #: ok | error (the version could not be read: only accessibility was measured) | failed (the
+    #: rules could not run, or the evaluation raised: no figures)
     status: Mapped[str] = mapped_column(sa.String(10))
     error: Mapped[str | None] = mapped_column(sa.Text)
     engine: Mapped[str] = mapped_column(sa.String(20))

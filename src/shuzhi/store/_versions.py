@@ -36,9 +36,19 @@ class ResourceVersion(Base):
     mode: Mapped[str] = mapped_column(sa.String(10))
     #: folder of the version, relative to the warehouse
     path: Mapped[str] = mapped_column(sa.String(500))
-    #: False when loaded but held back (e.g. by a quality gate): the pointer did not move
+    #: False when loaded but held back (e.g. by a quality gate): the pointer did not move; a held
+    #: version made current later by ``publish_version`` becomes True
     published: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     hold_reason: Mapped[str | None] = mapped_column(sa.Text)
+    #: the quality gate at load: passed | held | error (evaluation failed) | skipped
+    #: (``--no-quality``); None for versions loaded before gates existed
+    quality_status: Mapped[str | None] = mapped_column(sa.String(10))
+    #: the quality run made at load (``quality_runs.id``; not a foreign key, like the runs' own)
+    quality_run_id: Mapped[int | None] = mapped_column(sa.Integer)
+    #: when, by whom and why the version was made current (at load, or later by ``publish_version``)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    published_by: Mapped[str | None] = mapped_column(sa.String(100))
+    publish_note: Mapped[str | None] = mapped_column(sa.Text)
     source_name: Mapped[str] = mapped_column(sa.Text)
     source_format: Mapped[str] = mapped_column(sa.String(20))
     #: sha256 of the source file's bytes (of the query text and URL for a database source)

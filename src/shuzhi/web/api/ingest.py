@@ -1,5 +1,6 @@
-"""``/api/v1/resources/{code}/…``: load a file into a new version, list and read versions, compare
-two, and read or download a load's quarantine.
+"""``/api/v1/resources/{code}/…``: load a file into a new version (its quality evaluated and gated
+before it is published), list and read versions, publish a held one, compare two, and read or
+download a load's quarantine.
 
 Who loads is taken from the ``X-Shuzhi-User`` header until accounts exist (percent-encode a Chinese
 name). Loads run synchronously: the response is the load's report.
@@ -22,6 +23,7 @@ from shuzhi import errors
 from shuzhi.ingest import (
     MODES,
     LoadResult,
+    PublishResult,
     QuarantineView,
     VersionDiff,
     VersionInfo,
@@ -30,6 +32,7 @@ from shuzhi.ingest import (
     get_version,
     ingest,
     list_versions,
+    publish_version,
     quarantine,
     version_rows,
 )
@@ -125,10 +128,19 @@ def post_version(
     file: Annotated[UploadFile, File(description="数据文件 / the data file (CSV, Excel, JSON, Parquet)")],
     mapping: Annotated[UploadFile | None, File(description="映射文件 / mapping YAML (optional)")] = None,
     mode: Annotated[Literal["full", "append", "upsert"], Form(description="full | append | upsert")] = "full",
+    no_quality: Annotated[
+        bool,
+        Form(
+            description="跳过质量评估（有质量门槛的资源则暂不发布）/ skip the quality evaluation "
+            "(a resource with a quality gate then keeps the version held)"
+        ),
+    ] = False,
     user: UserHeader = None,
 ) -> LoadResult:
     """Runs the load synchronously and answers its report: 201 when the new version is current,
-    200 when it was kept but not published (every row quarantined)."""
+    200 when it was kept but not published — held by the resource's quality gate, or every row
+    quarantined —, with the bilingual reason in ``hold_reason`` and the gate's verdict in
+    ``quality_status`` (passed | held | failed | skipped)."""
     from shuzhi._yaml import load_yaml, validate_model
     from shuzhi.catalog import get_resource
     from shuzhi.ingest import MappingSpec
@@ -153,7 +165,9 @@ def post_version(
             spec_map = validate_model(MappingSpec, doc)
             validate_mapping(get_resource(ws, code).spec, spec_map, file=name, doc=doc)
         path = _save(file, folder)
-        result = ingest(ws, code, path, mapping=spec_map, mode=mode, loaded_by=_who(user))
+        result = ingest(
+            ws, code, path, mapping=spec_map, mode=mode, loaded_by=_who(user), quality=not no_quality
+        )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if not result.published:
@@ -176,6 +190,25 @@ def get_versions(code: str, ws: WorkspaceDep) -> VersionListPublic:
 )
 def get_one_version(code: str, n: str, ws: WorkspaceDep) -> VersionInfo:
     return get_version(ws, code, _number(ws, code, n))
+
+
+class PublishRequest(BaseModel):
+    reason: str = Field(min_length=1, description="发布理由（记录在案）/ why it is published (recorded)")
+
+
+@router.post(
+    "/versions/{n}/publish",
+    response_model=PublishResult,
+    summary="发布暂缓的版本为当前版本 / make a held (or earlier) version current",
+    responses={**NOT_FOUND, **_CONFLICT},
+)
+def post_publish(
+    code: str, n: int, body: PublishRequest, ws: WorkspaceDep, user: UserHeader = None
+) -> PublishResult:
+    """Checks the version's files against their checksum, moves the current pointer to it and
+    records who (``X-Shuzhi-User``), when and why. 409 when it is already current or a load is
+    running."""
+    return publish_version(ws, code, n, reason=body.reason, by=_who(user))
 
 
 @router.get(

@@ -1,5 +1,6 @@
 """``/api/v1/quality``: data quality scorecards (GB/T 36344) per resource, version and department,
-and the HTML report."""
+and the HTML report. Ingestion stores a run for every load; the scorecards shown here measure
+timeliness at the time of the request (a resource overdue for its update cycle shows as late)."""
 
 from __future__ import annotations
 
@@ -56,7 +57,10 @@ class RunPublic(BaseModel):
     resource_name: str
     department: str
     version: int
-    status: str
+    status: str = Field(
+        description="ok | error (数据不可读 / the data could not be read) | "
+        "failed (规则未能执行 / the rules could not run)"
+    )
     error: str | None
     rows: int
     score: float | None

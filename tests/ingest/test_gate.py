@@ -1,0 +1,259 @@
+"""The quality gate at ingestion: every load is evaluated before it is published; a version below
+its resource's gate is kept (readable, with its results) but not made current, with the reason; a
+failing evaluation or ``--no-quality`` follows the documented policy; ``publish_version`` makes a
+held version current later, recording who and why. Real DuckDB, SQLite (and PostgreSQL for the
+store round trip), the real CLI and HTTP API."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from _ingest_fixtures import HEADER, ROWS, make_workspace, new_resource, rows_of, write_csv
+from typer.testing import CliRunner
+
+from shuzhi.errors import Conflict, NotFound, ValidationError
+from shuzhi.ingest import get_version, ingest, list_versions, publish_version
+from shuzhi.quality import department_scorecard, latest_run
+from shuzhi.store import IngestJob, ResourceVersion
+from shuzhi.workspace import Workspace
+
+#: a row whose phone number is flagged (kept, with an issue): `standard:phone` fails one row
+BAD_PHONE = "140502198001010014,赵六,男,1980-01-01,12345,晋城市城区凤台东街1号,100,1,"
+#: the gate of the tests: that rule must pass
+MUST_PASS_PHONE = {"must_pass": ["standard:phone"]}
+
+runner = CliRunner(env={"COLUMNS": "240"})
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    with make_workspace(tmp_path_factory.mktemp("gate") / "ws") as w:
+        yield w
+
+
+def _versions(ws: Workspace, code: str) -> list[tuple[int, bool, bool, str | None]]:
+    return [(v.number, v.published, v.current, v.quality_status) for v in list_versions(ws, code)]
+
+
+def test_every_load_is_evaluated_and_its_run_stored(ws: Workspace, tmp_path: Path) -> None:
+    code = new_resource(ws)  # no gate declared
+    r = ingest(ws, code, write_csv(tmp_path / "a.csv", [*ROWS, BAD_PHONE]))
+    assert r.published and r.hold_reason is None
+    assert r.quality_status == "passed" and r.quality_score is not None and r.quality_level
+    run = latest_run(ws, code)  # no `shuzhi quality --run` needed
+    assert (run.version, run.status, run.rows) == (1, "ok", 5)
+    assert run.result("standard:phone").failing == 1  # reported, but nothing gates it
+    assert run.result("records_loaded:rows").checked == 5
+    assert run.result("checksum:data").failing == 0  # the checksum the load recorded
+    assert round(run.score or 0, 2) == r.quality_score
+    with ws.session() as s:
+        v = s.scalar(
+            sa.select(ResourceVersion).where(
+                ResourceVersion.number == 1, ResourceVersion.path == f"{code}/v1"
+            )
+        )
+        assert v is not None and v.quality_run_id == run.id and v.published_by == r.loaded_by
+    dept = department_scorecard(ws, "JC-MZ")
+    assert code in [x.resource for x in dept.resources]
+
+
+def test_a_version_failing_its_gate_is_kept_but_not_published(ws: Workspace, tmp_path: Path) -> None:
+    code = new_resource(ws, quality=MUST_PASS_PHONE)
+    first = ingest(ws, code, write_csv(tmp_path / "v1.csv", ROWS), loaded_by="王科员")
+    assert first.published and first.quality_status == "passed"
+
+    r = ingest(ws, code, write_csv(tmp_path / "v2.csv", [*ROWS[:2], BAD_PHONE]), loaded_by="王科员")
+    assert (r.version, r.published, r.quality_status) == (2, False, "held")
+    assert r.hold_reason is not None
+    assert "必须通过的规则未通过：standard:phone（1 行）" in r.hold_reason
+    assert "must-pass rules failed: standard:phone (1 rows)" in r.hold_reason
+    # the previous version stays current; the held one is kept, readable, with its results
+    assert _versions(ws, code) == [(1, True, True, "passed"), (2, False, False, "held")]
+    assert get_version(ws, code).number == 1
+    assert len(rows_of(ws, code)) == 4
+    assert len(rows_of(ws, code, 2)) == 3
+    held = latest_run(ws, code, 2)
+    assert held.hold_reason == r.hold_reason and held.result("standard:phone").failing == 1
+    assert latest_run(ws, code).version == 1  # what `shuzhi quality CODE` shows: the current one
+    assert list_versions(ws, code)[1].hold_reason == r.hold_reason
+
+    # someone checks it and publishes it, with a reason; who and why are recorded
+    with pytest.raises(ValidationError):
+        publish_version(ws, code, 2, reason="  ", by="李处长")
+    p = publish_version(
+        ws, code, 2, reason="电话号码已与部门核实 / phone checked with the department", by="李处长"
+    )
+    assert (p.version, p.previous, p.published_by) == (2, 1, "李处长")
+    assert p.hold_reason == r.hold_reason
+    v2 = get_version(ws, code)
+    assert (v2.number, v2.published, v2.published_by) == (2, True, "李处长")
+    assert v2.publish_note is not None and v2.publish_note.startswith("电话号码已与部门核实")
+    assert v2.hold_reason == r.hold_reason  # kept for the record
+    with ws.session() as s:
+        job = s.scalar(
+            sa.select(IngestJob).where(IngestJob.resource_code == code, IngestJob.mode == "publish")
+        )
+        assert job is not None and (job.version_number, job.started_by, job.status) == (
+            2,
+            "李处长",
+            "succeeded",
+        )
+    with pytest.raises(Conflict):
+        publish_version(ws, code, 2, reason="again", by="李处长")
+    with pytest.raises(NotFound):
+        publish_version(ws, code, 9, reason="no such version", by="李处长")
+    # a rollback is allowed, and says so
+    back = publish_version(ws, code, 1, reason="回退 / roll back", by="李处长")
+    assert back.previous == 2 and any("roll" in w for w in back.warnings)
+
+
+def test_min_score_gate(ws: Workspace, tmp_path: Path) -> None:
+    code = new_resource(ws, quality={"min_score": 100})
+    r = ingest(ws, code, write_csv(tmp_path / "a.csv", [*ROWS, BAD_PHONE]))
+    assert not r.published and r.quality_status == "held" and r.version == 1
+    assert (
+        r.hold_reason is not None
+        and "低于门槛 100" in r.hold_reason
+        and "below the minimum 100" in r.hold_reason
+    )
+    with pytest.raises(NotFound):
+        get_version(ws, code)  # nothing current: the first version was held
+
+
+def test_skipping_quality(ws: Workspace, tmp_path: Path) -> None:
+    plain = new_resource(ws)
+    r = ingest(ws, plain, write_csv(tmp_path / "a.csv", ROWS), quality=False)
+    assert r.published and r.quality_status == "skipped" and r.quality_score is None
+    assert any("skipped" in n for n in r.notes)
+    with pytest.raises(NotFound):
+        latest_run(ws, plain)  # nothing evaluated
+
+    gated = new_resource(ws, quality=MUST_PASS_PHONE)
+    r = ingest(ws, gated, write_csv(tmp_path / "b.csv", ROWS), quality=False)
+    assert not r.published and r.quality_status == "skipped"
+    assert r.hold_reason is not None and "gate was not checked" in r.hold_reason
+
+
+def test_a_failing_evaluation_does_not_lose_the_load(ws: Workspace, tmp_path: Path) -> None:
+    """A pattern Python accepts but RE2 (DuckDB) refuses: the rules' query fails at run time."""
+    broken = {"rules": [{"field": "note", "pattern": "(?=老).*"}]}
+    plain = new_resource(ws, quality=broken)
+    r = ingest(ws, plain, write_csv(tmp_path / "a.csv", ROWS))
+    assert r.published and r.quality_status == "failed"  # no gate: published, the failure recorded
+    assert any("quality evaluation incomplete" in n for n in r.notes)
+    run = latest_run(ws, plain)
+    assert run.status == "failed" and run.error is not None and "could not run" in run.error
+    assert run.result("readable:data").failing == 0  # the data itself is readable
+
+    gated = new_resource(ws, quality={**broken, "min_score": 50})
+    r = ingest(ws, gated, write_csv(tmp_path / "b.csv", ROWS))
+    assert not r.published and r.quality_status == "held"
+    assert r.hold_reason is not None and "gate could not be checked" in r.hold_reason
+    assert len(rows_of(ws, gated, 1)) == 4  # loaded and readable
+
+
+def test_cli_prints_the_reason_and_publishes(ws: Workspace, tmp_path: Path) -> None:
+    from shuzhi.cli import app
+
+    code = new_resource(ws, quality=MUST_PASS_PHONE)
+    w = ["-w", str(ws.path)]
+    ok = runner.invoke(app, ["ingest", code, str(write_csv(tmp_path / "v1.csv", ROWS)), *w])
+    assert ok.exit_code == 0, ok.output
+    assert "通过门槛" in ok.output
+    bad = runner.invoke(app, ["ingest", code, str(write_csv(tmp_path / "v2.csv", [BAD_PHONE])), *w])
+    assert bad.exit_code == 1, bad.output
+    out = " ".join(bad.output.split())
+    assert "未发布" in out and "standard:phone" in out and "must-pass rules failed" in out
+    assert f"shuzhi publish {code} 2 --reason" in out
+    versions = runner.invoke(app, ["versions", code, *w])
+    assert "未发布原因" in versions.output and "standard:phone" in versions.output
+    pub = runner.invoke(app, ["publish", code, "2", "--reason", "已核实", "--by", "李处长", "--json", *w])
+    assert pub.exit_code == 0, pub.output
+    assert json.loads(pub.stdout)["previous"] == 1
+    again = runner.invoke(app, ["publish", code, "2", "--reason", "已核实", *w])
+    assert again.exit_code != 0
+    versions = runner.invoke(app, ["versions", code, *w])
+    assert "由 李处长 发布" in versions.output and "已核实" in versions.output
+
+
+async def _client(w: Workspace) -> AsyncIterator[httpx.AsyncClient]:
+    from shuzhi.web import create_app
+
+    transport = httpx.ASGITransport(app=create_app(w), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        yield c
+
+
+def _csv(rows: list[str]) -> bytes:
+    return ("\n".join([HEADER, *rows]) + "\n").encode("utf-8")
+
+
+@pytest.mark.anyio
+async def test_api_returns_the_hold_and_publishes(store_url: str, tmp_path: Path) -> None:
+    url = None if store_url.startswith("sqlite") else store_url
+    with make_workspace(tmp_path / "ws", store_url=url) as w:
+        code = new_resource(w, quality=MUST_PASS_PHONE)
+        async for c in _client(w):
+
+            async def upload(rows: list[str], c: httpx.AsyncClient = c, **data: Any) -> httpx.Response:
+                return await c.post(
+                    f"/api/v1/resources/{code}/versions",
+                    files={"file": ("低保.csv", _csv(rows), "text/csv")},
+                    data=data,
+                    headers={"X-Shuzhi-User": quote("张三")},
+                )
+
+            assert (await upload(ROWS)).status_code == 201
+            r = await upload([BAD_PHONE])
+            assert r.status_code == 200, r.text
+            body = r.json()
+            assert (body["published"], body["quality_status"]) == (False, "held")
+            assert "standard:phone" in body["hold_reason"]
+            q = await c.get(f"/api/v1/quality/resources/{code}/versions/2")
+            assert q.status_code == 200 and q.json()["hold_reason"] == body["hold_reason"]
+            assert (await c.get(f"/api/v1/quality/resources/{code}")).json()["version"] == 1
+            skipped = await upload(ROWS, no_quality="true")
+            assert skipped.json()["quality_status"] == "skipped" and not skipped.json()["published"]
+
+            p = await c.post(
+                f"/api/v1/resources/{code}/versions/2/publish",
+                json={"reason": "已核实"},
+                headers={"X-Shuzhi-User": quote("李处长")},
+            )
+            assert p.status_code == 200, p.text
+            assert (p.json()["version"], p.json()["previous"], p.json()["published_by"]) == (2, 1, "李处长")
+            again = await c.post(f"/api/v1/resources/{code}/versions/2/publish", json={"reason": "x"})
+            assert again.status_code == 409
+            empty = await c.post(f"/api/v1/resources/{code}/versions/3/publish", json={"reason": ""})
+            assert empty.status_code in (400, 422)
+            listed = (await c.get(f"/api/v1/resources/{code}/versions")).json()
+            assert listed["current"] == 2
+            assert listed["versions"][1]["published_by"] == "李处长"
+
+
+def test_resources_waiting_for_this_one_are_re_evaluated_once_it_is_loaded(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    registry = new_resource(ws)
+    allowance = new_resource(ws, related=[registry])  # its IDs must exist in the registry
+    ingest(ws, allowance, write_csv(tmp_path / "a.csv", ROWS))
+    first = latest_run(ws, allowance)
+    ref = f"references:id_number->{registry}.id_number"
+    assert first.result(ref).status == "skipped"  # nothing to check against yet
+
+    r = ingest(ws, registry, write_csv(tmp_path / "r.csv", ROWS[:3]))
+    assert any(allowance in n for n in r.notes)
+    again = latest_run(ws, allowance)
+    assert again.id != first.id and again.version == 1
+    assert (again.result(ref).status, again.result(ref).checked, again.result(ref).failing) == ("ok", 4, 1)
+    # a later load of the registry does not re-evaluate it again (nothing is waiting any more)
+    r2 = ingest(ws, registry, write_csv(tmp_path / "r2.csv", ROWS))
+    assert not any(allowance in n for n in r2.notes)
+    assert latest_run(ws, allowance).id == again.id
