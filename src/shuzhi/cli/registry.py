@@ -1,4 +1,7 @@
-"""``shuzhi registry …``: build the base registries (人口库), look a person up, figures, export."""
+"""``shuzhi registry …``: build the base registries (人口库、法人库), look a person or a legal entity
+up, figures, export. ``--entity`` picks the registry: ``person`` (人口库, the default),
+``legal_entity`` (also ``entity``, 法人库), for ``build`` and ``update`` also ``all`` (persons first,
+so that legal representatives link to them); ``show`` tells the registry from the query."""
 
 from __future__ import annotations
 
@@ -21,14 +24,63 @@ __all__ = ["register", "registry_app"]
 
 registry_app = typer.Typer(
     name="registry",
-    help="基础库（人口库）：构建、查询、统计、导出 / "
-    "the base registries (persons): build, show, stats, export.",
+    help="基础库（人口库、法人库）：构建、查询、统计、导出 / "
+    "the base registries (persons, legal entities): build, show, stats, export.",
     no_args_is_help=True,
 )
 
 LangOpt = Annotated[Lang, typer.Option("--lang", help="语言 / language: zh | en")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")]
-EntityOpt = Annotated[str, typer.Option("--entity", help="哪个库 / which registry: person (人口库)")]
+EntityOpt = Annotated[
+    str,
+    typer.Option(
+        "--entity",
+        "--kind",
+        help="哪个库 / which registry: person（人口库）| legal_entity 或 entity（法人库）",
+    ),
+]
+BuildEntityOpt = Annotated[
+    str,
+    typer.Option(
+        "--entity",
+        "--kind",
+        help="哪个库 / which registry: person（人口库）| legal_entity 或 entity（法人库）"
+        "| all（两者，先人口库）",
+    ),
+]
+ShowEntityOpt = Annotated[
+    str,
+    typer.Option(
+        "--entity",
+        "--kind",
+        help="哪个库 / which registry: auto（按查询判断）| person | legal_entity",
+    ),
+]
+
+_ALIASES = {
+    "person": "person",
+    "persons": "person",
+    "人口": "person",
+    "人口库": "person",
+    "legal_entity": "legal_entity",
+    "entity": "legal_entity",
+    "entities": "legal_entity",
+    "法人": "legal_entity",
+    "法人库": "legal_entity",
+}
+
+
+def _entity(value: str, *, allow: tuple[str, ...] = ()) -> str:
+    """The registry ``value`` names (``allow``: extra words such as ``all`` or ``auto``)."""
+    v = value.strip().lower()
+    if v in allow:
+        return v
+    if v not in _ALIASES:
+        from shuzhi.errors import ValidationError
+
+        choices = " | ".join(("person", "legal_entity", *allow))
+        raise ValidationError({"--entity": [f"应为 {choices} / one of {choices}, not {value!r}"]})
+    return _ALIASES[v]
 
 
 def _t(lang: Lang, zh: str, en: str) -> str:
@@ -65,7 +117,12 @@ def _print_summary(s: RunSummary, lang: Lang) -> None:
             + _t(lang, "待复核区间", "between the thresholds")
             + ")",
         ),
-        (_t(lang, "人数", "persons"), f"{s.clusters:,}"),
+        (
+            _t(lang, "法人数", "legal entities")
+            if s.entity == "legal_entity"
+            else _t(lang, "人数", "persons"),
+            f"{s.clusters:,}",
+        ),
         (
             _t(lang, "标识", "identifiers"),
             _t(
@@ -80,6 +137,21 @@ def _print_summary(s: RunSummary, lang: Lang) -> None:
     for k, v in rows:
         table.add_row(k, v)
     out.print(table)
+    if s.entity == "legal_entity":
+        by_rule = s.training.get("records_by_rule", {})
+        rules = Table(title=_t(lang, "关联规则（记录数）", "linkage rules (records)"))
+        rules.add_column(_t(lang, "规则", "rule"))
+        rules.add_column(_t(lang, "记录", "records"))
+        for rule, n in by_rule.items():
+            rules.add_row(rule, f"{n:,}")
+        out.print(rules)
+        out.print(
+            _t(lang, "法定代表人关联到人口库", "legal representatives linked to persons")
+            + f": {s.training.get('legal_reps_linked', 0):,}"
+        )
+        for n in s.notes:
+            out.print(f"[yellow]{_t(lang, '注意', 'note')}:[/] {n}", markup=True)
+        return
     rules = Table(title=_t(lang, "分块规则（运行前计数）", "blocking rules (counted before running)"))
     for col in (
         _t(lang, "规则", "rule"),
@@ -103,21 +175,27 @@ def build_cmd(
         list[str] | None,
         typer.Option("--resource", "-r", help="只用这些资源 / only these resource codes (repeatable)"),
     ] = None,
-    entity: EntityOpt = "person",
+    entity: BuildEntityOpt = "person",
     workspace: WorkspaceOpt = None,
     lang: LangOpt = Lang.zh,
     as_json: JsonOpt = False,
 ) -> None:
-    """从目录中各资源的当前版本构建人口库 / Build the registry from the catalog's current versions."""
-    from shuzhi.registry import build
+    """从目录中各资源的当前版本构建人口库或法人库（all：两者）/ Build a registry (all: both) from the
+    catalog's current versions."""
+    from shuzhi.registry import build, build_all
     from shuzhi.workspace import Workspace
 
+    kind = _entity(entity, allow=("all",))
     with Workspace.open(workspace) as ws:
-        summary = build(ws, entity, resources=resources or None, by=_user())
+        if kind == "all":
+            summaries = build_all(ws, resources=resources or None, by=_user())
+        else:
+            summaries = [build(ws, kind, resources=resources or None, by=_user())]
     if as_json:
-        _json(summary.to_dict())
+        _json(summaries[0].to_dict() if kind != "all" else [s.to_dict() for s in summaries])
     else:
-        _print_summary(summary, lang)
+        for summary in summaries:
+            _print_summary(summary, lang)
 
 
 @registry_app.command("update")
@@ -140,7 +218,7 @@ def update_cmd(
     from shuzhi.workspace import Workspace
 
     with Workspace.open(workspace) as ws:
-        summary = update(ws, entity, resources=resources or None, by=_user())
+        summary = update(ws, _entity(entity), resources=resources or None, by=_user())
     if as_json:
         _json(summary.to_dict())
     else:
@@ -157,21 +235,59 @@ def _print_entry(e: RegistryEntry, lang: Lang) -> None:
     if e.merged_into:
         head += "  → " + e.merged_into
     out.print(head)
+    legal = e.entity == "legal_entity"
     if e.golden:
         g = Table(show_header=False, box=None, padding=(0, 2))
-        for k in ("name", "id_number", "birth_date", "sex", "phone", "address", "death_date"):
+        keys = (
+            (
+                "name",
+                "uscc",
+                "org_code",
+                "legal_rep_name",
+                "legal_rep_id",
+                "legal_rep_registry_id",
+                "address",
+                "status",
+                "reg_date",
+                "cancel_date",
+                "parent_id",
+            )
+            if legal
+            else ("name", "id_number", "birth_date", "sex", "phone", "address", "death_date")
+        )
+        for k in keys:
             chosen = next((x for x in e.lineage.get(k, []) if x.get("chosen")), None)
             source = f"{chosen['resource']} {chosen['key']}" if chosen else ""
             g.add_row(k, "" if e.golden.get(k) is None else str(e.golden[k]), source)
         out.print(g)
     if e.records:
         t = Table(title=_t(lang, "来源记录", "source records"))
-        cols = ("resource", "key", "name_raw", "id18", "dob", "sex", "phone", "addr_text")
+        cols = (
+            ("resource", "key", "name_raw", "uscc_written", "rep_name_raw", "status_text", "link_rule")
+            if legal
+            else ("resource", "key", "name_raw", "id18", "dob", "sex", "phone", "addr_text")
+        )
         for c in cols:
             t.add_column(c)
         for r in e.records:
             t.add_row(*("" if r.get(c) is None else str(r[c]) for c in cols))
         out.print(t)
+    for title, linked in (
+        (_t(lang, "担任法定代表人的法人", "legal representative of"), e.represents),
+        (_t(lang, "分支机构", "branches"), e.branches),
+    ):
+        if linked:
+            t = Table(title=title)
+            for c in ("registry_id", "name", "uscc", "status"):
+                t.add_column(c)
+            for r in linked:
+                t.add_row(
+                    *(
+                        "" if r.get(c) is None else str(r[c])
+                        for c in ("registry_id", "name", "uscc", "status")
+                    )
+                )
+            out.print(t)
     for conflict in e.conflicts:
         out.print(
             f"[red]{_t(lang, '冲突', 'conflict')}:[/] {conflict['label']} "
@@ -189,25 +305,28 @@ def show(
     query: Annotated[
         list[str],
         typer.Argument(
-            help="登记标识、身份证号，或姓名加出生日期 / "
-            "a registry id, a citizen ID, or a name and a date of birth"
+            help="登记标识（P…/E…）、身份证号、姓名加出生日期、统一社会信用代码、组织机构代码或单位名称 / "
+            "a registry id (P…/E…), a citizen ID, a name and a date of birth, a credit code, an "
+            "organisation code or an organisation name"
         ),
     ],
-    entity: EntityOpt = "person",
+    entity: ShowEntityOpt = "auto",
     workspace: WorkspaceOpt = None,
     lang: LangOpt = Lang.zh,
     as_json: JsonOpt = False,
 ) -> None:
-    """查看一个人：标准记录、来源记录、冲突、历史 / Show a person: golden record, records, history."""
+    """查看一个人或一个法人：标准记录、来源记录、冲突、历史 / Show a person or a legal entity: golden
+    record, records, conflicts, history."""
     from shuzhi.errors import NotFound
     from shuzhi.registry import lookup
     from shuzhi.workspace import Workspace
 
     text = " ".join(query)
+    kind = _entity(entity, allow=("auto",))
     with Workspace.open(workspace) as ws:
-        entries = lookup(ws, text, entity=entity)
+        entries = lookup(ws, text, entity=None if kind == "auto" else kind)
     if not entries:
-        raise NotFound(_t(lang, "人员", "person"), text)
+        raise NotFound(_t(lang, "登记对象", "registry entry"), text)
     if as_json:
         _json([e.to_dict() for e in entries])
         return
@@ -222,33 +341,52 @@ def stats_cmd(
     lang: LangOpt = Lang.zh,
     as_json: JsonOpt = False,
 ) -> None:
-    """人口库的统计 / The registry's figures."""
+    """人口库或法人库的统计 / The registry's figures."""
     from shuzhi.registry import stats
     from shuzhi.workspace import Workspace
 
     with Workspace.open(workspace) as ws:
-        data = stats(ws, entity=entity)
+        data = stats(ws, entity=_entity(entity))
     if as_json:
         _json(data)
         return
     out = _console()
+    legal = data["entity"] == "legal_entity"
     out.print(
-        _t(
-            lang,
-            "{0}：{1:,} 人，{2:,} 条记录，{3:,} 人见于多个来源",
-            "{0}: {1:,} persons, {2:,} records, {3:,} in several sources",
-        ).format(data["label"], data["persons"], data["records"], data["in_several_sources"])
+        (
+            _t(
+                lang,
+                "{0}：{1:,} 个法人，{2:,} 条记录，{3:,} 个见于多个来源",
+                "{0}: {1:,} legal entities, {2:,} records, {3:,} in several sources",
+            )
+            if legal
+            else _t(
+                lang,
+                "{0}：{1:,} 人，{2:,} 条记录，{3:,} 人见于多个来源",
+                "{0}: {1:,} persons, {2:,} records, {3:,} in several sources",
+            )
+        ).format(data["label"], data["count"], data["records"], data["in_several_sources"])
     )
+    if legal:
+        out.print(
+            _t(
+                lang,
+                "分支机构 {0:,}（{1:,} 个关联到总部），法定代表人关联到人口库 {2:,}",
+                "branches {0:,} ({1:,} linked to a head office), "
+                "legal representatives linked to persons {2:,}",
+            ).format(data["branches"], data["branches_with_parent"], data["legal_reps_linked"])
+        )
     t = Table()
     for c in (
         _t(lang, "资源", "resource"),
         _t(lang, "记录", "records"),
-        _t(lang, "人数", "persons"),
+        _t(lang, "法人数", "entities") if legal else _t(lang, "人数", "persons"),
         _t(lang, "关联率", "linked"),
     ):
         t.add_column(c)
+    noun = "entities" if legal else "persons"
     for r in data["resources"]:
-        t.add_row(r["resource"], f"{r['records']:,}", f"{r['persons']:,}", f"{100 * r['linked_share']:.1f}%")
+        t.add_row(r["resource"], f"{r['records']:,}", f"{r[noun]:,}", f"{100 * r['linked_share']:.1f}%")
     out.print(t)
     out.print(
         _t(lang, "冲突", "conflicts")
@@ -276,7 +414,7 @@ def export_cmd(
     from shuzhi.workspace import Workspace
 
     with Workspace.open(workspace) as ws:
-        files = export(ws, folder, format, entity=entity, overwrite=overwrite)
+        files = export(ws, folder, format, entity=_entity(entity), overwrite=overwrite)
     if as_json:
         _json({k: str(v) for k, v in files.items()})
     else:
@@ -300,7 +438,9 @@ def review_cmd(
     from shuzhi.workspace import Workspace
 
     with Workspace.open(workspace) as ws:
-        items = review_queue(ws, entity=entity, status=None if status == "all" else status, limit=limit)
+        items = review_queue(
+            ws, entity=_entity(entity), status=None if status == "all" else status, limit=limit
+        )
     if as_json:
         _json([i.to_dict() for i in items])
         return
@@ -354,7 +494,7 @@ def decide_cmd(
     from shuzhi.workspace import Workspace
 
     with Workspace.open(workspace) as ws:
-        result = decide(ws, item, decision, by=_user(), note=note, entity=entity)
+        result = decide(ws, item, decision, by=_user(), note=note, entity=_entity(entity))
     if as_json:
         _json(result.to_dict())
     else:

@@ -5,15 +5,19 @@
     from shuzhi.registry import build, lookup, stats, export
 
     summary = build(ws)                       # persons from every resource the catalog marks
+    build(ws, "legal_entity")                 # legal entities (法人库), after the persons
+    build_all(ws)                             # both, persons first
     lookup(ws, "110105491231002")             # a citizen ID in any written form, a registry id,
     lookup(ws, "张伟 1990-03-07")             # or a name with a date of birth
+    lookup(ws, "91140500MA0L1234X5")          # a credit code, an organisation code, a name
     stats(ws)
     export(ws, "out/", format="csv")          # crosswalk + golden records
 
 Which resources take part and which field plays which role come from the catalog
 (:func:`derive_roles`, :class:`RegistrySpec`); linkage is Splink 5 with comparisons made for
-Chinese data (``_linkage``); identifiers stay the same across runs (``_identity``). The procedure
-is described in ``docs/registry.md``.
+Chinese data (``_linkage``); legal entities by deterministic rules on the credit code, the
+organisation code and the normalised name (``_entity``); identifiers stay the same across runs
+(``_identity``). The procedure is described in ``docs/registry.md``.
 
 Importing this package is cheap: :class:`RegistrySpec` and its enumerations are loaded at once
 (``shuzhi.catalog.spec`` may import them), everything else on first use.
@@ -27,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from shuzhi.registry._spec import EntityKind, RegistrySpec, Role
 
 if TYPE_CHECKING:
-    from shuzhi.registry._build import RunSummary, build, catalog_sources, update
+    from shuzhi.registry._build import RunSummary, build, build_all, catalog_sources, update
     from shuzhi.registry._linkage import BlockingRuleCount, BudgetExceeded
     from shuzhi.registry._review import ReviewItem, decide, decide_pair, review_queue
     from shuzhi.registry._roles import SourceRoles, derive_roles
@@ -46,6 +50,7 @@ __all__ = [
     "RunSummary",
     "SourceRoles",
     "build",
+    "build_all",
     "catalog_sources",
     "decide",
     "decide_pair",
@@ -67,6 +72,7 @@ _LAZY: dict[str, str] = {
     "RunSummary": "_build",
     "SourceRoles": "_roles",
     "build": "_build",
+    "build_all": "_build",
     "catalog_sources": "_build",
     "decide": "_review",
     "decide_pair": "_review",

@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 
     from shuzhi.workspace import Workspace
 
-__all__ = ["RunSummary", "build", "catalog_sources", "current_run", "run_folder", "update"]
+__all__ = ["RunSummary", "build", "build_all", "catalog_sources", "current_run", "run_folder", "update"]
 
 log = logging.getLogger("shuzhi.registry")
 
@@ -274,6 +274,31 @@ def build(
     return _build(ws, entity, resources, sources, by, incremental=False)
 
 
+def build_all(
+    ws: Workspace,
+    *,
+    resources: Sequence[str] | None = None,
+    by: str | None = None,
+) -> list[RunSummary]:
+    """Build both registries: persons first, then legal entities (whose legal representatives
+    are linked to the persons just built). A registry no resource feeds is skipped; when none
+    can be built the error of the person registry is raised."""
+    out: list[RunSummary] = []
+    first: errors.ValidationError | None = None
+    for entity in (EntityKind.person, EntityKind.legal_entity):
+        try:
+            out.append(build(ws, entity, resources=resources, by=by))
+        except errors.ValidationError as e:
+            if "resources" not in e.errors:
+                raise
+            first = first or e
+            log.info("%s registry skipped: %s", entity.value, e.message)
+    if not out:
+        assert first is not None
+        raise first
+    return out
+
+
 def update(
     ws: Workspace,
     entity: EntityKind | str = EntityKind.person,
@@ -305,10 +330,6 @@ def _build(
 ) -> RunSummary:
     started = time.monotonic()
     entity = EntityKind(entity)
-    if entity is not EntityKind.person:
-        raise errors.ValidationError(
-            {"entity": ["法人库尚未实现，目前只能构建人口库 / only the person registry can be built so far"]}
-        )
     inputs = list(sources) if sources is not None else catalog_sources(ws, resources)
     if sources is not None and resources:
         wanted = set(resources)
@@ -333,17 +354,29 @@ def _build(
     if problems:
         raise errors.ValidationError(problems)
     if not plans:
+        needs = (
+            ("需要统一社会信用代码、组织机构代码或单位名称", "a credit code, an organisation code or a name")
+            if entity is EntityKind.legal_entity
+            else ("需要身份证号或姓名等信息项", "an ID number or name and one more identifying field")
+        )
         raise errors.ValidationError(
             {
                 "resources": [
-                    f"没有资源可构建{entity.label_zh}（需要身份证号或姓名等信息项并已加载数据）/ no resource "
-                    f"can feed the {entity.value} registry (it needs loaded data with an ID number or name "
-                    "and one more identifying field)"
+                    f"没有资源可构建{entity.label_zh}（{needs[0]}并已加载数据）/ no resource "
+                    f"can feed the {entity.value} registry (it needs loaded data with {needs[1]})"
                 ]
             }
         )
     with _lock(ws, entity):
         previous = current_run(ws, entity)
+        if incremental and entity is EntityKind.legal_entity:
+            # the entity rules are exact joins over every record: a full run costs what an
+            # incremental one would, and identifiers are inherited all the same
+            notes.append(
+                "法人库按规则全量关联，增量更新即完整构建（标识沿用）/ the legal-entity registry links "
+                "by rules over all records: an update is a full run (identifiers are inherited)"
+            )
+            incremental = False
         if incremental and (why := _cannot_update(ws, previous)) is not None:
             notes.append(why)
             incremental = False
@@ -394,7 +427,12 @@ def _run(
     log.addHandler(handler)
     try:
         records_path = work / "records.parquet"
-        n_records = standardise(ws.engine, plans, records_path, entity=entity)
+        if entity is EntityKind.legal_entity:
+            from shuzhi.registry._entity import standardise_entities
+
+            n_records = standardise_entities(ws.engine, plans, records_path)
+        else:
+            n_records = standardise(ws.engine, plans, records_path, entity=entity)
         con = connect(
             settings,
             memory_limit=ws.config.engine.memory_limit,
@@ -402,7 +440,20 @@ def _run(
             spill=ws.tmp / "registry" / "duckdb",
         )
         try:
-            if incremental:
+            if entity is EntityKind.legal_entity:
+                from shuzhi.registry._entity import run_entities
+
+                summary = run_entities(
+                    ws,
+                    con,
+                    run_id,
+                    previous,
+                    notes,
+                    records_path,
+                    partial,
+                    next_number=_next_number(ws, entity),
+                )
+            elif incremental:
                 assert previous is not None
                 summary = _link_incremental(
                     ws, con, entity, run_id, previous, plans, notes, records_path, partial
@@ -450,7 +501,7 @@ def _link(
     settings = ws.config.registry
     con.execute(f"CREATE TABLE rec AS SELECT * FROM read_parquet({lit(str(records_path))})")
     con.execute(f"CREATE TABLE model_in AS SELECT {', '.join(MODEL_COLUMNS)} FROM rec")
-    linkage = Linkage(con, "model_in", settings)
+    linkage = Linkage.open(con, "model_in", settings, engine=ws.engine, work=records_path.parent)
     counts = linkage.check_budget(linkage.count_pairs())
     comparisons = counts[-1].cumulative or 0 if counts else 0
     training: dict[str, Any] = {}

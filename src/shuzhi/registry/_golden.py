@@ -33,7 +33,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["CONFLICT_KINDS", "FIELDS", "golden_records"]
+__all__ = [
+    "CONFLICT_KINDS",
+    "ENTITY_CONFLICT_KINDS",
+    "ENTITY_FIELDS",
+    "FIELDS",
+    "entity_golden_records",
+    "golden_records",
+]
 
 #: conflict kind -> (中文, English)
 CONFLICT_KINDS: dict[str, tuple[str, str]] = {
@@ -58,24 +65,29 @@ FIELDS: dict[str, tuple[str, str]] = {
 }
 
 
-def golden_records(con: duckdb.DuckDBPyConnection) -> None:
-    """Create ``golden``, ``lineage`` and ``conflicts`` from ``recs`` (records with registry_id)."""
+def _survive(
+    con: duckdb.DuckDBPyConnection, fields: dict[str, tuple[str, str]], extra: dict[str, str]
+) -> None:
+    """``picks``, ``golden`` and ``lineage`` from ``recs`` by the survivorship of ``fields``;
+    ``extra``: more golden columns (name -> aggregate over the entity's records)."""
     picks = ",\n".join(
         f"first(struct_pack(v := {expr}, s := src, k := rec_key) ORDER BY {order}) "
         f"FILTER (WHERE {expr} IS NOT NULL) AS {name}_pick"
-        for name, (expr, order) in FIELDS.items()
+        for name, (expr, order) in fields.items()
     )
+    aggs = "".join(f"{agg} AS {name}, " for name, agg in extra.items())
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE picks AS
         SELECT registry_id, count(*) AS records, count(DISTINCT src) AS sources,
                list(DISTINCT src ORDER BY src) AS resources,
-               bool_or(dead) AS dead_any, {picks}
+               {aggs}{picks}
         FROM recs GROUP BY registry_id"""
     )
-    values = ", ".join(f"{name}_pick.v AS {name}" for name in FIELDS)
+    values = ", ".join(f"{name}_pick.v AS {name}" for name in fields)
+    more = "".join(f"{name}, " for name in extra)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE golden AS
-        SELECT registry_id, {values}, dead_any AS deceased, records, sources, resources
+        SELECT registry_id, {values}, {more}records, sources, resources
         FROM picks"""
     )
     lineage = "\nUNION ALL\n".join(
@@ -83,9 +95,14 @@ def golden_records(con: duckdb.DuckDBPyConnection) -> None:
                    r.src, r.rec_key,
                    (r.src = p.{name}_pick.s AND r.rec_key = p.{name}_pick.k) AS chosen
             FROM picks AS p JOIN recs AS r ON r.registry_id = p.registry_id AND r.{expr} = p.{name}_pick.v"""
-        for name, (expr, _) in FIELDS.items()
+        for name, (expr, _) in fields.items()
     )
     con.execute(f"CREATE OR REPLACE TEMP TABLE lineage AS {lineage}")
+
+
+def golden_records(con: duckdb.DuckDBPyConnection) -> None:
+    """Create ``golden``, ``lineage`` and ``conflicts`` from ``recs`` (records with registry_id)."""
+    _survive(con, FIELDS, {"deceased": "bool_or(dead)"})
 
     con.execute(
         """CREATE OR REPLACE TEMP TABLE conflicts AS
@@ -126,4 +143,81 @@ def golden_records(con: duckdb.DuckDBPyConnection) -> None:
         SELECT registry_id, kind, CAST(detail AS VARCHAR) AS detail FROM birth
         UNION ALL SELECT registry_id, kind, CAST(detail AS VARCHAR) FROM vital
         UNION ALL SELECT registry_id, kind, CAST(detail AS VARCHAR) FROM shared"""
+    )
+
+
+# -- legal entities (法人库) ------------------------------------------------------------------------
+
+#: conflict kind -> (中文, English), legal entities
+ENTITY_CONFLICT_KINDS: dict[str, tuple[str, str]] = {
+    "names": ("同一统一社会信用代码对应明显不同的名称", "one credit code with clearly different names"),
+    "status": (
+        "一处登记为注销或吊销、另一处为存续",
+        "deregistered or revoked in one source, active in another",
+    ),
+    "legal_rep": ("法定代表人身份证号不一致", "different legal representatives' ID numbers"),
+    "ambiguous": (
+        "无有效代码的记录与多个法人同样相符，未关联",
+        "a record without a valid code fits several entities equally: not linked",
+    ),
+}
+
+_CODE_FIRST = "uscc IS NULL"
+
+#: golden field of a legal entity -> (value expression over recs, ordering). The registration
+#: authority's record (highest priority) gives name, code, representative, status and dates; the
+#: most recent record gives the address and phone.
+ENTITY_FIELDS: dict[str, tuple[str, str]] = {
+    "name": ("name_raw", f"{_PRIORITY}, {_CODE_FIRST}, {_RECENT}, {_TIE}"),
+    "uscc": ("uscc", f"{_PRIORITY}, {_RECENT}, {_TIE}"),
+    "org_code": ("org_code", f"{_PRIORITY}, {_CODE_FIRST}, {_RECENT}, {_TIE}"),
+    "legal_rep_name": ("rep_name_raw", f"{_PRIORITY}, {_RECENT}, {_TIE}"),
+    "legal_rep_id": ("rep_id18", f"rep_id_valid DESC, {_PRIORITY}, {_RECENT}, {_TIE}"),
+    "address": ("addr_text", f"{_RECENT}, {_PRIORITY}, {_TIE}"),
+    "phone": ("phone", f"{_RECENT}, {_PRIORITY}, {_TIE}"),
+    "status": ("status", f"{_PRIORITY}, {_RECENT}, {_TIE}"),
+    "reg_date": ("reg_date", f"{_PRIORITY}, {_RECENT}, {_TIE}"),
+    "cancel_date": ("cancel_date", f"{_PRIORITY}, {_RECENT}, {_TIE}"),
+}
+
+
+def entity_golden_records(con: duckdb.DuckDBPyConnection) -> None:
+    """Create ``golden``, ``lineage`` and ``conflicts`` of legal entities from ``recs``.
+
+    Conflicts: ``names`` (two names of one entity neither of which contains the other and whose
+    Jaro–Winkler similarity is under 0.8 — not a prefix written or not, not a typo),
+    ``status`` (注销/吊销 in one source, 存续/在业 in another), ``legal_rep`` (two valid, different
+    representative ID numbers).
+    """
+    _survive(con, ENTITY_FIELDS, {"branch": "bool_or(is_branch)"})
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE conflicts AS
+        WITH nm AS (
+            SELECT registry_id, name_key, list(DISTINCT src ORDER BY src) AS srcs, min(name_raw) AS name
+            FROM recs WHERE name_key IS NOT NULL GROUP BY registry_id, name_key
+        ), differ AS (
+            SELECT DISTINCT a.registry_id FROM nm AS a JOIN nm AS b
+                ON a.registry_id = b.registry_id AND a.name_key < b.name_key
+            WHERE NOT contains(a.name_key, b.name_key) AND NOT contains(b.name_key, a.name_key)
+              AND jaro_winkler_similarity(a.name_key, b.name_key) < 0.8
+        ), names AS (
+            SELECT registry_id, 'names' AS kind,
+                   to_json(list(struct_pack(name := name, resources := srcs) ORDER BY name)) AS detail
+            FROM nm WHERE registry_id IN (SELECT registry_id FROM differ) GROUP BY registry_id
+        ), st AS (
+            SELECT registry_id, 'status' AS kind,
+                   to_json(struct_pack(
+                       ended := list(DISTINCT src ORDER BY src)
+                                FILTER (WHERE status IN ('deregistered', 'revoked')),
+                       active := list(DISTINCT src ORDER BY src) FILTER (WHERE status = 'active'))) AS detail
+            FROM recs GROUP BY registry_id
+            HAVING bool_or(status IN ('deregistered', 'revoked')) AND bool_or(status = 'active')
+        ), rep AS (
+            SELECT registry_id, 'legal_rep' AS kind,
+                   to_json(list(DISTINCT rep_id18 ORDER BY rep_id18)) AS detail
+            FROM recs WHERE rep_id_valid GROUP BY registry_id HAVING count(DISTINCT rep_id18) > 1
+        )
+        SELECT registry_id, kind, CAST(detail AS VARCHAR) AS detail FROM names
+        UNION ALL SELECT registry_id, kind, CAST(detail AS VARCHAR) FROM st
+        UNION ALL SELECT registry_id, kind, CAST(detail AS VARCHAR) FROM rep"""
     )

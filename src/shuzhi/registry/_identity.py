@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from shuzhi.registry._spec import EntityKind
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -110,8 +112,8 @@ class IdentityResult:
 
 _REASONS = {
     "linked": (
-        "记录被判定为同一人（匹配概率 {p}）",
-        "records matched as one person (match probability {p})",
+        "记录被判定为同一{noun}（匹配概率 {p}）",
+        "records matched as one {noun_en} (match probability {p})",
     ),
     "unlinked": (
         "记录不再与其余记录匹配（低于阈值 {t}，或记录有变）",
@@ -122,22 +124,46 @@ _REASONS = {
         "one cluster held different valid citizen IDs: split by ID",
     ),
     "records_removed": (
-        "该人的记录已全部不在来源数据中",
-        "none of this person's records remain in the sources",
+        "该{noun}的记录已全部不在来源数据中",
+        "none of this {noun_en}'s records remain in the sources",
     ),
 }
 
+#: the same reasons worded for legal entities, where they differ
+_ENTITY_REASONS = {
+    "linked": (
+        "记录按规则判定为同一法人（{p}）",
+        "records linked as one legal entity by the registry's rules ({p})",
+    ),
+    "unlinked": (
+        "记录不再与其余记录关联（代码或名称有变）",
+        "records no longer link to the rest (their code or name changed)",
+    ),
+}
 
-def _reason(code: str, **values: object) -> str:
-    zh, en = _REASONS[code]
-    return f"{zh.format(**values)} / {en.format(**values)}"
+#: kind -> (中文, English) noun for the reasons
+_NOUNS = {EntityKind.person: ("人", "person"), EntityKind.legal_entity: ("法人", "legal entity")}
+
+
+def _reason(code: str, kind: EntityKind = EntityKind.person, **values: object) -> str:
+    zh, en = (_ENTITY_REASONS if kind is EntityKind.legal_entity else {}).get(code, _REASONS[code])
+    noun, noun_en = _NOUNS[kind]
+    return f"{zh.format(noun=noun, **values)} / {en.format(noun_en=noun_en, **values)}"
 
 
 def assign_identifiers(
-    con: duckdb.DuckDBPyConnection, *, prefix: str, next_number: int, threshold: float
+    con: duckdb.DuckDBPyConnection,
+    *,
+    prefix: str,
+    next_number: int,
+    threshold: float,
+    kind: EntityKind = EntityKind.person,
 ) -> IdentityResult:
     """``ids(ckey, registry_id)`` and ``rec.registry_id``, from ``clus``, ``rec`` and ``prev(src,
-    rec_key, registry_id)`` (the previous run's crosswalk, possibly empty)."""
+    rec_key, registry_id)`` (the previous run's crosswalk, possibly empty), for either registry:
+    ``kind`` only words the reasons (a person, a legal entity). ``links(rid_l, rid_r,
+    match_probability)`` are the pairs that may link two records (a legal entity's rule links
+    carry 1.0)."""
     con.execute(
         """CREATE OR REPLACE TEMP TABLE cl AS
         SELECT c.ckey, min(r.src || chr(31) || r.rec_key) AS cmin, count(*) AS n
@@ -237,12 +263,12 @@ def assign_identifiers(
         if len(to) == 1 and not to[0][3]:
             new, n, p, _ = to[0]
             merged.append((old, new))
-            text = _reason("linked", p="?" if p is None else f"{p:.4f}")
+            text = _reason("linked", kind, p="?" if p is None else f"{p:.4f}")
             events.append(Event(old, "merged", [new], "linked", text, {"records": n, "probability": p}))
             events.append(Event(new, "absorbed", [old], "linked", text, {"records": n, "probability": p}))
         elif not to:
             retired.append(old)
-            events.append(Event(old, "retired", [], "records_removed", _reason("records_removed")))
+            events.append(Event(old, "retired", [], "records_removed", _reason("records_removed", kind)))
         else:
             retired.append(old)
             by_id = any(d[3] for d in to)
@@ -253,7 +279,7 @@ def assign_identifiers(
                     "split",
                     [d[0] for d in to],
                     code,
-                    _reason(code, t=t),
+                    _reason(code, kind, t=t),
                     {"records": {d[0]: d[1] for d in to}},
                 )
             )
@@ -262,11 +288,11 @@ def assign_identifiers(
             continue
         for new, n, p, by_id in to:  # an identifier that lives on but lost records to another
             if by_id:
-                code, text = "different_ids", _reason("different_ids")
+                code, text = "different_ids", _reason("different_ids", kind)
             elif p is not None:
-                code, text = "linked", _reason("linked", p=f"{p:.4f}")
+                code, text = "linked", _reason("linked", kind, p=f"{p:.4f}")
             else:
-                code, text = "unlinked", _reason("unlinked", t=t)
+                code, text = "unlinked", _reason("unlinked", kind, t=t)
             events.append(Event(old, "split", [new], code, text, {"records": n, "probability": p}))
             if code == "linked":
                 events.append(Event(new, "absorbed", [old], code, text, {"records": n, "probability": p}))

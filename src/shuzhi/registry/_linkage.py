@@ -17,7 +17,11 @@ The model (see ``docs/registry.md`` for the procedure and why):
   date) so that every comparison is estimated once without the column it was blocked on.
 
 Splink runs on its own DuckDB connection with the ``[registry]`` (else ``[engine]``) memory
-limit and threads, spilling to ``tmp/registry/`` in the workspace.
+limit and threads, spilling to ``tmp/registry/`` in the workspace. When the workspace engine is
+Spark (``[engine] kind = "spark"``), :meth:`Linkage.open` gives a
+:class:`~shuzhi.registry._spark.SparkLinkage` instead: the same comparisons, blocking rules and
+training on Splink's ``SparkAPI``. The comparison SQL is therefore written in DuckDB's dialect
+(:data:`SQL_DIALECT`) with functions both backends have, and Splink transpiles it with sqlglot.
 """
 
 from __future__ import annotations
@@ -28,16 +32,18 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from shuzhi.config import RegistrySettings
 from shuzhi.errors import Conflict
 
 if TYPE_CHECKING:
     import duckdb
-    from splink import Linker
+    from splink import Linker, SettingsCreator
     from splink.internals.comparison_creator import ComparisonCreator
     from splink.internals.splink_dataframe import SplinkDataFrame
+
+    from shuzhi.engine import Engine
 
 __all__ = [
     "DETERMINISTIC_RULES",
@@ -49,6 +55,7 @@ __all__ = [
     "BudgetExceeded",
     "Linkage",
     "comparisons",
+    "settings_creator",
     "splink_rule",
 ]
 
@@ -77,14 +84,22 @@ PREDICTION_RULES: tuple[tuple[str, tuple[str, ...], str | None], ...] = (
 )
 
 
+#: the dialect the comparisons and blocking rules are written in: DuckDB's, and nothing a Spark
+#: backend cannot run once Splink has transpiled it (functions both have, ``damerau_levenshtein``
+#: from Splink's jar on Spark; derived columns are computed in standardisation)
+SQL_DIALECT = "duckdb"
+
+
 def splink_rule(cols: Sequence[str], unless_both: str | None) -> Any:
     """The Splink blocking rule of a :data:`PREDICTION_RULES` entry."""
     from splink import block_on
+    from splink.blocking_rule_library import CustomRule
 
     if unless_both is None:
         return block_on(*cols)
     equal = " AND ".join(f'l."{c}" = r."{c}"' for c in cols)
-    return f'{equal} AND NOT (l."{unless_both}" AND r."{unless_both}")'
+    # written in DuckDB's dialect; Splink transpiles it (sqlglot) for another backend
+    return CustomRule(f'{equal} AND NOT (l."{unless_both}" AND r."{unless_both}")', sql_dialect=SQL_DIALECT)
 
 
 #: rules taken to find (almost) only true matches, to estimate the prior match probability
@@ -169,7 +184,7 @@ class BlockingRuleCount:
 def _level(sql: str, label: str, m: float) -> Any:
     import splink.comparison_level_library as cll
 
-    return cll.CustomLevel(sql, label).configure(m_probability=m)
+    return cll.CustomLevel(sql, label, base_dialect_str=SQL_DIALECT).configure(m_probability=m)
 
 
 def comparisons() -> list[ComparisonCreator]:
@@ -180,7 +195,9 @@ def comparisons() -> list[ComparisonCreator]:
 
     def null(*cols: str) -> Any:
         sql = " OR ".join(f'"{c}_l" IS NULL OR "{c}_r" IS NULL' for c in cols)
-        return cll.CustomLevel(sql, "缺失 / missing").configure(is_null_level=True)
+        return cll.CustomLevel(sql, "缺失 / missing", base_dialect_str=SQL_DIALECT).configure(
+            is_null_level=True
+        )
 
     citizen_id = CustomComparison(
         [
@@ -304,6 +321,26 @@ def comparisons() -> list[ComparisonCreator]:
     return [citizen_id, name, birth, sex, phone, address]
 
 
+def settings_creator(model: dict[str, Any] | None = None) -> SettingsCreator:
+    """The Splink settings of the person registry (untrained), or of the trained ``model``."""
+    from splink import SettingsCreator
+
+    if model is not None:
+        return SettingsCreator.from_path_or_dict(model)
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="rid",
+        comparisons=list(comparisons()),
+        blocking_rules_to_generate_predictions=[
+            splink_rule(cols, unless) for _, cols, unless in PREDICTION_RULES
+        ],
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=True,
+        max_iterations=25,
+        em_convergence=0.0001,
+    )
+
+
 def connect(
     settings: RegistrySettings, *, memory_limit: str, threads: int | None, spill: Path
 ) -> duckdb.DuckDBPyConnection:
@@ -324,6 +361,12 @@ def connect(
 class Linkage:
     """One Splink model over the table ``table`` (with :data:`MODEL_COLUMNS`) on ``con``."""
 
+    #: where Splink runs (``duckdb``: on ``con`` itself)
+    backend: str = "duckdb"
+    #: options of ``estimate_u_using_random_sampling`` beyond the pairs and the seed (Splink's
+    #: defaults here: ten chunks, stopping once every level was seen 100 times)
+    u_options: ClassVar[dict[str, Any]] = {}
+
     def __init__(
         self,
         con: duckdb.DuckDBPyConnection,
@@ -334,30 +377,40 @@ class Linkage:
     ) -> None:
         """``model``: a trained model (``model.json`` of an earlier run) to score with instead of
         a new, untrained one."""
-        from splink import DuckDBAPI, Linker, SettingsCreator
+        from splink import DuckDBAPI, Linker
 
         self.con = con
         self.table = table
         self.settings = settings
         self.db = DuckDBAPI(con)
         sdf = self.db.register(table, table_name=f"{table}_splink")
-        if model is not None:
-            creator = SettingsCreator.from_path_or_dict(model)
-        else:
-            creator = SettingsCreator(
-                link_type="dedupe_only",
-                unique_id_column_name="rid",
-                comparisons=list(comparisons()),
-                blocking_rules_to_generate_predictions=[
-                    splink_rule(cols, unless) for _, cols, unless in PREDICTION_RULES
-                ],
-                retain_intermediate_calculation_columns=True,
-                retain_matching_columns=True,
-                max_iterations=25,
-                em_convergence=0.0001,
-            )
-        self.linker: Linker = Linker(sdf, creator, log_level=None)
+        self.linker: Linker = Linker(sdf, settings_creator(model), log_level=None)
         self.records = int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+
+    @classmethod
+    def open(
+        cls,
+        con: duckdb.DuckDBPyConnection,
+        table: str,
+        settings: RegistrySettings,
+        *,
+        engine: Engine | None = None,
+        work: Path | None = None,
+        model: dict[str, Any] | None = None,
+    ) -> Linkage:
+        """The linkage on the backend of ``engine`` (the workspace's ``[engine] kind``): Splink's
+        ``SparkAPI`` on the engine's Spark session when it is a Spark engine
+        (:class:`shuzhi.registry._spark.SparkLinkage`, exchanging Parquet through ``work``), else
+        DuckDB on ``con``. Either way ``table`` is a table of ``con`` and the scored pairs come back
+        to ``con``. Scoring with a saved ``model`` (an incremental update) runs on DuckDB: models
+        are saved in DuckDB's dialect."""
+        if engine is not None and engine.kind == "spark" and model is None:
+            from shuzhi.registry._spark import SparkLinkage
+
+            if work is None:
+                raise ValueError("a Spark linkage needs a work folder to exchange Parquet through")
+            return SparkLinkage(con, table, settings, engine=engine, work=work)
+        return cls(con, table, settings, model=model)
 
     # -- the budget ----------------------------------------------------------------------------
 
@@ -435,7 +488,7 @@ class Linkage:
             report["prior_error"] = str(e)
         total_pairs = self.records * (self.records - 1) / 2
         u_pairs = max(1.0, min(float(s.u_max_pairs), total_pairs))
-        training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=s.seed)
+        training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=s.seed, **self.u_options)
         sessions = []
         for cols in EM_RULES:
             rule = block_on(*cols)
@@ -447,6 +500,7 @@ class Linkage:
                 rule, estimate_without_term_frequencies=True
             )
             sessions.append({"rule": list(cols), "pairs": n})
+        report["backend"] = self.backend
         report["prior"] = self.model().get("probability_two_random_records_match")
         report["em"] = sessions
         report["u_max_pairs"] = u_pairs

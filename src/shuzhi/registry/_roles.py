@@ -3,8 +3,12 @@
 A role is what a field means to entity resolution: the person's citizen ID, name, date of birth,
 sex, phone, address … Roles come from each field's ``standard`` (``idcard`` → ``id_number``,
 ``name`` → ``name``, ``address`` → ``address``, ``phone`` → ``phone``, ``sex`` → ``sex``,
-``uscc`` → ``uscc``), and for dates from the field's name or label (出生 → ``birth_date``, 死亡 →
-``death_date``, 更新/变更/登记/注销/发放/建档 → ``record_date``). Nothing here knows any city's column names.
+``uscc`` → ``uscc``, ``orgcode`` → ``org_code``), and for dates from the field's name or label
+(出生 → ``birth_date``, 死亡 → ``death_date``, 更新/变更/登记/注销/发放/建档 → ``record_date``; for
+legal entities 成立/开业 → ``reg_date``, 注销/吊销 → ``cancel_date`` as well). Text fields are read by
+their name or label: 名称 → ``org_name``, 组织机构代码 → ``org_code``, 登记状态/经营状态 →
+``reg_status``, 法定代表人/负责人/经营者 → ``legal_rep_name``. Nothing here knows any city's column
+names.
 
 What the standards cannot tell is declared in the resource's ``registry:`` section
 (:class:`RegistrySpec`)::
@@ -105,7 +109,13 @@ _STATUS = re.compile(r"人员状态|生存状态|存活|是否死亡|死亡标�
 _ORG_NAME = re.compile(r"单位名称|企业名称|机构名称|组织名称|商户名称|名称|org_?name|dwmc|qymc|jgmc")
 _CURRENT_ADDRESS = re.compile(r"现住|居住|现居|常住|实际|xzz|jzdz")
 _MOBILE = re.compile(r"手机|移动|mobile|sjh")
-_LEGAL_REP = re.compile(r"法定代表|法人代表|负责人|legal_?rep|(?:^|_)(?:fddbr|frdb)")
+_LEGAL_REP = re.compile(r"法定代表|法人代表|负责人|经营者|legal_?rep|(?:^|_)(?:fddbr|frdb)")
+_ORG_CODE = re.compile(r"组织机构代码|机构代码|org_?code|zzjgdm|(?:^|_)jgdm")
+_ESTABLISHED = re.compile(r"成立|开业|设立|注册日期|establish|found|(?:^|_)clrq")
+_CANCELLED = re.compile(r"注销|吊销|撤销|cancel|revok|dereg|(?:^|_)(?:zxrq|dxrq)")
+_REG_STATUS = re.compile(
+    r"登记状态|经营状态|企业状态|存续状态|entity_?status|reg_?status|(?:^|_)(?:djzt|jyzt|qyzt)"
+)
 
 
 def _text(f: FieldSpec) -> str:
@@ -140,6 +150,10 @@ def _candidates(spec: ResourceSpec, ignored: set[str]) -> dict[Role, list[FieldS
                 add(Role.former_name if _FORMER.search(text) else Role.name, f)
         elif f.standard == "uscc":
             add(Role.uscc, f)
+        elif f.standard == "orgcode" or (
+            f.standard in (None, "text") and f.type is FieldType.string and _ORG_CODE.search(text)
+        ):
+            add(Role.org_code, f)
         elif f.standard == "sex" and not other:
             add(Role.sex, f)
         elif f.standard == "phone" and not other:
@@ -147,14 +161,24 @@ def _candidates(spec: ResourceSpec, ignored: set[str]) -> dict[Role, list[FieldS
         elif f.standard == "address" and not other:
             add(Role.address, f)
         elif _is_date(f) and not other:
+            if _ESTABLISHED.search(text):
+                add(Role.reg_date, f)
+                continue
+            if _CANCELLED.search(text):  # a legal entity's 注销日期; a person's record date
+                add(Role.cancel_date, f)
             if _BIRTH.search(text):
                 add(Role.birth_date, f)
             elif _DEATH.search(text):
                 add(Role.death_date, f)
             elif _RECORD_DATE.search(text):
                 add(Role.record_date, f)
+        elif f.standard in (None, "text") and f.type is FieldType.string and rep:
+            if not re.search(r"证件|身份|号码|代码|电话|手机|id|phone|tel", text):
+                add(Role.legal_rep_name, f)
         elif f.standard in (None, "text") and f.type is FieldType.string and not other:
-            if _STATUS.search(text):
+            if _REG_STATUS.search(text):
+                add(Role.reg_status, f)
+            elif _STATUS.search(text):
                 add(Role.vital_status, f)
             elif _ORG_NAME.search(text):
                 add(Role.org_name, f)
@@ -239,14 +263,16 @@ def derive_roles(
     if problems:
         raise ValidationError(problems)
 
-    own = reg.entity or (EntityKind.legal_entity if Role.uscc in roles else EntityKind.person)
+    own = reg.entity or (
+        EntityKind.legal_entity if {Role.uscc, Role.org_code} & set(roles) else EntityKind.person
+    )
     if own is not entity:
         return None
     if entity is EntityKind.person:
         evidence = [r for r in _PERSON_EVIDENCE if r in roles]
         if not ({Role.id_number, Role.name} & set(evidence)) or len(evidence) < 2:
             return None
-    elif not ({Role.uscc, Role.org_name} & set(roles)):
+    elif not ({Role.uscc, Role.org_code, Role.org_name, Role.name} & set(roles)):
         return None
     return SourceRoles(
         resource=spec.code,

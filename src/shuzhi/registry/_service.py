@@ -1,4 +1,5 @@
-"""Reading a registry: look up a person, the registry's figures, and the export for departments.
+"""Reading a registry: look up a person or a legal entity, the registry's figures, and the export
+for departments.
 
 Everything reads the current run (the newest ``succeeded`` one) through the workspace engine,
 straight from its Parquet files; identifiers and history come from the store.
@@ -19,7 +20,7 @@ import sqlalchemy as sa
 
 from shuzhi import errors
 from shuzhi.registry._build import current_run
-from shuzhi.registry._golden import CONFLICT_KINDS, FIELDS
+from shuzhi.registry._golden import CONFLICT_KINDS, ENTITY_CONFLICT_KINDS, ENTITY_FIELDS, FIELDS
 from shuzhi.registry._spec import EntityKind
 from shuzhi.registry._standardise import lit
 from shuzhi.store import RegistryEvent, RegistryIdentifier, RegistryRun
@@ -29,7 +30,13 @@ if TYPE_CHECKING:
 
 __all__ = ["RegistryEntry", "export", "lookup", "parse_query", "stats"]
 
-_REGISTRY_ID = re.compile(r"^[PL]\d{12}$")
+_REGISTRY_ID = re.compile(r"^[PE]\d{12}$")
+_USCC_SHAPE = re.compile(r"^[0-9A-Z]{18}$")
+_ORG_SHAPE = re.compile(r"^[0-9A-Z]{8}[0-9X]$")
+#: a name without a date of birth is taken for an organisation's when it is long or reads like one
+_ORG_WORDS = re.compile(
+    r"^.{7,}$|公司|集团|(?:厂|店|馆|社|中心|所|部|局|院|会|委|校|行|站|处|室|队|场|园|坊|铺|办)$|[A-Za-z]{3,}"
+)
 _ID_NUMBER = re.compile(r"^(\d{17}[\dX]|\d{15})$")
 #: columns of a source record shown by a look-up
 _RECORD_COLUMNS = (
@@ -45,6 +52,28 @@ _RECORD_COLUMNS = (
     "addr_text",
     "death_date",
     "status_text",
+    "priority",
+    "loaded_at",
+    "record_at",
+)
+#: columns of a legal entity's source record shown by a look-up
+_ENTITY_RECORD_COLUMNS = (
+    "src",
+    "rec_key",
+    "src_row",
+    "name_raw",
+    "uscc_written",
+    "uscc",
+    "org_code",
+    "rep_name_raw",
+    "rep_id18",
+    "addr_text",
+    "phone",
+    "status_text",
+    "status",
+    "reg_date",
+    "cancel_date",
+    "link_rule",
     "priority",
     "loaded_at",
     "record_at",
@@ -71,6 +100,10 @@ class RegistryEntry:
     lineage: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
+    #: a person: the legal entities whose legal representative they are (registry id, name,
+    #: credit code, status); a legal entity: its branches (same fields)
+    represents: list[dict[str, Any]] = field(default_factory=list)
+    branches: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return json.loads(json.dumps(dataclasses.asdict(self), ensure_ascii=False, default=str))  # type: ignore[no-any-return]
@@ -78,27 +111,65 @@ class RegistryEntry:
 
 @dataclass(frozen=True)
 class _Query:
-    kind: Literal["registry_id", "id_number", "name_birth"]
+    kind: Literal["registry_id", "id_number", "name_birth", "uscc", "org_code", "org_name"]
     registry_id: str | None = None
     id_numbers: tuple[str, ...] = ()
     name: str | None = None
     name_key: str | None = None
     birth_date: str | None = None
+    #: a credit code: the valid form (if any) and the written one, squashed
+    codes: tuple[str, ...] = ()
+
+    @property
+    def entity(self) -> EntityKind:
+        """The registry the query is about."""
+        if self.kind == "registry_id":
+            return EntityKind.legal_entity if (self.registry_id or "").startswith("E") else EntityKind.person
+        if self.kind in ("uscc", "org_code", "org_name"):
+            return EntityKind.legal_entity
+        return EntityKind.person
 
 
-def parse_query(query: str) -> _Query:
-    """What ``query`` names: a registry identifier, a citizen ID in any written form (15 or 18
-    digits, lower-case x, full-width, spaces), or a name followed or preceded by a date of birth."""
+def _uscc_forms(squashed: str) -> tuple[str, ...] | None:
+    """The forms of a credit code to look for (valid first), or None when ``squashed`` is none."""
+    from shuzhi.standards import check
+
+    if not _USCC_SHAPE.match(squashed):
+        return None
+    for candidate in (squashed, squashed.translate(str.maketrans("OI", "01"))):
+        verdict = check("uscc", candidate)
+        if verdict.valid and verdict.normalized:
+            return tuple(dict.fromkeys((verdict.normalized, squashed)))
+    return None
+
+
+def parse_query(query: str, entity: EntityKind | str | None = None) -> _Query:
+    """What ``query`` names: a registry identifier (``P…`` a person, ``E…`` a legal entity); a
+    citizen ID in any written form (15 or 18 digits, lower-case x, full-width, spaces); a name
+    followed or preceded by a date of birth (a person); a unified social credit code in any
+    written form (case, spaces, full width, O and I for 0 and 1) or an old organisation code
+    (``D2143569-X``); else an organisation's name. ``entity`` (person or legal_entity) says which
+    registry a code or name that could be either is meant for."""
     from shuzhi.standards import check
     from shuzhi.standards.idcard import upgrade_15
     from shuzhi.standards.names import name_key
     from shuzhi.standards.text import normalize_text
 
+    want = EntityKind(entity) if entity is not None else None
     text = normalize_text(query or "", simplify=False) or ""
     squashed = re.sub(r"[\s\-]", "", text).upper()
     if _REGISTRY_ID.match(squashed):
         return _Query("registry_id", registry_id=squashed)
-    if _ID_NUMBER.match(squashed):
+    id_valid = bool(_ID_NUMBER.match(squashed)) and check("idcard", squashed).valid
+    if want is not EntityKind.person and not id_valid:
+        codes = _uscc_forms(squashed)
+        if codes is not None:
+            return _Query("uscc", codes=codes)
+        if _ORG_SHAPE.match(squashed) and check("orgcode", squashed).valid:
+            return _Query("org_code", codes=(squashed,))
+        if want is EntityKind.legal_entity and _USCC_SHAPE.match(squashed):  # a mistyped code
+            return _Query("uscc", codes=(squashed,))
+    if _ID_NUMBER.match(squashed) and want is not EntityKind.legal_entity:
         verdict = check("idcard", squashed)
         forms = {squashed}
         if verdict.normalized:
@@ -116,12 +187,19 @@ def parse_query(query: str) -> _Query:
         else:
             rest.append(t)
     name = "".join(rest)
+    if (
+        name
+        and birth is None
+        and (want is EntityKind.legal_entity or (want is None and _ORG_WORDS.search(name) is not None))
+    ):
+        return _Query("org_name", name=text.strip())
     if not name or birth is None:
         raise errors.ValidationError(
             {
                 "query": [
-                    "请给出登记标识、身份证号，或姓名加出生日期（如 张伟 1990-03-07）/ give a registry id, a "
-                    "citizen ID, or a name with a date of birth (e.g. 张伟 1990-03-07)"
+                    "请给出登记标识、身份证号、姓名加出生日期（如 张伟 1990-03-07），或统一社会信用代码、"
+                    "组织机构代码、单位名称 / give a registry id, a citizen ID, a name with a date of birth "
+                    "(e.g. 张伟 1990-03-07), or a credit code, organisation code or organisation name"
                 ]
             }
         )
@@ -154,15 +232,28 @@ def _rows(ws: Workspace, sql: str, params: list[Any] | None = None) -> list[dict
     return table.to_pylist()  # type: ignore[no-any-return]
 
 
-def lookup(ws: Workspace, query: str, *, entity: EntityKind | str = EntityKind.person) -> list[RegistryEntry]:
-    """The persons ``query`` names (see :func:`parse_query`), each with its golden record, every
-    source record behind it, lineage, conflicts and history. An empty list when none."""
-    entity = EntityKind(entity)
+def lookup(ws: Workspace, query: str, *, entity: EntityKind | str | None = None) -> list[RegistryEntry]:
+    """The persons or legal entities ``query`` names (see :func:`parse_query`; ``entity`` None:
+    the registry the query's form says), each with its golden record, every source record behind
+    it, lineage, conflicts and history (a person: the entities they represent; an entity: its
+    branches). An empty list when none."""
+    q = parse_query(query, entity)
+    if entity is not None and q.entity is not EntityKind(entity):
+        raise errors.ValidationError(
+            {
+                "query": [
+                    f"{query!r} 属于{q.entity.label_zh}，而不是{EntityKind(entity).label_zh} / "
+                    f"names an entry of the {q.entity.value} registry, not the {EntityKind(entity).value} one"
+                ]
+            }
+        )
+    entity = q.entity
     run = _require_run(ws, entity)
-    q = parse_query(query)
     records = _file(ws, run, "records.parquet")
     redirected: dict[str, str] = {}
-    if q.kind == "registry_id":
+    if q.kind in ("uscc", "org_code", "org_name"):
+        ids = _entity_ids(ws, records, q)
+    elif q.kind == "registry_id":
         assert q.registry_id is not None
         target = _resolve_merged(ws, q.registry_id)
         if target != q.registry_id:
@@ -187,6 +278,36 @@ def lookup(ws: Workspace, query: str, *, entity: EntityKind | str = EntityKind.p
         )
         ids = [str(r["registry_id"]) for r in found]
     return [e for e in (_entry(ws, run, entity, rid, redirected.get(rid)) for rid in ids) if e is not None]
+
+
+def _entity_ids(ws: Workspace, records: str, q: _Query) -> list[str]:
+    if q.kind == "uscc":
+        marks = ", ".join("?" for _ in q.codes)
+        sql = (
+            f"SELECT DISTINCT registry_id FROM read_parquet({records}) "
+            f"WHERE uscc IN ({marks}) OR uscc_written IN ({marks}) ORDER BY registry_id"
+        )
+        params: list[Any] = [*q.codes, *q.codes]
+    elif q.kind == "org_code":
+        sql = (
+            f"SELECT DISTINCT registry_id FROM read_parquet({records}) "
+            "WHERE org_code = ? OR org_declared = ? ORDER BY registry_id"
+        )
+        params = [q.codes[0], q.codes[0]]
+    else:
+        from shuzhi.registry._entity_names import name_full_sql, name_key_sql
+
+        # the same normalisation as the build's, on the workspace engine
+        keys = ws.engine.fetch_rows(
+            f"SELECT {name_full_sql('x')}, {name_key_sql('x')} FROM (SELECT CAST(? AS VARCHAR) AS x)",
+            [q.name],
+        )[0]
+        sql = (
+            f"SELECT DISTINCT registry_id FROM read_parquet({records}) "
+            "WHERE name_full = ? OR name_key = ? ORDER BY registry_id"
+        )
+        params = [keys[0], keys[1]]
+    return [str(r["registry_id"]) for r in _rows(ws, sql, params)]
 
 
 def _resolve_merged(ws: Workspace, registry_id: str) -> str:
@@ -243,9 +364,10 @@ def _entry(
     g = golden[0]
     g.pop("registry_id", None)
     entry.golden = g
+    columns = _ENTITY_RECORD_COLUMNS if entity is EntityKind.legal_entity else _RECORD_COLUMNS
     entry.records = _rows(
         ws,
-        f"SELECT {', '.join(_RECORD_COLUMNS)} FROM read_parquet({_file(ws, run, 'records.parquet')}) "
+        f"SELECT {', '.join(columns)} FROM read_parquet({_file(ws, run, 'records.parquet')}) "
         "WHERE registry_id = ? ORDER BY src, rec_key",
         [registry_id],
     )
@@ -267,10 +389,25 @@ def _entry(
         "WHERE registry_id = ? ORDER BY kind",
         [registry_id],
     ):
-        zh, en = CONFLICT_KINDS.get(str(row["kind"]), (str(row["kind"]), str(row["kind"])))
+        kinds = ENTITY_CONFLICT_KINDS if entity is EntityKind.legal_entity else CONFLICT_KINDS
+        zh, en = kinds.get(str(row["kind"]), (str(row["kind"]), str(row["kind"])))
         entry.conflicts.append(
             {"kind": row["kind"], "label": f"{zh} / {en}", "detail": json.loads(str(row["detail"]))}
         )
+    # legal representatives and branches: the entity registry's golden records pointing here
+    entities = run if entity is EntityKind.legal_entity else current_run(ws, EntityKind.legal_entity)
+    if entities is not None and entities.path:
+        column = "parent_id" if entity is EntityKind.legal_entity else "legal_rep_registry_id"
+        linked = _rows(
+            ws,
+            f"SELECT registry_id, name, uscc, status, legal_rep_link FROM read_parquet("
+            f"{_file(ws, entities, 'golden.parquet')}) WHERE {column} = ? ORDER BY registry_id",
+            [registry_id],
+        )
+        if entity is EntityKind.legal_entity:
+            entry.branches = linked
+        else:
+            entry.represents = linked
     return entry
 
 
@@ -282,31 +419,43 @@ def stats(ws: Workspace, *, entity: EntityKind | str = EntityKind.person) -> dic
     records, golden, conflicts = (
         _file(ws, run, n) for n in ("records.parquet", "golden.parquet", "conflicts.parquet")
     )
+    legal = entity is EntityKind.legal_entity
+    noun = "entities" if legal else "persons"
+    ended = "status IN ('deregistered', 'revoked')" if legal else "deceased"
     totals = _rows(
         ws,
-        f"SELECT (SELECT count(*) FROM read_parquet({golden})) AS persons, "
+        f"SELECT (SELECT count(*) FROM read_parquet({golden})) AS n, "
         f"(SELECT count(*) FROM read_parquet({records})) AS records, "
         f"(SELECT count(*) FROM read_parquet({golden}) WHERE sources > 1) AS in_several_sources, "
-        f"(SELECT count(*) FROM read_parquet({golden}) WHERE deceased) AS deceased",
+        f"(SELECT count(*) FROM read_parquet({golden}) WHERE {ended}) AS ended",
     )[0]
+    extra: dict[str, Any] = {}
+    if legal:
+        extra = _rows(
+            ws,
+            f"SELECT count(*) FILTER (WHERE branch) AS branches, "
+            f"count(*) FILTER (WHERE parent_id IS NOT NULL) AS branches_with_parent, "
+            f"count(*) FILTER (WHERE legal_rep_registry_id IS NOT NULL) AS legal_reps_linked "
+            f"FROM read_parquet({golden})",
+        )[0]
     per_resource = _rows(
         ws,
         f"""WITH r AS (SELECT src, registry_id FROM read_parquet({records})),
                 g AS (SELECT registry_id, sources FROM read_parquet({golden}))
-            SELECT r.src AS resource, count(*) AS records, count(DISTINCT r.registry_id) AS persons,
+            SELECT r.src AS resource, count(*) AS records, count(DISTINCT r.registry_id) AS {noun},
                    round(avg(CASE WHEN g.sources > 1 THEN 1.0 ELSE 0.0 END), 4) AS linked_share
             FROM r JOIN g USING (registry_id) GROUP BY r.src ORDER BY r.src""",
     )
     sizes = _rows(
         ws,
-        f"SELECT records AS size, count(*) AS persons FROM read_parquet({golden}) "
+        f"SELECT records AS size, count(*) AS n FROM read_parquet({golden}) "
         "GROUP BY records ORDER BY records",
     )
     by_kind = {
-        str(r["kind"]): int(r["persons"])
+        str(r["kind"]): int(r["n"])
         for r in _rows(
             ws,
-            f"SELECT kind, count(DISTINCT registry_id) AS persons FROM read_parquet({conflicts}) "
+            f"SELECT kind, count(DISTINCT registry_id) AS n FROM read_parquet({conflicts}) "
             "GROUP BY kind ORDER BY kind",
         )
     }
@@ -325,12 +474,14 @@ def stats(ws: Workspace, *, entity: EntityKind | str = EntityKind.person) -> dic
     return {
         "entity": entity.value,
         "label": entity.label_zh,
-        "persons": int(totals["persons"]),
+        noun: int(totals["n"]),
+        "count": int(totals["n"]),
         "records": int(totals["records"]),
         "in_several_sources": int(totals["in_several_sources"]),
-        "deceased": int(totals["deceased"]),
+        ("deregistered" if legal else "deceased"): int(totals["ended"]),
+        **{k: int(v) for k, v in extra.items()},
         "resources": per_resource,
-        "cluster_sizes": {int(r["size"]): int(r["persons"]) for r in sizes},
+        "cluster_sizes": {int(r["size"]): int(r["n"]) for r in sizes},
         "conflicts": by_kind,
         "identifiers": statuses,
         "runs": int(runs or 0),
@@ -355,7 +506,9 @@ def export(
     overwrite: bool = False,
 ) -> dict[str, Path]:
     """Write the crosswalk (resource, the source record's key, registry identifier) and the golden
-    records to the folder ``path`` as CSV (UTF-8, header) or Parquet; return the two files.
+    records of the ``entity`` registry (``person`` or ``legal_entity``; the crosswalk's columns are
+    the same for both) to the folder ``path`` as CSV (UTF-8, header) or Parquet; return the two
+    files.
 
     The key is the record's declared key (several key fields joined by ``|``); a resource that
     declares none is keyed by the record's content (``h:<md5>#<n>``).
@@ -366,10 +519,15 @@ def export(
     run = _require_run(ws, entity)
     folder = Path(path).expanduser()
     folder.mkdir(parents=True, exist_ok=True)
+    fields = (
+        [*ENTITY_FIELDS, "branch", "parent_id", "legal_rep_registry_id", "legal_rep_link"]
+        if entity is EntityKind.legal_entity
+        else [*FIELDS, "deceased"]
+    )
     queries = {
         "crosswalk": f"SELECT src AS resource, rec_key AS record_key, registry_id "
         f"FROM read_parquet({_file(ws, run, 'records.parquet')}) ORDER BY src, rec_key",
-        "golden": f"SELECT registry_id, {', '.join(FIELDS)}, deceased, records, sources, "
+        "golden": f"SELECT registry_id, {', '.join(fields)}, records, sources, "
         + ("array_to_string(resources, ',') AS resources" if format == "csv" else "resources")
         + f" FROM read_parquet({_file(ws, run, 'golden.parquet')}) ORDER BY registry_id",
     }

@@ -27,7 +27,7 @@ class EntityKind(StrEnum):
     @property
     def prefix(self) -> str:
         """First character of the entity's registry identifiers."""
-        return {"person": "P", "legal_entity": "L"}[self.value]
+        return {"person": "P", "legal_entity": "E"}[self.value]
 
 
 class Role(StrEnum):
@@ -47,13 +47,17 @@ class Role(StrEnum):
     org_name = "org_name"  # 单位名称
     legal_rep_id = "legal_rep_id"  # 法定代表人公民身份号码
     legal_rep_name = "legal_rep_name"  # 法定代表人姓名
+    org_code = "org_code"  # 组织机构代码 (GB 11714), of records older than the credit code
+    reg_status = "reg_status"  # 登记状态 of a legal entity (存续 / 在业 / 吊销 / 注销 …)
+    reg_date = "reg_date"  # 成立日期 of a legal entity
+    cancel_date = "cancel_date"  # 注销（吊销）日期 of a legal entity
 
 
 #: survivorship priority of a base resource (基础信息资源) that declares none
 BASE_PRIORITY = 10
 
 #: roles that say who a record is about: two candidates for one of them is an error
-IDENTIFYING: frozenset[Role] = frozenset({Role.id_number, Role.name, Role.uscc, Role.org_name})
+IDENTIFYING: frozenset[Role] = frozenset({Role.id_number, Role.name, Role.uscc, Role.org_name, Role.org_code})
 
 
 class RegistrySpec(BaseModel):
@@ -65,8 +69,8 @@ class RegistrySpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    #: the registry the resource's records feed; None: from its fields (a ``uscc`` field → legal
-    #: entities, else persons)
+    #: the registry the resource's records feed; None: from its fields (a ``uscc`` or
+    #: ``org_code`` field → legal entities, else persons)
     entity: EntityKind | None = None
     #: role -> field name, over what the standards say (``{birth_date: csrq}``)
     roles: dict[Role, Annotated[str, Field(min_length=1)]] = {}

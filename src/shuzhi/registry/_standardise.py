@@ -189,11 +189,18 @@ def standardise(
 ) -> int:
     """Write the standardised records of ``sources`` to the Parquet file ``out``; return the count.
 
-    Runs on ``engine`` (which has the standards macros). Records whose every identifying value is
-    missing are left out.
+    Runs on ``engine`` (which has the standards macros) when it is a DuckDB engine, else on a
+    DuckDB engine of its own. Records whose every identifying value is missing are left out.
     """
     if entity is not EntityKind.person:  # pragma: no cover - the legal-entity registry is not built yet
         raise NotImplementedError("只实现了人口库 / only the person registry is implemented")
+    if engine.kind != "duckdb":
+        # this SQL (and the standards macros it calls) is DuckDB's: on a Spark workspace it runs on
+        # a DuckDB of its own, spilling next to ``out``, and Spark reads the Parquet it writes
+        from shuzhi.engine import DuckDBEngine
+
+        with DuckDBEngine(temp_directory=Path(out).parent / "duckdb-standardise") as duck:
+            return standardise(duck, sources, out, entity=entity)
     tag = uuid.uuid4().hex[:10]
     views = [f"_reg_{tag}_src{i}" for i in range(len(sources))]
     raw, ids, names, addrs = (f"_reg_{tag}_{n}" for n in ("raw", "ids", "names", "addrs"))

@@ -1,10 +1,14 @@
-"""``/api/v1/registry``: the base registries (人口库) — build, update, look up, figures, history.
+"""``/api/v1/registry``: the base registries (人口库、法人库) — build, update, look up, figures,
+history, export.
 
-Look-ups accept a registry identifier (``P000000000001``), a citizen ID in any written form, or a
-name with a date of birth (``张伟 1990-03-07``). Building is synchronous: the request returns the
-run's summary when the run is done (or refused over the pair budget, 409). ``POST /update``
-compares only the new and changed records of the resources named (all by default) with the
-previous run's model.
+Look-ups accept a registry identifier (``P000000000001`` a person, ``E000000000001`` a legal
+entity), a citizen ID in any written form, a name with a date of birth (``张伟 1990-03-07``), a
+unified social credit code in any written form, an old organisation code, or an organisation's
+name; the registry is told from the query unless ``entity`` says which. Building is synchronous:
+the request returns the run's summary when the run is done (or refused over the pair budget,
+409). ``POST /update`` compares only the new and changed records of the resources named (all by
+default) with the previous run's model. ``GET /export/crosswalk`` and ``/export/golden`` return
+the files of ``shuzhi registry export``.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
 from fastapi import Path as PathParam
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from shuzhi.registry import build, decide, lookup, review_queue, stats, update
+from shuzhi.registry import build, build_all, decide, export, lookup, review_queue, stats, update
 from shuzhi.web._errors import ERROR_RESPONSES, NOT_FOUND, ErrorPublic
 from shuzhi.web.api.deps import WorkspaceDep
 
@@ -23,9 +28,10 @@ __all__ = ["TAG", "router"]
 
 TAG = {
     "name": "registry",
-    "description": "基础库（人口库）：构建、按标识/身份证号/姓名加出生日期查询、统计 / "
-    "the base registries (persons): build, look up by registry id, citizen ID or name and birth date, "
-    "figures",
+    "description": "基础库（人口库、法人库）：构建、按标识/身份证号/姓名加出生日期/信用代码/单位名称查询、"
+    "统计、导出 / "
+    "the base registries (persons, legal entities): build, look up by registry id, citizen ID, name "
+    "and birth date, credit code or organisation name, figures, export",
 }
 
 router = APIRouter(prefix="/registry", tags=["registry"])
@@ -38,8 +44,25 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
 }
 
 
+_ENTITIES = {"person": "person", "legal_entity": "legal_entity", "entity": "legal_entity"}
+_ENTITY_DOC = "person（人口库）| legal_entity（法人库）"
+
+
+def _kind(value: str | None, *, allow_all: bool = False) -> str | None:
+    if value is None or (allow_all and value == "all"):
+        return value
+    if value not in _ENTITIES:
+        from shuzhi.errors import ValidationError
+
+        raise ValidationError({"entity": [f"应为 {_ENTITY_DOC} / person or legal_entity, not {value!r}"]})
+    return _ENTITIES[value]
+
+
 class BuildRequest(BaseModel):
-    entity: str = Field(default="person", description="person (人口库)")
+    entity: str = Field(
+        default="person",
+        description="person（人口库）| legal_entity（法人库）| all（两者，先人口库；仅 build）",
+    )
     resources: list[str] | None = Field(default=None, description="只用这些资源 / only these resource codes")
 
 
@@ -58,6 +81,13 @@ class EntryPublic(BaseModel):
     )
     conflicts: list[dict[str, Any]]
     history: list[dict[str, Any]] = Field(description="合并与拆分 / merges and splits")
+    represents: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="人员担任法定代表人的法人 / the legal entities a person represents",
+    )
+    branches: list[dict[str, Any]] = Field(
+        default_factory=list, description="法人的分支机构 / a legal entity's branches"
+    )
 
 
 class LookupPublic(BaseModel):
@@ -72,7 +102,10 @@ class LookupPublic(BaseModel):
     responses={**ERROR_RESPONSES, **_CONFLICT},
 )
 def build_route(ws: WorkspaceDep, body: BuildRequest) -> dict[str, Any]:
-    summary = build(ws, body.entity, resources=body.resources)
+    kind = _kind(body.entity, allow_all=True)
+    if kind == "all":
+        return {"runs": [s.to_dict() for s in build_all(ws, resources=body.resources)]}
+    summary = build(ws, kind or "person", resources=body.resources)
     return summary.to_dict()
 
 
@@ -82,7 +115,7 @@ def build_route(ws: WorkspaceDep, body: BuildRequest) -> dict[str, Any]:
     responses={**ERROR_RESPONSES, **_CONFLICT},
 )
 def update_route(ws: WorkspaceDep, body: BuildRequest) -> dict[str, Any]:
-    summary = update(ws, body.entity, resources=body.resources)
+    summary = update(ws, _kind(body.entity) or "person", resources=body.resources)
     return summary.to_dict()
 
 
@@ -101,9 +134,11 @@ def lookup_route(
             "registry id, citizen ID, or name and birth date"
         ),
     ],
-    entity: Annotated[str, Query(description="person")] = "person",
+    entity: Annotated[
+        str | None, Query(description=f"{_ENTITY_DOC}；默认按查询判断 / default: from the query")
+    ] = None,
 ) -> dict[str, Any]:
-    entries = lookup(ws, q, entity=entity)
+    entries = lookup(ws, q, entity=_kind(entity))
     return {"query": q, "count": len(entries), "entries": [e.to_dict() for e in entries]}
 
 
@@ -113,9 +148,36 @@ def lookup_route(
     responses={**ERROR_RESPONSES, **NOT_FOUND},
 )
 def stats_route(
-    ws: WorkspaceDep, entity: Annotated[str, Query(description="person")] = "person"
+    ws: WorkspaceDep, entity: Annotated[str, Query(description=_ENTITY_DOC)] = "person"
 ) -> dict[str, Any]:
-    return stats(ws, entity=entity)
+    return stats(ws, entity=_kind(entity) or "person")
+
+
+@router.get(
+    "/export/{name}",
+    summary="导出对照表或标准记录 / export the crosswalk or the golden records",
+    responses={**ERROR_RESPONSES, **NOT_FOUND},
+    response_class=FileResponse,
+)
+def export_route(
+    ws: WorkspaceDep,
+    name: Annotated[
+        str,
+        PathParam(
+            pattern="^(crosswalk|golden)$",
+            description="crosswalk（资源、记录键、登记标识）| golden（标准记录）",
+        ),
+    ],
+    entity: Annotated[str, Query(description=_ENTITY_DOC)] = "person",
+    format: Annotated[str, Query(pattern="^(csv|parquet)$", description="csv | parquet")] = "csv",
+) -> FileResponse:
+    import uuid
+
+    kind = _kind(entity) or "person"
+    folder = ws.tmp / "registry-export" / uuid.uuid4().hex[:12]
+    files = export(ws, folder, format, entity=kind, overwrite=True)
+    media = "text/csv; charset=utf-8" if format == "csv" else "application/vnd.apache.parquet"
+    return FileResponse(files[name], media_type=media, filename=f"{kind}-{name}.{format}")
 
 
 class DecisionRequest(BaseModel):
@@ -129,10 +191,14 @@ def reviews_route(
     status: Annotated[str, Query(description="pending | same | different | all")] = "pending",
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
-    entity: Annotated[str, Query(description="person")] = "person",
+    entity: Annotated[str, Query(description=_ENTITY_DOC)] = "person",
 ) -> dict[str, Any]:
     items = review_queue(
-        ws, entity=entity, status=None if status == "all" else status, limit=limit, offset=offset
+        ws,
+        entity=_kind(entity) or "person",
+        status=None if status == "all" else status,
+        limit=limit,
+        offset=offset,
     )
     return {"count": len(items), "items": [i.to_dict() for i in items]}
 
@@ -154,12 +220,14 @@ def decide_route(
 @router.get(
     "/{registry_id}",
     response_model=EntryPublic,
-    summary="按登记标识查看 / one person by registry id",
+    summary="按登记标识查看 / one person or legal entity by registry id",
     responses={**ERROR_RESPONSES, **NOT_FOUND},
 )
 def entry_route(
     ws: WorkspaceDep,
-    registry_id: Annotated[str, PathParam(pattern=r"^[PL]\d{12}$", description="P + 12 digits")],
+    registry_id: Annotated[
+        str, PathParam(pattern=r"^[PE]\d{12}$", description="P（人员）或 E（法人）+ 12 digits")
+    ],
 ) -> dict[str, Any]:
     from shuzhi.errors import NotFound
 
