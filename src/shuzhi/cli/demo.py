@@ -126,6 +126,7 @@ def _city(workspace: Path, people: int, seed: int | None, lang: Lang) -> None:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from shuzhi.demo import city_demo
+    from shuzhi.demo._report import print_registries, registry_hints
     from shuzhi.workspace import Workspace
 
     code: LangCode = "en" if lang is Lang.en else "zh"
@@ -186,6 +187,7 @@ def _city(workspace: Path, people: int, seed: int | None, lang: Lang) -> None:
     if why.row_count:
         out.print(why)
     ok = [r for r in result.runs if r.error is None]
+    print_registries(out, result, code)
     out.print(
         t["total"].format(
             rows_in=sum(r.rows_in for r in ok),
@@ -195,7 +197,9 @@ def _city(workspace: Path, people: int, seed: int | None, lang: Lang) -> None:
         )
     )
     out.print(t["next"].format(ws=workspace))
-    if result.failed:
+    if (hints := registry_hints(result, code)) is not None:
+        out.print(hints)
+    if result.failed or result.failed_registries:
         raise typer.Exit(1)
 
 

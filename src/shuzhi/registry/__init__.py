@@ -32,6 +32,7 @@ from shuzhi.registry._spec import EntityKind, RegistrySpec, Role
 
 if TYPE_CHECKING:
     from shuzhi.registry._build import RunSummary, build, build_all, catalog_sources, update
+    from shuzhi.registry._evaluate import Accuracy, Evaluation, evaluate, read_crosswalk
     from shuzhi.registry._linkage import BlockingRuleCount, BudgetExceeded
     from shuzhi.registry._review import ReviewItem, decide, decide_pair, review_queue
     from shuzhi.registry._roles import SourceRoles, derive_roles
@@ -39,9 +40,11 @@ if TYPE_CHECKING:
     from shuzhi.registry._standardise import RegistrySource
 
 __all__ = [
+    "Accuracy",
     "BlockingRuleCount",
     "BudgetExceeded",
     "EntityKind",
+    "Evaluation",
     "RegistryEntry",
     "RegistrySource",
     "RegistrySpec",
@@ -55,15 +58,21 @@ __all__ = [
     "decide",
     "decide_pair",
     "derive_roles",
+    "evaluate",
     "export",
     "lookup",
     "parse_query",
+    "read_crosswalk",
     "review_queue",
     "stats",
     "update",
 ]
 
 _LAZY: dict[str, str] = {
+    "Accuracy": "_evaluate",
+    "Evaluation": "_evaluate",
+    "evaluate": "_evaluate",
+    "read_crosswalk": "_evaluate",
     "BlockingRuleCount": "_linkage",
     "BudgetExceeded": "_linkage",
     "RegistryEntry": "_service",
