@@ -5,8 +5,7 @@
     SELECT count(*) AS __n,
            sum(CASE WHEN __c0 THEN 1 ELSE 0 END) AS c0,          -- rows checked
            sum(CASE WHEN __f0 THEN 1 ELSE 0 END) AS f0,          -- rows failing
-           min_by(CASE WHEN __f0 THEN {'_row': __row, ...fields...} END, __row, 5)
-             FILTER (WHERE __f0) AS s0,                          -- the first failing rows
+           min(__row, 5) FILTER (WHERE __f0) AS s0,              -- the first failing rows
            ...
     FROM (SELECT *, CASE WHEN <checked 0> THEN true ELSE false END AS __c0,
                     CASE WHEN <checked 0> AND <failing 0> THEN true ELSE false END AS __f0, ...
@@ -17,10 +16,11 @@ The base relation adds what rules need beside the row: values several rules shar
 (e.g. the 17 digits of a citizen ID); a LEFT JOIN per cross-resource rule (the other resource's
 distinct keys, so no row is multiplied); and for each uniqueness rule a join on the duplicated
 values (a hash aggregate being cheaper than a window's sort). Samples are the first
-``sample_size`` failing rows by ``_row`` — DuckDB keeps them with the bounded ``min_by(…, n)``,
-other engines with a sorted, sliced list — masked per field sensitivity in an outer SELECT over
-the few rows kept (a mask inside the scan would be computed for every row once the optimizer
-shares its parts between rules).
+``sample_size`` failing rows by ``_row``: the scan keeps only their row numbers (DuckDB with the
+bounded ``min(__row, n)``, other engines with a sorted, sliced list), and
+:meth:`ScanPlan.sample_sql` then reads those few rows' fields, masked per field sensitivity, in a
+second query filtered on the row numbers. Building every failing row's values inside the scan
+cost as much as all the rules together (a record-age rule can fail on a sixth of the rows).
 """
 
 from __future__ import annotations
@@ -52,6 +52,26 @@ class ScanPlan:
     sql: str
     rules: tuple[tuple[RowRule, RuleSql, tuple[str, ...]], ...]
     missing: tuple[str, ...]  # declared fields the data lacks (read as NULL)
+    source: str = ""  # the version's rows with their ``__row`` (what the samples are read from)
+    spec: object = None
+
+    def sample_sql(self, rows: Sequence[int]) -> str | None:
+        """The query that reads the sampled ``rows`` (row numbers from the scan's ``s<i>``
+        columns): ``__row`` and every field a sample shows, as text masked per the field's
+        sensitivity. None when there is nothing to read."""
+        from shuzhi.catalog.spec import ResourceSpec
+
+        assert isinstance(self.spec, ResourceSpec)
+        wanted = sorted({int(r) for r in rows})
+        if not wanted:
+            return None
+        names = list(dict.fromkeys(n for _rule, _rs, shown in self.rules for n in shown))
+        cols = "".join(
+            f", {mask_sql(mask_kind(self.spec.field(n)), f'CAST({quote(n)} AS VARCHAR)')} AS {quote(n)}"
+            for n in names
+        )
+        values = ", ".join(str(r) for r in wanted)
+        return f"SELECT __row{cols} FROM ({self.source}) AS sz_rows WHERE __row IN ({values}) ORDER BY __row"
 
 
 def compile_scan(
@@ -92,6 +112,7 @@ def compile_scan(
         nulls = ", ".join(f"CAST(NULL AS {_TYPES[spec.field(n).type.value]}) AS {quote(n)}" for n in missing)
         inner = f"SELECT *, {nulls} FROM {quote(data)}"
     row = "d._row" if "_row" in columns else "row_number() OVER ()"
+    source = f"SELECT d.*, {row} AS __row FROM ({inner}) AS d"
     base_cols = ["d.*", f"{row} AS __row"]
     joins: list[str] = []
     for alias, relation, on, cols in ctx.joins:
@@ -115,7 +136,7 @@ def compile_scan(
     flags: list[str] = []
     aggs = ["count(*) AS __n"]
     outer = ["__n"]
-    for i, (_rule, rs, shown) in enumerate(compiled):
+    for i, (_rule, rs, _shown) in enumerate(compiled):
         outer += [f"c{i}", f"f{i}"]
         if rs.skipped is not None:
             aggs += [f"0 AS c{i}", f"0 AS f{i}"]
@@ -126,24 +147,15 @@ def compile_scan(
         aggs.append(f"sum(CASE WHEN __c{i} THEN 1 ELSE 0 END) AS c{i}")
         aggs.append(f"sum(CASE WHEN __f{i} THEN 1 ELSE 0 END) AS f{i}")
         if sample_size > 0:
-            # raw values here (cheap); masked below, on the few rows kept
-            raw = ["'_row': __row"] + [f"{_key(n)}: CAST({quote(n)} AS VARCHAR)" for n in shown]
-            struct = f"CASE WHEN __f{i} THEN " + "{" + ", ".join(raw) + "} END"
+            # only the row numbers here; their values are read by sample_sql() afterwards
             if dialect == "duckdb":
-                agg = f"min_by({struct}, __row, {int(sample_size)}) FILTER (WHERE __f{i})"
+                agg = f"min(__row, {int(sample_size)}) FILTER (WHERE __f{i})"
             else:
-                agg = f"array_slice(list_sort(list({struct}) FILTER (WHERE __f{i})), 1, {int(sample_size)})"
+                agg = f"array_slice(list_sort(list(__row) FILTER (WHERE __f{i})), 1, {int(sample_size)})"
             aggs.append(f"{agg} AS s{i}")
-            masked = ["'_row': sz_s._row"] + [
-                f"{_key(n)}: {mask_sql(mask_kind(spec.field(n)), 'sz_s.' + quote(n))}" for n in shown
-            ]
-            outer.append(f"list_transform(s{i}, lambda sz_s: {{{', '.join(masked)}}}) AS s{i}")
+            outer.append(f"s{i}")
         else:
             outer.append(f"NULL AS s{i}")
     flagged = f"SELECT *, {', '.join(flags)} FROM ({base}) AS b" if flags else f"SELECT * FROM ({base}) AS b"
     sql = f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(aggs)} FROM ({flagged}) AS q) AS a"
-    return ScanPlan(sql=sql, rules=tuple(compiled), missing=missing)
-
-
-def _key(name: str) -> str:
-    return "'" + name.replace("'", "''") + "'"
+    return ScanPlan(sql=sql, rules=tuple(compiled), missing=missing, source=source, spec=spec)

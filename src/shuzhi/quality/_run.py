@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from shuzhi import errors
-from shuzhi.quality._compile import compile_scan
+from shuzhi.quality._compile import ScanPlan, compile_scan
 from shuzhi.quality.rules import (
     DIMENSION_WEIGHTS,
     Agrees,
@@ -353,15 +353,20 @@ def _assess(
                 scan_failed = True
             else:
                 rows = int(out["__n"])
-                for i, (rule, rs, _shown) in enumerate(plan.rules):
-                    sample = out.get(f"s{i}") or []
+                sampled = _sampled_rows(eng, plan, out)
+                for i, (rule, rs, shown) in enumerate(plan.rules):
+                    sample = tuple(
+                        {"_row": r, **{n: sampled[r].get(n) for n in shown}}
+                        for r in (out.get(f"s{i}") or [])
+                        if r in sampled
+                    )
                     scanned[rule.rule_id] = _result(
                         rule,
                         checked=int(out[f"c{i}"] or 0),
                         failing=int(out[f"f{i}"] or 0),
                         status="skipped" if rs.skipped else "ok",
                         note=rs.skipped,
-                        sample=tuple(dict(x) for x in sample),
+                        sample=sample,
                         fields=rule.field_names(),
                         spec=spec,
                     )
@@ -415,6 +420,15 @@ def _assess(
     return dataclasses.replace(
         run, hold_reason=gate(spec, run, quality=q), duration_s=time.perf_counter() - t0
     )
+
+
+def _sampled_rows(eng: Engine, plan: ScanPlan, out: dict[str, Any]) -> dict[int, dict[str, Any]]:
+    """The masked fields of every row some rule kept as a sample (one small query)."""
+    rows = [int(r) for i in range(len(plan.rules)) for r in (out.get(f"s{i}") or [])]
+    sql = plan.sample_sql(rows)
+    if sql is None:
+        return {}
+    return {int(x.pop("__row")): x for x in eng.fetch_arrow(sql).to_pylist()}
 
 
 def _declared_quality(spec: ResourceSpec) -> QualitySpec:

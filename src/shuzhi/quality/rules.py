@@ -198,7 +198,11 @@ class SqlContext:
             cond.append(f"sz_i.rule IN ({', '.join(lit(f'{name}.{r}') for r in rules)})")
         if exclude:
             cond.append(f"sz_i.rule NOT IN ({', '.join(lit(f'{name}.{r}') for r in exclude)})")
-        return f"coalesce(array_length(list_filter(_issues, lambda sz_i: {' AND '.join(cond)})) > 0, false)"
+        # computed once per row in the base relation (several rules of a field share it), and
+        # the list lambda only for rows that carry issues at all (most carry none)
+        listed = f"array_length(list_filter(d._issues, lambda sz_i: {' AND '.join(cond)})) > 0"
+        none = "coalesce(array_length(d._issues), 0) = 0"
+        return self.derive(f"CASE WHEN {none} THEN false ELSE coalesce({listed}, false) END")
 
     def join(self, relation: str, on_left: str, on_right: str, columns: tuple[str, ...]) -> str:
         """LEFT JOIN ``relation`` (unique on ``on_right``); its ``columns`` appear in the base
