@@ -121,6 +121,7 @@ def main() -> None:
 
     times = []
     rows: list[tuple[object, ...]] = []
+    c0 = time.process_time()
     for _ in range(RUNS):
         t = time.perf_counter()
         rows = con.execute(QUERY).fetchall()
@@ -128,13 +129,16 @@ def main() -> None:
     best = min(times)
     print(
         f"SQL  sz_idcard_check: {n_sql:,} IDs, runs {', '.join(f'{x:.2f}' for x in times)} s; "
-        f"best {n_sql / best / 1e6:.2f} M IDs/s, mean {n_sql * RUNS / sum(times) / 1e6:.2f} M IDs/s"
+        f"best {n_sql / best / 1e6:.2f} M IDs/s, mean {n_sql * RUNS / sum(times) / 1e6:.2f} M IDs/s; "
+        f"CPU {(time.process_time() - c0) / RUNS:.2f} s per run (all threads); "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
     for reason, n, _ in rows:
         print(f"     {reason or 'valid':28s} {n:>10,} ({n / n_sql:6.2%})")
 
     bulk_times = []
     bulk_rows: list[tuple[object, ...]] = []
+    c0 = time.process_time()
     for _ in range(RUNS):
         t = time.perf_counter()
         bulk_rows = con.execute(BULK_QUERY).fetchall()
@@ -142,7 +146,9 @@ def main() -> None:
     best = min(bulk_times)
     print(
         f"SQL  idcard.bulk_sql:  {n_sql:,} IDs, runs {', '.join(f'{x:.2f}' for x in bulk_times)} s; "
-        f"best {n_sql / best / 1e6:.2f} M IDs/s, mean {n_sql * RUNS / sum(bulk_times) / 1e6:.2f} M IDs/s"
+        f"best {n_sql / best / 1e6:.2f} M IDs/s, mean {n_sql * RUNS / sum(bulk_times) / 1e6:.2f} M IDs/s; "
+        f"CPU {(time.process_time() - c0) / RUNS:.2f} s per run (all threads); "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
     same = sorted((r[0] or "", r[1]) for r in bulk_rows) == sorted((r[0] or "", r[1]) for r in rows)
     print(f"     same reason counts as sz_idcard_check: {same}")

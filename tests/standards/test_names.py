@@ -304,3 +304,38 @@ def test_sql_keys_agree_with_python(con: Any, values: list[str | None]) -> None:
             assert row == (None, None, None)
         else:
             assert row == (N.name_key(v), N.pinyin_key(v), N.pinyin_initials(v, phrases=False)), repr(v)
+
+
+# --- the lean twin for bulk cleansing ---------------------------------------------------------
+
+
+def _lean_agrees(con: Any, values: list[str | None]) -> None:
+    """sz_name_check_lean: valid, normalized and reason of the Python form; for invalid names
+    the whole verdict of sz_name_check."""
+    q = (
+        "SELECT sz_name_check_lean(v) AS lean, sz_name_check(v) AS full"
+        " FROM unnest(?::VARCHAR[]) WITH ORDINALITY AS t(v, i) ORDER BY i"
+    )
+    for v, (lean, full) in zip(values, con.execute(q, [values]).fetchall(), strict=True):
+        p = N.check_name(v)
+        assert (lean["valid"], lean["normalized"], lean["reason"]) == (p.valid, p.normalized, p.reason), (
+            v,
+            lean,
+        )
+        if not lean["valid"]:
+            assert lean == full, (v, lean, full)
+        else:
+            assert lean["parts"]["script"] == full["parts"]["script"], (v, lean, full)
+
+
+def test_lean_registered_and_examples(con: Any) -> None:
+    assert KINDS["name"].sql_check_lean == "sz_name_check_lean"
+    _lean_agrees(
+        con, ["张伟", "單雄信", "买买提 • 艾力", "John O'Neil-Smith", "张三1", "张@", "·张三", "无", "", None]
+    )
+
+
+@SETTINGS
+@given(name_values)
+def test_lean_agrees_with_python(con: Any, values: list[str | None]) -> None:
+    _lean_agrees(con, values)

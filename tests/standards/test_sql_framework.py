@@ -93,3 +93,38 @@ def test_expand_keeps_operator_precedence() -> None:
         assert c.execute("SELECT sz_test_twice(1 + 2)").fetchone() == (6,)
     finally:
         MACROS.pop("sz_test_twice")
+
+
+def _lookup_contents(c: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[object, ...]]]:
+    from shuzhi.standards._sql import TABLES
+
+    return {name: c.execute(f"SELECT * FROM {name} ORDER BY ALL").fetchall() for name in sorted(TABLES)}
+
+
+def test_lookup_tables_cached_on_disk_are_the_same(
+    tmp_path: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lookup tables kept under SHUZHI_CACHE_DIR (across processes) hold exactly the rows
+    built from the package data; a damaged cache file is rebuilt."""
+    from pathlib import Path
+
+    from shuzhi.standards import _sql
+
+    root = Path(str(tmp_path))
+    built = duckdb.connect()
+    monkeypatch.setenv(_sql.CACHE_ENV, "off")
+    _sql._arrow_cache.clear()
+    install(built)
+    expected = _lookup_contents(built)
+
+    monkeypatch.setenv(_sql.CACHE_ENV, str(root))
+    for round_ in range(3):
+        _sql._arrow_cache.clear()  # as in a new process: only the disk cache is left
+        c = duckdb.connect()
+        install(c)
+        assert _lookup_contents(c) == expected, round_
+        files = sorted(root.glob("lookup-*/*.arrow"))
+        assert {f.stem for f in files} == set(_sql.TABLES)
+        if round_ == 1:
+            files[0].write_bytes(b"not arrow")  # damaged: rebuilt on the next install
+    _sql._arrow_cache.clear()

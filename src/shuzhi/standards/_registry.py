@@ -28,7 +28,8 @@ class CheckKind:
     """One kind of value ``shuzhi check`` knows, joining its Python and SQL forms.
 
     ``check_in`` / ``sql_check_in`` take a context too (a division code: the city the values come
-    from, so that 城区 can be told apart); ``variants`` are other readings (``dayfirst``).
+    from, so that 城区 can be told apart); ``variants`` are other readings (``dayfirst``);
+    ``sql_check_lean`` is a cheaper twin of ``sql_check`` for bulk cleansing.
     """
 
     name: str
@@ -39,6 +40,10 @@ class CheckKind:
     check_in: Callable[[object, str], Verdict] | None = None
     sql_check_in: str | None = None  # macro (s, ctx)
     variants: Mapping[str, Variant] = field(default_factory=dict)
+    #: macro (s) giving the same valid, normalized and reason as ``sql_check`` (and the whole
+    #: verdict of invalid values) but not the notes and parts of valid ones: for bulk cleansing,
+    #: which reads the parts of refused values only
+    sql_check_lean: str | None = None
 
 
 KINDS: dict[str, CheckKind] = {}

@@ -16,7 +16,10 @@ STRUCT(...))``, the SQL twin of :class:`shuzhi.standards.Verdict`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import re
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,10 +28,13 @@ import sqlglot
 from sqlglot import exp
 
 __all__ = [
+    "CACHE_ENV",
     "MACROS",
     "TABLES",
     "LookupTable",
     "SqlMacro",
+    "data_generation",
+    "disk_cacheable",
     "expand",
     "install",
     "lookup_table",
@@ -97,22 +103,137 @@ def _load_all() -> None:
     import shuzhi.standards  # noqa: F401
 
 
-def install(con: Any, *, replace: bool = False) -> None:
-    """Create every lookup table and macro on the DuckDB connection ``con``."""
+def data_generation(hook: Callable[[], object]) -> None:
+    """Register ``hook``: a value that changes whenever the rows of some lookup table change
+    without a new declaration (e.g. :func:`shuzhi.standards.divisions.generation` after
+    ``load_updates``). :func:`install` rebuilds its cached tables when any hook's value moves."""
+    _generations.append(hook)
+
+
+_generations: list[Callable[[], object]] = []
+#: the lookup tables as Arrow tables, built once per process: (registry version, data
+#: generations) -> table name -> rows. Building them from Python took about 1.5 CPU-s per
+#: connection, paid by every new engine (each load, each test workspace)
+_arrow_cache: dict[tuple[object, ...], dict[str, Any]] = {}
+_arrow_lock = threading.Lock()
+
+
+def _arrow_table(t: LookupTable) -> Any:
+    key = (registry_version(), *(hook() for hook in _generations))
+    with _arrow_lock:
+        tables = _arrow_cache.get(key)
+        if tables is None:
+            _arrow_cache.clear()
+            tables = _arrow_cache[key] = {}
+        table = tables.get(t.name)
+        if table is None:
+            table = tables[t.name] = _disk_cached(t)
+    return table
+
+
+def _build_arrow(t: LookupTable) -> Any:
     import pyarrow as pa
 
+    cols = [c for c, _ in t.columns]
+    data = list(t.rows())
+    arrays = [pa.array([r[i] for r in data]) if data else pa.array([], pa.string()) for i in range(len(cols))]
+    return pa.Table.from_arrays(arrays, names=cols)
+
+
+# -- the lookup tables cached on disk, across processes ----------------------------------------
+#
+# Each new process (a CLI command, a test run) used to rebuild the tables from the package data,
+# OpenCC and pypinyin: about 1.5 CPU-s. They are kept as Arrow IPC files under the user cache
+# (``$SHUZHI_CACHE_DIR``, else ``$XDG_CACHE_HOME/shuzhi`` or ``~/.cache/shuzhi``; set
+# SHUZHI_CACHE_DIR to ``off`` to disable), in a folder named after a digest of everything the
+# rows come from: the standards package's code and data files and the versions of OpenCC and
+# pypinyin. Tables whose data can change at run time (division updates) are cached only while
+# their module says the data are the shipped ones (:func:`disk_cacheable`).
+
+CACHE_ENV = "SHUZHI_CACHE_DIR"
+_cacheable: list[Callable[[], bool]] = []
+
+
+def disk_cacheable(hook: Callable[[], bool]) -> None:
+    """Register ``hook``: False while some lookup table's rows differ from what the package's own
+    files give (e.g. division updates applied), so that they are not cached on disk."""
+    _cacheable.append(hook)
+
+
+def _cache_root() -> Any:
+    import os
+    from pathlib import Path
+
+    value = os.environ.get(CACHE_ENV)
+    if value is not None:
+        return None if value.strip().lower() in ("", "0", "off", "no", "false") else Path(value)
+    base = os.environ.get("XDG_CACHE_HOME")
+    return (Path(base) if base else Path.home() / ".cache") / "shuzhi"
+
+
+@functools.cache
+def _source_digest() -> str:
+    import hashlib
+    from importlib import metadata
+    from pathlib import Path
+
+    h = hashlib.sha256()
+    pkg = Path(__file__).resolve().parent
+    for path in sorted(pkg.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            h.update(str(path.relative_to(pkg)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for dist in ("opencc", "pypinyin", "pyarrow"):
+        try:
+            h.update(f"{dist}={metadata.version(dist)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{dist}=-".encode())
+    return h.hexdigest()[:24]
+
+
+def _disk_cached(t: LookupTable) -> Any:
+    """The table's Arrow form: read from the disk cache, or built and stored there."""
+    import os
+
+    import pyarrow as pa
+
+    shipped = getattr(t.rows, "__module__", "") or ""
+    root = _cache_root() if shipped.startswith("shuzhi.standards") else None
+    if root is None or not all(hook() for hook in _cacheable):
+        return _build_arrow(t)
+    try:
+        path = root / f"lookup-{_source_digest()}" / f"{t.name}.arrow"
+    except OSError:
+        return _build_arrow(t)
+    columns = "|".join(f"{c} {typ}" for c, typ in t.columns)
+    try:
+        with pa.memory_map(str(path)) as src:
+            table = pa.ipc.open_file(src).read_all()
+        if (table.schema.metadata or {}).get(b"sz_columns") == columns.encode():
+            return table
+    except (OSError, pa.ArrowException):
+        pass
+    table = _build_arrow(t)
+    table = table.replace_schema_metadata({"sz_columns": columns})
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    return table
+
+
+def install(con: Any, *, replace: bool = False) -> None:
+    """Create every lookup table and macro on the DuckDB connection ``con``."""
     _load_all()
     existing = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     for t in TABLES.values():
         if t.name in existing and not replace:
             continue
-        cols = [c for c, _ in t.columns]
-        data = list(t.rows())
-        arrays = [
-            pa.array([r[i] for r in data]) if data else pa.array([], pa.string()) for i in range(len(cols))
-        ]
-        arrow = pa.Table.from_arrays(arrays, names=cols)
-        con.register("_sz_tmp_lookup", arrow)
+        con.register("_sz_tmp_lookup", _arrow_table(t))
         select = ", ".join(f'CAST("{c}" AS {typ}) AS "{c}"' for c, typ in t.columns)
         con.execute(f"CREATE OR REPLACE TABLE {t.name} AS SELECT {select} FROM _sz_tmp_lookup")
         con.unregister("_sz_tmp_lookup")
@@ -120,10 +241,14 @@ def install(con: Any, *, replace: bool = False) -> None:
         con.execute(m.create_sql())
 
 
+_CALL = re.compile(r"\b(sz_[A-Za-z0-9_]+)\s*\(")
+
+
 @functools.cache
 def _called_functions(body: str) -> frozenset[str]:
-    tree = sqlglot.parse_one(body, read="duckdb")
-    return frozenset(str(node.this).lower() for node in tree.find_all(exp.Anonymous))
+    # every sz_*( in the body: a superset of the macros it calls (parsing the 65 bodies with
+    # sqlglot took over a second), enough to order the CREATE MACRO statements
+    return frozenset(name.lower() for name in _CALL.findall(body))
 
 
 def _called_macros(body: str) -> set[str]:

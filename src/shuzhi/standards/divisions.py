@@ -37,7 +37,7 @@ from typing import Any, Literal
 
 from shuzhi.errors import ConfigError, DataError
 from shuzhi.standards._registry import CheckKind, register_kind
-from shuzhi.standards._sql import lookup_table, macro
+from shuzhi.standards._sql import data_generation, disk_cacheable, lookup_table, macro
 from shuzhi.standards._verdict import Verdict, precheck, register_reasons
 
 __all__ = [
@@ -528,6 +528,14 @@ def generation() -> int:
     """A number that changes whenever the division data change."""
     _store()
     return _GENERATION
+
+
+# the lookup tables built from the division data are cached per process: rebuild them when the
+# data change (the number alone, without loading the data: a bad update file must not break
+# install, it is reported by the queries that use the data)
+data_generation(lambda: _GENERATION)
+# ... and on disk (across processes) only while they are the shipped data
+disk_cacheable(lambda: _GENERATION == 0 and not os.environ.get(UPDATES_ENV))
 
 
 def _reset() -> None:
