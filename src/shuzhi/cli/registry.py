@@ -326,7 +326,7 @@ def show(
     with Workspace.open(workspace) as ws:
         entries = lookup(ws, text, entity=None if kind == "auto" else kind)
     if not entries:
-        raise NotFound(_t(lang, "登记对象", "registry entry"), text)
+        raise NotFound(_t(lang, "库中没有找到 / registry entry", "registry entry"), text)
     if as_json:
         _json([e.to_dict() for e in entries])
         return

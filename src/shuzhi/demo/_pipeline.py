@@ -70,6 +70,8 @@ class RegistryBuild:
     accuracy: Evaluation | None = None
     #: the error that stopped the build, else None
     error: str | None = None
+    #: a look-up that finds one entry of this registry (the demo's hint), e.g. "张伟 1990-03-07"
+    example: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,7 +254,37 @@ def _registry(ws: Workspace, city: Path, entity: str) -> RegistryBuild:
         clusters=summary.clusters,
         seconds=seconds,
         accuracy=accuracy,
+        example=_example(ws, entity),
     )
+
+
+def _example(ws: Workspace, entity: str) -> str | None:
+    """A look-up for the demo's hint that finds exactly one entry seen in the most sources: a
+    person's name and birth date, an entity's name."""
+    import duckdb
+
+    from shuzhi.registry._build import current_run, run_folder
+    from shuzhi.registry._spec import EntityKind
+
+    run = current_run(ws, EntityKind(entity))
+    if run is None:
+        return None
+    golden = str(run_folder(ws, run) / "golden.parquet").replace("'", "''")
+    person = entity == "person"
+    query = "name || ' ' || strftime(birth_date, '%Y-%m-%d')" if person else "name"
+    present = "name IS NOT NULL AND birth_date IS NOT NULL" if person else "name IS NOT NULL"
+    con = duckdb.connect()
+    try:
+        row = con.execute(
+            f"SELECT {query} FROM read_parquet('{golden}') WHERE {present} "
+            f"QUALIFY count(*) OVER (PARTITION BY {query}) = 1 "
+            "ORDER BY sources DESC, records DESC, registry_id LIMIT 1"
+        ).fetchone()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return None if row is None else str(row[0])
 
 
 def _read_manifest(path: Path) -> dict[str, Any] | None:

@@ -19,13 +19,13 @@ _R: dict[str, dict[str, str]] = {
     "zh": {
         "person": "人口库",
         "legal_entity": "法人库",
-        "title": "{label}与生成器真值对照（第 {run} 次构建：{records:,} 条记录 → {clusters:,} {count}，"
-        "用时 {s:.1f} 秒）",
+        "title": "{label}与生成器真值对照：{records:,} 条记录 → {clusters:,} {count}（真实 {true:,}），"
+        "用时 {s:.1f} 秒",
         "unit_person": "人",
         "unit_legal_entity": "法人",
         "count_person": "人",
         "count_legal_entity": "个法人",
-        "cols": "来源|名称|记录|精确率|召回率|F1|B-cubed F1|库中{unit}数/真实{unit}数|误合并|孪生被合并",
+        "cols": "来源|记录|精确率|召回率|F1|B³ F1|误合并|孪生合并",
         "all": "全部",
         "one_person": "人",
         "one_legal_entity": "法人",
@@ -34,19 +34,18 @@ _R: dict[str, dict[str, str]] = {
         "unavailable": "{label}：本版本尚不能构建，暂不评估",
         "failed": "[red]{label}未能构建[/]：{error}",
         "next": "  shuzhi registry stats             人口库统计\n"
-        "  shuzhi registry show 张伟 1990-03-07   按姓名和出生日期查人（也可用身份证号或库内编号）",
+        "  shuzhi registry show {example}   查人（也可用身份证号）",
     },
     "en": {
         "person": "Population registry",
         "legal_entity": "Legal-entity registry",
-        "title": "{label} against the generator's truth (run {run}: {records:,} records → {clusters:,} "
-        "{count}, {s:.1f} s)",
+        "title": "{label} against the generator's truth: {records:,} records → {clusters:,} {count} "
+        "({true:,} true), {s:.1f} s",
         "unit_person": "persons",
         "unit_legal_entity": "entities",
         "count_person": "persons",
         "count_legal_entity": "entities",
-        "cols": "source|name|records|precision|recall|F1|B-cubed F1|{unit} in registry/true|"
-        "over-merged|twins merged",
+        "cols": "source|records|precision|recall|F1|B³ F1|over-merged|twins merged",
         "all": "all",
         "caption": "Pairwise: record pairs of one true {one}; per source, the pairs with at least one "
         "record of it. True {unit} split: {split:,}; records not in the truth: {unlabelled:,}",
@@ -55,13 +54,15 @@ _R: dict[str, dict[str, str]] = {
         "unavailable": "{label}: not built by this version yet, not evaluated",
         "failed": "[red]{label} not built[/]: {error}",
         "next": "  shuzhi registry stats             the registry's figures\n"
-        "  shuzhi registry show 张伟 1990-03-07   a person by name and birth date (or ID, or registry id)",
+        "  shuzhi registry show {example}   a person (or by citizen ID)",
     },
 }
 
 
 def _pct(x: float) -> str:
-    return f"{x:.3%}"
+    # a fraction with four decimals: narrow enough for an 80-column terminal, and 0.9999 is not
+    # rounded up to a perfect 1.0000 (rounded down instead)
+    return f"{int(x * 10_000) / 10_000:.4f}"
 
 
 def _row(a: Accuracy, colour: bool) -> list[str]:
@@ -75,15 +76,13 @@ def _row(a: Accuracy, colour: bool) -> list[str]:
         good(a.recall, 0.995),
         good(a.f1, 0.995),
         good(a.bcubed_f1, 0.995),
-        f"{a.clusters:,} / {a.entities:,}",
         f"[red]{a.over_merged:,}[/]" if a.over_merged else "0",
         "-" if a.twins_merged is None else (f"[red]{a.twins_merged:,}[/]" if a.twins_merged else "0"),
     ]
 
 
-def accuracy_table(reg: RegistryBuild, names: dict[str, str], lang: str = "zh") -> Table | None:
-    """The accuracy table of one built registry (None when it was not built or evaluated);
-    ``names``: resource code -> its name."""
+def accuracy_table(reg: RegistryBuild, lang: str = "zh") -> Table | None:
+    """The accuracy table of one built registry (None when it was not built or evaluated)."""
     if reg.accuracy is None:
         return None
     t = _R["en" if lang == "en" else "zh"]
@@ -93,9 +92,9 @@ def accuracy_table(reg: RegistryBuild, names: dict[str, str], lang: str = "zh") 
         *t["cols"].format(unit=unit).split("|"),
         title=t["title"].format(
             label=t[reg.entity],
-            run=reg.run,
             records=reg.records,
             clusters=reg.clusters,
+            true=ev.overall.entities,
             count=t[f"count_{reg.entity}"],
             s=reg.seconds,
         ),
@@ -103,16 +102,15 @@ def accuracy_table(reg: RegistryBuild, names: dict[str, str], lang: str = "zh") 
             unit=unit, one=t[f"one_{reg.entity}"], split=ev.overall.split, unlabelled=ev.unlabelled
         ),
     )
-    table.add_row(f"[bold]{t['all']}[/]", "", *_row(ev.overall, colour=True), end_section=True)
+    table.add_row(f"[bold]{t['all']}[/]", *_row(ev.overall, colour=True), end_section=True)
     for code, a in ev.resources.items():
-        table.add_row(code, names.get(code, ""), *_row(a, colour=True))
+        table.add_row(code, *_row(a, colour=True))
     return table
 
 
 def print_registries(out: Console, result: CityDemoResult, lang: str = "zh") -> None:
     """Print every registry the demo built with its accuracy (or why it was not built)."""
     t = _R["en" if lang == "en" else "zh"]
-    names = {r.resource: r.name for r in result.runs}
     for reg in result.registries:
         label = t[reg.entity]
         if not reg.available:
@@ -120,7 +118,7 @@ def print_registries(out: Console, result: CityDemoResult, lang: str = "zh") -> 
         elif reg.error is not None:
             out.print(t["failed"].format(label=label, error=reg.error))
         else:
-            table = accuracy_table(reg, names, lang)
+            table = accuracy_table(reg, lang)
             if table is not None:
                 out.print(table)
 
@@ -129,4 +127,6 @@ def registry_hints(result: CityDemoResult, lang: str = "zh") -> str | None:
     """Commands to try on the registries (lines to follow the demo's own hints), or None."""
     if not any(r.accuracy is not None for r in result.registries):
         return None
-    return _R["en" if lang == "en" else "zh"]["next"]
+    person = next((r for r in result.registries if r.entity == "person"), None)
+    example = person.example if person is not None and person.example else "张伟 1990-03-07"
+    return str(_R["en" if lang == "en" else "zh"]["next"]).format(example=example)
