@@ -303,6 +303,31 @@ def test_trend_over_versions_and_department_aggregate(hjrk: Workspace, duck: Duc
         department_scorecard(hjrk, "NOPE")
 
 
+def test_a_department_aggregates_the_departments_under_it(hjrk: Workspace, duck: DuckDBEngine) -> None:
+    """The city government's scorecard (市政府) covers its bureaus' resources; its history moves
+    when a bureau's resource is evaluated."""
+    import sqlalchemy as sa
+
+    from shuzhi.store import Department
+
+    with hjrk.session() as s:
+        s.add(Department(code="JC", name="晋城市人民政府"))
+        s.flush()
+        bureaus = Department.code.in_(["JC-GA", "JC-MZ"])
+        s.execute(sa.update(Department).where(bureaus).values(parent_code="JC"))
+        s.commit()
+    run = evaluate(hjrk, "JC-GA-HJRK", 1, engine=duck)
+    city = department_scorecard(hjrk, "JC")
+    assert city.name == "晋城市人民政府"
+    assert [r.resource for r in city.resources] == ["JC-GA-HJRK"]
+    # a bureau's resource not yet evaluated; 市场监管局 is not under the city government here
+    assert city.unevaluated == ("JC-MZ-DBDX",)
+    assert city.score == pytest.approx(run.score)
+    assert department_history(hjrk, "JC")[-1][1] == pytest.approx(run.score)
+    # a bureau's own scorecard is unchanged: its resources only
+    assert [r.resource for r in department_scorecard(hjrk, "JC-MZ").resources] == []
+
+
 def test_nothing_to_evaluate_is_not_found(ws: Workspace) -> None:
     with pytest.raises(NotFound):
         evaluate(ws, "JC-GA-HJRK")

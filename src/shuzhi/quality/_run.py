@@ -16,7 +16,7 @@ import datetime as dt
 import hashlib
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -980,13 +980,32 @@ def resource_trend(ws: Workspace, resource: str) -> list[QualityRun]:
         return [as_of_now(s, _from_row(rows[k], res.name), res) for k in sorted(rows, key=lambda k: k[1])]
 
 
+def _department_tree(s: Session) -> dict[str, str | None]:
+    """Every department's parent (``parent_code``), by code."""
+    return {c: p for c, p in s.execute(sa.select(Department.code, Department.parent_code)).all()}
+
+
+def _subtree(parents: Mapping[str, str | None], code: str) -> set[str]:
+    """``code`` and every department under it (a bureau's offices; the city government's bureaus)."""
+    out, todo = {code}, [code]
+    while todo:
+        here = todo.pop()
+        for c, p in parents.items():
+            if p == here and c not in out:
+                out.add(c)
+                todo.append(c)
+    return out
+
+
 def _department_runs(s: Session, code: str) -> tuple[str, list[QualityRun], list[str]]:
+    """The latest runs of the resources of ``code`` and of every department under it."""
     dept = s.scalar(sa.select(Department).where(Department.code == code))
     if dept is None:
         raise errors.NotFound("department", code)
+    under = _subtree(_department_tree(s), code)
     resources = s.scalars(
         sa.select(Resource)
-        .where(Resource.department_code == code, Resource.retired_at.is_(None))
+        .where(Resource.department_code.in_(sorted(under)), Resource.retired_at.is_(None))
         .order_by(Resource.code)
     ).all()
     latest = _latest_rows(s, [r.code for r in resources])
@@ -1012,8 +1031,9 @@ def _aggregate(runs: Sequence[QualityRun]) -> tuple[float | None, dict[Dimension
 
 
 def department_scorecard(ws: Workspace, department: str) -> DepartmentScore:
-    """The aggregate of ``department``: each unretired resource's latest run (of its current
-    version where evaluated), their mean score and level, and the resources never evaluated."""
+    """The aggregate of ``department`` and the departments under it (``parent_code``): each
+    unretired resource's latest run (of its current version where evaluated), their mean score
+    and level, and the resources never evaluated."""
     with ws.session() as s:
         name, runs, missing = _department_runs(s, department)
     score, dims = _aggregate(runs)
@@ -1049,15 +1069,23 @@ def department_history(ws: Workspace, department: str) -> list[tuple[dt.datetime
 
 
 def _record_department(s: Session, code: str) -> None:
-    _name, runs, _missing = _department_runs(s, code)
-    score, dims = _aggregate(runs)
-    s.add(
-        QualityDepartmentScore(
-            department_code=code,
-            resources=len(runs),
-            score=score,
-            level=grade(score),
-            dimensions={d.value: v for d, v in dims.items()},
-            rules_failed=sum(r.rules_failed for r in runs),
+    """Record the new aggregate of ``code`` and of every department above it."""
+    parents = _department_tree(s)
+    chain: list[str] = []
+    here: str | None = code
+    while here is not None and here not in chain:
+        chain.append(here)
+        here = parents.get(here)
+    for one in chain:
+        _name, runs, _missing = _department_runs(s, one)
+        score, dims = _aggregate(runs)
+        s.add(
+            QualityDepartmentScore(
+                department_code=one,
+                resources=len(runs),
+                score=score,
+                level=grade(score),
+                dimensions={d.value: v for d, v in dims.items()},
+                rules_failed=sum(r.rules_failed for r in runs),
+            )
         )
-    )
