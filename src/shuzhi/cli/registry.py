@@ -448,27 +448,41 @@ def review_cmd(
     if not items:
         out.print(_t(lang, "没有待复核的记录对", "nothing to review"))
         return
+    legal = any(i.entity == "legal_entity" for i in items)
     t = Table()
     for c in (
         "#",
-        _t(lang, "概率", "probability"),
+        _t(lang, "规则", "rule") if legal else _t(lang, "概率", "probability"),
         _t(lang, "状态", "status"),
         _t(lang, "记录甲", "record A"),
         _t(lang, "记录乙", "record B"),
     ):
         t.add_column(c)
 
-    def show(r: dict[str, Any]) -> str:
-        parts = [f"{r['resource']} {r['key']}"] + [
-            str(r[k])
-            for k in ("registry_id", "name_raw", "id18", "dob", "phone", "addr_text")
-            if r.get(k) is not None
-        ]
-        return "\n".join(parts)
+    shown = (
+        ("registry_id", "name_raw", "uscc_written", "rep_name_raw", "rep_id18", "addr_text", "phone")
+        if legal
+        else ("registry_id", "name_raw", "id18", "dob", "phone", "addr_text")
+    )
+
+    def show(r: dict[str, Any], role: str | None) -> str:
+        head = f"{r['resource']} {r['key']}"
+        if role is not None:
+            head += _t(lang, "（待归属记录）" if role == "record" else "（候选法人）", f" ({role})")
+        return "\n".join([head] + [str(r[k]) for k in shown if r.get(k) is not None])
 
     for i in items:
-        p = "" if i.probability is None else f"{i.probability:.3f}"
-        t.add_row(str(i.id), p, i.status, show(i.left), show(i.right))
+        roles: tuple[str | None, str | None] = (None, None)
+        if legal:
+            p = f"{i.detail.get('rule', '')} {i.detail.get('tier', '')}".strip()
+            side = i.detail.get("record")
+            if side == "left":
+                roles = ("record", "candidate")
+            elif side == "right":
+                roles = ("candidate", "record")
+        else:
+            p = "" if i.probability is None else f"{i.probability:.3f}"
+        t.add_row(str(i.id), p, i.status, show(i.left, roles[0]), show(i.right, roles[1]))
     out.print(t)
     out.print(
         _t(
@@ -482,7 +496,9 @@ def review_cmd(
 @registry_app.command("decide")
 def decide_cmd(
     item: Annotated[int, typer.Argument(help="复核项编号 / review item id")],
-    decision: Annotated[str, typer.Argument(help="same（同一人）| different（不同的人）")],
+    decision: Annotated[
+        str, typer.Argument(help="same（同一人 / 同一法人）| different（不同的人 / 不同的法人）")
+    ],
     note: Annotated[str | None, typer.Option("--note", help="说明 / note")] = None,
     entity: EntityOpt = "person",
     workspace: WorkspaceOpt = None,

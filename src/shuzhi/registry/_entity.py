@@ -32,8 +32,11 @@ one line. The rules, in order (all bulk SQL over the run's records, nothing loop
    ====  ==========================================================================
 
    The best candidate (lowest tier, then most evidence) wins when it is the only one that good;
-   a tie links nothing and is flagged (conflict ``ambiguous``). Records linked to nothing form
-   entities of their own by normalised name (``name``), else alone.
+   a tie links nothing and is flagged (conflict ``ambiguous``), and each tied candidate goes to
+   the clerical review queue (:mod:`._review`) as a pair: the record and the candidate group's
+   first record. A decision binds every later run: ``same`` puts the record in that candidate's
+   entity (rule ``reviewed``, before every tier), ``different`` keeps it out of it. Records linked
+   to nothing form entities of their own by normalised name (``name``), else alone.
 
 Branches (分公司 …) keep their own entity; its golden record names the head office (``parent_id``).
 """
@@ -104,6 +107,7 @@ RULES: dict[str, tuple[str, str]] = {
     "name_key": ("名称相同（不计省市前缀）", "the same name, with or without the city/province prefix"),
     "name_core": ("名称主体相同且有佐证", "the same name without legal form, with supporting evidence"),
     "name": ("无代码，名称相同", "no code; the same name"),
+    "reviewed": ("人工复核裁定为同一法人", "decided the same entity in clerical review"),
 }
 
 _DEREGISTERED = "注销|撤销|注吊销|dereg|cancel"
@@ -370,13 +374,24 @@ def _candidates(con: duckdb.DuckDBPyConnection, left: str, right: str, out: str,
                 WHEN key_eq THEN 3
                 WHEN core_eq AND evidence > 0 THEN 4 END AS tier
             FROM s
+        ), d AS (  -- clerical review: the candidate group of each decided (record, candidate) pair
+            SELECT e.rid, x.gkey, bool_or(e.same) AS same
+            FROM ent_decided AS e JOIN {left} AS l ON l.rid = e.rid JOIN {right} AS x ON x.rid = e.cand
+            GROUP BY e.rid, x.gkey
+        ), kept AS (  -- decided ``different``: never that group; decided ``same``: that group alone
+            SELECT t.rid, t.gkey, t.tier, t.evidence FROM t
+            WHERE t.tier IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM d WHERE d.rid = t.rid AND d.gkey = t.gkey AND NOT d.same)
+              AND NOT EXISTS (SELECT 1 FROM d WHERE d.rid = t.rid AND d.same)
+            UNION ALL
+            SELECT d.rid, d.gkey, 0, coalesce(max(t.evidence), 0) FROM d
+            LEFT JOIN t ON t.rid = d.rid AND t.gkey = d.gkey WHERE d.same GROUP BY d.rid, d.gkey
         ), ranked AS (
-            SELECT *, rank() OVER (PARTITION BY rid ORDER BY tier, evidence DESC) AS rk
-            FROM t WHERE tier IS NOT NULL
+            SELECT *, rank() OVER (PARTITION BY rid ORDER BY tier, evidence DESC) AS rk FROM kept
         )
         SELECT rid, gkey, tier, evidence,
-               CASE tier WHEN 1 THEN 'code_near' WHEN 2 THEN 'name_full' WHEN 3 THEN 'name_key'
-                         ELSE 'name_core' END AS rule,
+               CASE tier WHEN 0 THEN 'reviewed' WHEN 1 THEN 'code_near' WHEN 2 THEN 'name_full'
+                         WHEN 3 THEN 'name_key' ELSE 'name_core' END AS rule,
                count(*) OVER (PARTITION BY rid) AS tied
         FROM ranked WHERE rk = 1"""
     )
@@ -388,13 +403,52 @@ def _candidates(con: duckdb.DuckDBPyConnection, left: str, right: str, out: str,
     con.execute(
         "INSERT INTO ambiguous SELECT rid, list(gkey ORDER BY gkey) FROM cand WHERE tied > 1 GROUP BY rid"
     )
+    # each tied candidate, named by its group's first record, for clerical review
+    con.execute(
+        f"""INSERT INTO review_cand
+        SELECT c.rid, min(x.rid), c.gkey, c.tier, c.evidence, c.rule
+        FROM cand AS c JOIN {right} AS x ON x.gkey = c.gkey
+        WHERE c.tied > 1 GROUP BY c.rid, c.gkey, c.tier, c.evidence, c.rule"""
+    )
 
 
-def link_entities(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+def _decisions(con: duckdb.DuckDBPyConnection, decisions: Sequence[tuple[str, str, str, str, bool]]) -> None:
+    """``ent_decided(rid, cand, same)``: the clerical decisions on this run's records, both ways
+    round (a decided pair does not say which record was the candidate; the rules tell)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE ent_decided (rid BIGINT, cand BIGINT, same BOOLEAN)")
+    if not decisions:
+        return
+    import pyarrow as pa
+
+    names = ("src_l", "key_l", "src_r", "key_r", "same")
+    con.register("_ent_decisions_in", pa.table({n: [d[i] for d in decisions] for i, n in enumerate(names)}))
+    try:
+        con.execute(
+            """INSERT INTO ent_decided
+            WITH p AS (SELECT l.rid AS a, r.rid AS b, d.same FROM _ent_decisions_in AS d
+                       JOIN rec AS l ON l.src = d.src_l AND l.rec_key = d.key_l
+                       JOIN rec AS r ON r.src = d.src_r AND r.rec_key = d.key_r)
+            SELECT a, b, same FROM p UNION ALL SELECT b, a, same FROM p"""
+        )
+    finally:
+        con.unregister("_ent_decisions_in")
+
+
+def link_entities(
+    con: duckdb.DuckDBPyConnection, decisions: Sequence[tuple[str, str, str, str, bool]] = ()
+) -> dict[str, int]:
     """From ``rec``: ``clus(rid, ckey, split_by_id)``, ``assigned(rid, gkey, rule, tier, evidence)``,
-    ``links(rid_l, rid_r, match_probability)`` and ``ambiguous(rid, gkeys)``. Returns the records
-    linked by each rule."""
+    ``links(rid_l, rid_r, match_probability)``, ``ambiguous(rid, gkeys)`` and
+    ``review_cand(rid, cand, gkey, tier, evidence, rule)`` (each tied candidate of an ambiguous
+    record, named by its group's first record). ``decisions`` — clerical review of (src_l, key_l,
+    src_r, key_r, same) — bind the name rules: ``same`` puts the record in the candidate's group
+    (rule ``reviewed``), ``different`` keeps it out. Returns the records linked by each rule."""
+    _decisions(con, decisions)
     con.execute("CREATE OR REPLACE TEMP TABLE ambiguous (rid BIGINT, gkeys VARCHAR[])")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE review_cand (rid BIGINT, cand BIGINT, gkey VARCHAR, tier INTEGER, "
+        "evidence INTEGER, rule VARCHAR)"
+    )
     con.execute("CREATE OR REPLACE TEMP TABLE compared (n BIGINT)")
     # 1-2: codes
     con.execute(
@@ -560,9 +614,10 @@ def run_entities(
     from shuzhi.registry._build import RunSummary, current_run
     from shuzhi.registry._golden import entity_golden_records
     from shuzhi.registry._identity import assign_identifiers
+    from shuzhi.registry._review import load_decisions
 
     con.execute(f"CREATE TABLE rec AS SELECT * FROM read_parquet({lit(str(records_path))})")
-    by_rule = link_entities(con)
+    by_rule = link_entities(con, load_decisions(ws, EntityKind.legal_entity))
     if previous is not None and previous.path:
         prev_file = ws.warehouse / previous.path / "records.parquet"
         con.execute(
@@ -617,13 +672,22 @@ def run_entities(
     _copy(con, "SELECT * FROM golden ORDER BY registry_id", out / "golden.parquet")
     _copy(con, "SELECT * FROM lineage ORDER BY registry_id, field, src, rec_key", out / "lineage.parquet")
     _copy(con, "SELECT * FROM conflicts ORDER BY registry_id, kind", out / "conflicts.parquet")
-    # no clerical review for legal entities yet: an empty queue file keeps the run's layout
+    # clerical review: every tied candidate of an ambiguous record, the pair in the queue's order
+    # ((src_l, key_l) first), with which side is the record and what proposed the candidate
     _copy(
         con,
-        "SELECT CAST(NULL AS VARCHAR) AS src_l, CAST(NULL AS VARCHAR) AS key_l, "
-        "CAST(NULL AS VARCHAR) AS src_r, "
-        "CAST(NULL AS VARCHAR) AS key_r, CAST(NULL AS DOUBLE) AS probability, "
-        "CAST(NULL AS DOUBLE) AS match_weight WHERE false",
+        """WITH p AS (
+            SELECT r.src AS rs, r.rec_key AS rk, c.src AS cs, c.rec_key AS ck, c.registry_id AS cand_id,
+                   r.registry_id AS record_id, v.rule, v.tier, v.evidence
+            FROM review_cand AS v JOIN recs AS r ON r.rid = v.rid JOIN recs AS c ON c.rid = v.cand)
+        SELECT CASE WHEN (rs, rk) <= (cs, ck) THEN rs ELSE cs END AS src_l,
+               CASE WHEN (rs, rk) <= (cs, ck) THEN rk ELSE ck END AS key_l,
+               CASE WHEN (rs, rk) <= (cs, ck) THEN cs ELSE rs END AS src_r,
+               CASE WHEN (rs, rk) <= (cs, ck) THEN ck ELSE rk END AS key_r,
+               CAST(NULL AS DOUBLE) AS probability, CAST(NULL AS DOUBLE) AS match_weight,
+               CASE WHEN (rs, rk) <= (cs, ck) THEN 'left' ELSE 'right' END AS record_side,
+               record_id, cand_id AS candidate_id, rule, tier, evidence
+        FROM p ORDER BY src_l, key_l, src_r, key_r""",
         out / "review.parquet",
     )
     new_ids = [
@@ -677,6 +741,8 @@ def run_entities(
         retired_ids=len(ident_result.retired),
         split_by_id=0,
         conflicts=conflicts,
+        to_review=_count(con, "SELECT count(*) FROM review_cand"),
+        decisions=_count(con, "SELECT count(*) FROM ent_decided WHERE rid < cand"),
         seconds=0.0,
         notes=notes,
         training=training,

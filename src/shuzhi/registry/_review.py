@@ -5,6 +5,11 @@ After every run, pairs of records scored from ``[registry] review_threshold`` up
 next run no longer finds uncertain leaves the queue. A decision — ``same`` or ``different`` — is
 kept for good and binds every later run, full or incremental: ``same`` links the two records
 whatever the model says, ``different`` removes the link between them.
+
+The legal-entity registry (rules, not a model) queues every tied candidate of an ambiguous record:
+the record and the candidate entity's first record, with no probability but the rule, tier and
+evidence that proposed it (``ReviewItem.detail``). Its decisions bind the name rules (see
+:mod:`._entity`): ``same`` puts the record in that entity, ``different`` keeps it out.
 """
 
 from __future__ import annotations
@@ -48,8 +53,20 @@ DECISIONS: dict[str, tuple[str, str]] = {
     "different": ("不同的人", "different persons"),
 }
 
-#: columns of a record shown beside a queued pair
+#: columns of a record shown beside a queued pair, per registry
 _SHOWN = ("registry_id", "name_raw", "id18", "dob", "sex", "phone", "addr_text")
+_ENTITY_SHOWN = (
+    "registry_id",
+    "name_raw",
+    "uscc_written",
+    "uscc",
+    "org_code",
+    "rep_name_raw",
+    "rep_id18",
+    "addr_text",
+    "phone",
+    "status_text",
+)
 
 
 @dataclass
@@ -69,6 +86,9 @@ class ReviewItem:
     decided_by: str | None = None
     decided_at: dt.datetime | None = None
     note: str | None = None
+    #: legal entities: which side is the record (``record``: left | right), the candidate's entity
+    #: (``candidate_id``), and the rule, tier and evidence that proposed it, as last queued
+    detail: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return json.loads(json.dumps(dataclasses.asdict(self), ensure_ascii=False, default=str))  # type: ignore[no-any-return]
@@ -198,17 +218,67 @@ def _records(
     file = lit(str(ws.warehouse / run.path / "records.parquet"))
     pairs = list(keys)
     marks = ", ".join("(?, ?)" for _ in pairs)
+    shown = _ENTITY_SHOWN if entity is EntityKind.legal_entity else _SHOWN
     rows = ws.engine.fetch_arrow(
-        f"SELECT src, rec_key, {', '.join(_SHOWN)} FROM read_parquet({file}) "
+        f"SELECT src, rec_key, {', '.join(shown)} FROM read_parquet({file}) "
         f"WHERE (src, rec_key) IN ({marks})",
         [v for k in pairs for v in k],
     ).to_pylist()
     return {(str(r.pop("src")), str(r.pop("rec_key"))): r for r in rows}
 
 
+def _details(
+    ws: Workspace, entity: EntityKind, rows: Sequence[RegistryReview]
+) -> dict[tuple[str, str, str, str], dict[str, Any]]:
+    """Legal entities: what proposed each pair, from the ``review.parquet`` of the run that last
+    queued it (a pair decided without being queued has none)."""
+    if entity is not EntityKind.legal_entity:
+        return {}
+    import pyarrow.parquet as pq
+
+    from shuzhi.registry._entity import RULES
+    from shuzhi.store import RegistryRun
+
+    runs = {r.last_run for r in rows if r.last_run is not None}
+    if not runs:
+        return {}
+    with ws.session() as s:
+        paths = {
+            int(i): str(p)
+            for i, p in s.execute(
+                sa.select(RegistryRun.id, RegistryRun.path).where(
+                    RegistryRun.id.in_(runs), RegistryRun.path.is_not(None)
+                )
+            ).all()
+        }
+    out: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    wanted = {(r.src_l, r.key_l, r.src_r, r.key_r) for r in rows}
+    for run in sorted(paths):
+        file = ws.warehouse / paths[run] / "review.parquet"
+        if not file.exists():
+            continue
+        for d in pq.read_table(file).to_pylist():
+            k = (d["src_l"], d["key_l"], d["src_r"], d["key_r"])
+            if k not in wanted or "rule" not in d:
+                continue
+            rule = str(d["rule"])
+            out[k] = {
+                "record": d["record_side"],
+                "record_id": d["record_id"],
+                "candidate_id": d["candidate_id"],
+                "rule": rule,
+                "rule_text": "；".join(RULES[rule]) if rule in RULES else None,
+                "tier": d["tier"],
+                "evidence": d["evidence"],
+                "run": run,
+            }
+    return out
+
+
 def _items(ws: Workspace, entity: EntityKind, rows: Sequence[RegistryReview]) -> list[ReviewItem]:
     keys = {(r.src_l, r.key_l) for r in rows} | {(r.src_r, r.key_r) for r in rows}
     shown = _records(ws, entity, keys)
+    details = _details(ws, entity, rows)
     return [
         ReviewItem(
             id=r.id,
@@ -223,6 +293,7 @@ def _items(ws: Workspace, entity: EntityKind, rows: Sequence[RegistryReview]) ->
             decided_by=r.decided_by,
             decided_at=r.decided_at,
             note=r.note,
+            detail=details.get((r.src_l, r.key_l, r.src_r, r.key_r), {}),
         )
         for r in rows
     ]

@@ -97,7 +97,9 @@ class RegistryEvent(Base):
 
 class RegistryReview(Base):
     """Clerical review (人工复核) of a pair of source records: queued when their match probability
-    falls between the two thresholds, decided by a person; a decision binds every later run."""
+    falls between the two thresholds (persons) or when the record is one of a tie's candidates
+    (legal entities: the record and the candidate entity's first record), decided by a person; a
+    decision binds every later run."""
 
     __tablename__ = "registry_reviews"
     __table_args__ = (sa.UniqueConstraint("entity", "src_l", "key_l", "src_r", "key_r"),)

@@ -213,8 +213,11 @@ def decide_route(
     item: int,
     body: DecisionRequest,
     user: Annotated[str | None, Header(alias="X-Shuzhi-User", description="裁定人 / who decides")] = None,
+    entity: Annotated[str, Query(description=_ENTITY_DOC)] = "person",
 ) -> dict[str, Any]:
-    return decide(ws, item, body.decision, by=user, note=body.note).to_dict()
+    return decide(
+        ws, item, body.decision, by=user, note=body.note, entity=_kind(entity) or "person"
+    ).to_dict()
 
 
 @router.get(
