@@ -130,6 +130,17 @@ def _print_summary(s: RunSummary, lang: Lang) -> None:
             ).format(s.new_ids, s.inherited_ids, s.merged_ids, s.retired_ids),
         ),
         (_t(lang, "冲突", "conflicts"), ", ".join(f"{k} {v}" for k, v in s.conflicts.items()) or "0"),
+        (
+            _t(lang, "人工复核", "clerical review"),
+            _t(lang, "待复核 {0}，已按复核决定处理 {1}", "to review {0}, decisions applied {1}").format(
+                f"{s.to_review:,}", f"{s.decisions:,}"
+            )
+            + (
+                f"  (shuzhi registry review{'' if s.entity == 'person' else ' --entity ' + s.entity})"
+                if s.to_review
+                else ""
+            ),
+        ),
         (_t(lang, "用时", "time"), f"{s.seconds:.1f} s"),
         (_t(lang, "目录", "folder"), s.folder),
     ]
