@@ -120,7 +120,7 @@ _ACTIVE = "存续|在业|开业|正常|在营|营业|active|operat|open"
 
 def _source_select(engine: Engine, source: RegistrySource, roles: SourceRoles, view: str) -> str:
     columns = {str(r[0]): str(r[1]) for r in engine.fetch_rows(f"DESCRIBE {ident(view)}")}
-    missing = [f for f in (*roles.roles.values(), *roles.key) if f not in columns]
+    missing = [f for f in (*roles.fields, *roles.key) if f not in columns]
     if missing:
         raise DataError(
             f"版本数据中没有信息项 {', '.join(missing)} / the version's data has no column "
@@ -133,7 +133,8 @@ def _source_select(engine: Engine, source: RegistrySource, roles: SourceRoles, v
         for role in choices:
             name = roles.field_for(role)
             if name is not None:
-                return f"CAST({ident(name)} AS VARCHAR)"
+                # a conditional role (registry.when) is NULL on the rows where it does not hold
+                return roles.value_sql(role, f"CAST({ident(name)} AS VARCHAR)")
         return "CAST(NULL AS VARCHAR)"
 
     def date(role: Role) -> str:
@@ -141,7 +142,7 @@ def _source_select(engine: Engine, source: RegistrySource, roles: SourceRoles, v
         if name is None:
             return "CAST(NULL AS DATE)"
         dayfirst = source.spec.field(name).variant == "dayfirst"
-        return _date_expr(ident(name), columns[name], dayfirst)
+        return roles.value_sql(role, _date_expr(ident(name), columns[name], dayfirst))
 
     table = (
         ident(view)
@@ -165,6 +166,9 @@ def _source_select(engine: Engine, source: RegistrySource, roles: SourceRoles, v
         if source.loaded_at is not None
         else "CAST(NULL AS TIMESTAMP)"
     )
+    # a resource whose subject roles are conditional (registry.when) gives only the rows where one
+    # holds (a column of citizen IDs and credit codes: its 统一社会信用代码 rows)
+    rows = f"\n        WHERE {cond}" if (cond := roles.rows_sql()) is not None else ""
     return f"""
         SELECT {lit(source.code)} AS src, CAST({key} AS VARCHAR) AS rec_key, CAST(_row AS BIGINT) AS src_row,
                {int(roles.priority)} AS priority, {loaded_at} AS loaded_at, {loaded_in} AS loaded_in,
@@ -176,7 +180,7 @@ def _source_select(engine: Engine, source: RegistrySource, roles: SourceRoles, v
                {text(Role.reg_status, Role.vital_status)} AS status_in,
                {date(Role.reg_date)} AS reg_in, {date(Role.cancel_date)} AS cancel_in,
                CAST({lit(roles.region)} AS VARCHAR) AS ctx
-        FROM {table} AS s"""
+        FROM {table} AS s{rows}"""
 
 
 def standardise_entities(

@@ -19,6 +19,22 @@ What the standards cannot tell is declared in the resource's ``registry:`` secti
       ignore: [jhrsfzh]          # the guardian's ID is not the subject's
       priority: 10               # 公安户籍: first for name, ID, birth date and sex
 
+One column whose meaning a type column gives (身份证明号码 after 身份证明名称: a citizen ID or a credit
+code) is declared for both roles, each with a condition (``when``)::
+
+    registry:
+      roles: {id_number: zjhm, uscc: zjhm, name: mc, org_name: mc}
+      when:
+        id_number: {zjlx: [居民身份证, 身份证, "01"]}
+        uscc: {zjlx: [统一社会信用代码]}
+
+A conditional role holds only on the rows where the condition field has one of the values (trimmed,
+exactly); a condition on a registry's subject role (:data:`SUBJECT_ROLES`) also picks the rows that
+take part in that registry — so the resource above feeds the person registry with its 居民身份证
+rows and the legal-entity registry with its 统一社会信用代码 rows, and other rows feed neither. All
+of it becomes SQL (:meth:`SourceRoles.value_sql`, :meth:`SourceRoles.rows_sql`): no row is read in
+Python.
+
 A field that is not the record's subject (监护人, 父亲, 联系人, 法定代表人 …) is never taken for a
 person's own role. When two fields still qualify for an identifying role (``id_number``,
 ``name``, ``uscc``, ``org_name``) the resource is refused until its ``registry:`` section says
@@ -36,7 +52,7 @@ from pydantic import BaseModel
 
 from shuzhi.catalog.spec import FieldSpec, FieldType, ResourceKind, ResourceSpec
 from shuzhi.errors import ValidationError
-from shuzhi.registry._spec import BASE_PRIORITY, IDENTIFYING, EntityKind, RegistrySpec, Role
+from shuzhi.registry._spec import BASE_PRIORITY, IDENTIFYING, SUBJECT_ROLES, EntityKind, RegistrySpec, Role
 
 __all__ = ["SourceRoles", "derive_roles", "registry_spec"]
 
@@ -76,12 +92,46 @@ class SourceRoles:
     region: str | None
     #: how ambiguities were settled, in both languages
     notes: tuple[str, ...] = field(default=())
+    #: role -> ((condition field, values), ...): the role holds only on rows meeting every one
+    when: dict[Role, tuple[tuple[str, tuple[str, ...]], ...]] = field(default_factory=dict)
+    #: the conditional subject roles: a row takes part in the registry when one of them holds
+    rows_when: tuple[Role, ...] = ()
 
     def field_for(self, role: Role) -> str | None:
         return self.roles.get(role)
 
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Every field the registry reads: the roles' and the conditions' (not the key's)."""
+        names = dict.fromkeys(self.roles.values())
+        for cond in self.when.values():
+            names.update(dict.fromkeys(f for f, _ in cond))
+        return tuple(names)
+
+    def condition_sql(self, role: Role) -> str | None:
+        """SQL true on the rows where ``role`` holds; None when it holds on every row."""
+        cond = self.when.get(role)
+        if not cond:
+            return None
+        return " AND ".join(
+            f"coalesce(trim(CAST({_ident(f)} AS VARCHAR)) IN ({', '.join(_lit(v) for v in values)}), false)"
+            for f, values in cond
+        )
+
+    def value_sql(self, role: Role, expr: str) -> str:
+        """``expr`` (the role's value) where the role holds, else NULL."""
+        cond = self.condition_sql(role)
+        return expr if cond is None else f"CASE WHEN {cond} THEN {expr} END"
+
+    def rows_sql(self) -> str | None:
+        """SQL true on the rows that take part in this registry; None: every row."""
+        conds = [c for r in self.rows_when if (c := self.condition_sql(r)) is not None]
+        if not conds:
+            return None
+        return " OR ".join(f"({c})" for c in conds)
+
     def to_dict(self) -> dict[str, object]:
-        return {
+        d: dict[str, object] = {
             "resource": self.resource,
             "entity": self.entity.value,
             "roles": {r.value: f for r, f in self.roles.items()},
@@ -90,6 +140,23 @@ class SourceRoles:
             "region": self.region,
             "notes": list(self.notes),
         }
+        if self.when:
+            d["when"] = {r.value: {f: list(v) for f, v in cond} for r, cond in self.when.items()}
+            d["rows_when"] = [r.value for r in self.rows_when]
+        return d
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+#: roles whose values are codes of different kinds: one field declared for two of them (a column
+#: of citizen IDs and credit codes) needs a condition on each, on disjoint values
+_CODE_ROLES = (Role.id_number, Role.uscc, Role.org_code)
 
 
 # -- reading fields -------------------------------------------------------------------------------
@@ -227,11 +294,26 @@ def derive_roles(
             problems.setdefault(f"{where}.ignore", []).append(
                 f"资源没有信息项 {fname!r} / the resource has no field {fname!r}"
             )
+    condition_fields: set[str] = set()
+    for role, cond in reg.when.items():
+        for cfield in cond:
+            condition_fields.add(cfield)
+            if cfield not in names:
+                problems.setdefault(f"{where}.when.{role.value}.{cfield}", []).append(
+                    f"资源没有信息项 {cfield!r} / the resource has no field {cfield!r}"
+                )
+            elif reg.roles.get(role) == cfield:
+                problems.setdefault(f"{where}.when.{role.value}.{cfield}", []).append(
+                    f"条件信息项不能是该角色自身的信息项 {cfield!r} / the condition's field {cfield!r} "
+                    f"is the role's own field"
+                )
+    problems.update(_code_conflicts(reg, where))
     if problems:
         raise ValidationError(problems)
 
     declared_fields = set(reg.roles.values())
-    found = _candidates(spec, set(reg.ignore) | declared_fields)
+    # a condition's field (证件类型) says what another field is; it plays no role itself
+    found = _candidates(spec, set(reg.ignore) | declared_fields | condition_fields)
     roles: dict[Role, str] = {}
     notes: list[str] = []
     for role in Role:
@@ -260,13 +342,38 @@ def derive_roles(
             roles[role] = chosen.name
         else:
             roles[role] = fields[0].name
+    for role in reg.when:
+        if role not in roles:
+            problems.setdefault(f"{where}.when.{role.value}", []).append(
+                f"没有信息项担任“{role.value}”，条件无从适用；请在 registry.roles 中声明 / no field plays "
+                f"{role.value}, so its condition applies to nothing: declare it under registry.roles"
+            )
     if problems:
         raise ValidationError(problems)
 
-    own = reg.entity or (
-        EntityKind.legal_entity if {Role.uscc, Role.org_code} & set(roles) else EntityKind.person
-    )
-    if own is not entity:
+    codes = {Role.uscc, Role.org_code} & set(roles)
+    # an entity's code that holds only on some rows (a mixed column) leaves the other rows to persons
+    mixed = bool(codes) and codes <= set(reg.when)
+    if mixed and reg.entity is None and not set(SUBJECT_ROLES[EntityKind.person]) & set(reg.when):
+        conditional = ", ".join(r.value for r in sorted(codes & set(reg.when)))
+        raise ValidationError(
+            {
+                f"{where}.when": [
+                    f"{conditional} 只在部分记录上成立，其余记录将作为自然人进入人口库；请同时为 id_number "
+                    f"或 name 声明条件 / {conditional} holds only on some rows, so the others would feed "
+                    f"the person registry as they are: declare a condition for id_number or name too"
+                ]
+            }
+        )
+    if reg.entity is not None:
+        feeds = {reg.entity}
+    elif codes and not mixed:
+        feeds = {EntityKind.legal_entity}
+    elif mixed:
+        feeds = {EntityKind.legal_entity, EntityKind.person}
+    else:
+        feeds = {EntityKind.person}
+    if entity not in feeds:
         return None
     if entity is EntityKind.person:
         evidence = [r for r in _PERSON_EVIDENCE if r in roles]
@@ -286,4 +393,36 @@ def derive_roles(
         else 0,
         region=spec.region,
         notes=tuple(notes),
+        when={
+            role: tuple((f, tuple(v)) for f, v in cond.items())
+            for role, cond in reg.when.items()
+            if role in roles
+        },
+        rows_when=tuple(r for r in SUBJECT_ROLES[entity] if r in roles and r in reg.when),
     )
+
+
+def _code_conflicts(reg: RegistrySpec, where: str) -> dict[str, list[str]]:
+    """One field declared for two code roles must be conditional on both, on disjoint values."""
+    problems: dict[str, list[str]] = {}
+    for i, a in enumerate(_CODE_ROLES):
+        for b in _CODE_ROLES[i + 1 :]:
+            fa, fb = reg.roles.get(a), reg.roles.get(b)
+            if fa is None or fa != fb:
+                continue
+            ca, cb = reg.when.get(a), reg.when.get(b)
+            if ca is None or cb is None:
+                problems.setdefault(f"{where}.when", []).append(
+                    f"信息项 {fa!r} 同时声明为 {a.value} 和 {b.value}，须在 registry.when 中为两者各声明条件"
+                    f"（如证件类型）/ field {fa!r} is declared as both {a.value} and {b.value}: give each a "
+                    f"condition under registry.when (e.g. on the ID type field)"
+                )
+                continue
+            for cfield in set(ca) & set(cb):
+                both = sorted(set(ca[cfield]) & set(cb[cfield]))
+                if both:
+                    problems.setdefault(f"{where}.when.{b.value}.{cfield}", []).append(
+                        f"值 {'、'.join(both)} 同时出现在 {a.value} 和 {b.value} 的条件中 / the value(s) "
+                        f"{', '.join(both)} are in the conditions of both {a.value} and {b.value}"
+                    )
+    return problems

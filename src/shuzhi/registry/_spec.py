@@ -9,9 +9,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-__all__ = ["BASE_PRIORITY", "IDENTIFYING", "EntityKind", "RegistrySpec", "Role"]
+__all__ = ["BASE_PRIORITY", "IDENTIFYING", "SUBJECT_ROLES", "EntityKind", "RegistrySpec", "Role"]
 
 
 class EntityKind(StrEnum):
@@ -60,6 +60,32 @@ BASE_PRIORITY = 10
 IDENTIFYING: frozenset[Role] = frozenset({Role.id_number, Role.name, Role.uscc, Role.org_name, Role.org_code})
 
 
+#: the roles that say whose record it is, per registry: a condition (``when``) on one of them
+#: decides which rows take part in that registry
+SUBJECT_ROLES: dict[EntityKind, tuple[Role, ...]] = {
+    EntityKind.person: (Role.id_number, Role.name),
+    EntityKind.legal_entity: (Role.uscc, Role.org_code, Role.org_name),
+}
+
+
+def _code_value(value: object) -> object:
+    """A condition's value must be written as text: YAML reads ``01`` as the number 1."""
+    if isinstance(value, bool) or isinstance(value, int | float):
+        raise ValueError(
+            f"条件值 {value!r} 须写成带引号的文字（YAML 把 01 读作数字 1）/ write the value {value!r} "
+            f"as quoted text ('01'): YAML reads 01 as the number 1"
+        )
+    return value
+
+
+#: the values of a condition field that make a role hold (compared trimmed, exactly)
+ConditionValues = Annotated[
+    list[Annotated[str, BeforeValidator(_code_value), Field(min_length=1)]], Field(min_length=1)
+]
+#: condition field -> its values; every field must have one of its values
+Condition = Annotated[dict[Annotated[str, Field(min_length=1)], ConditionValues], Field(min_length=1)]
+
+
 class RegistrySpec(BaseModel):
     """The ``registry:`` section of a resource: what the standards cannot say about its fields.
 
@@ -74,6 +100,12 @@ class RegistrySpec(BaseModel):
     entity: EntityKind | None = None
     #: role -> field name, over what the standards say (``{birth_date: csrq}``)
     roles: dict[Role, Annotated[str, Field(min_length=1)]] = {}
+    #: role -> {condition field: [values]}: the role holds only on the rows where the condition
+    #: field has one of the values (``{id_number: {zjlx: [居民身份证]}, uscc: {zjlx: [统一社会信用代码]}}``
+    #: for one ID column whose meaning a type column gives). A condition on a registry's subject
+    #: role (``id_number``/``name``; ``uscc``/``org_code``/``org_name``) also picks the rows that
+    #: take part in that registry: those where one of its conditional subject roles holds
+    when: dict[Role, Condition] = {}
     #: fields never used for any role (e.g. a guardian's ID number)
     ignore: list[str] = []
     #: survivorship: the resource with the highest priority gives a person's name, ID, birth date

@@ -114,7 +114,7 @@ def _date_expr(col: str, typ: str, dayfirst: bool) -> str:
 
 def _source_select(engine: Engine, source: RegistrySource, roles: SourceRoles, view: str) -> str:
     columns = {str(r[0]): str(r[1]) for r in engine.fetch_rows(f"DESCRIBE {ident(view)}")}
-    missing = [f for f in (*roles.roles.values(), *roles.key) if f not in columns]
+    missing = [f for f in (*roles.fields, *roles.key) if f not in columns]
     if missing:
         raise DataError(
             f"版本数据中没有信息项 {', '.join(missing)} / the version's data has no column "
@@ -129,14 +129,15 @@ def _source_select(engine: Engine, source: RegistrySource, roles: SourceRoles, v
 
     def text(role: Role) -> str:
         c = col(role)
-        return f"CAST({c} AS VARCHAR)" if c else "CAST(NULL AS VARCHAR)"
+        # a conditional role (registry.when) is NULL on the rows where it does not hold
+        return roles.value_sql(role, f"CAST({c} AS VARCHAR)") if c else "CAST(NULL AS VARCHAR)"
 
     def date(role: Role) -> str:
         name = roles.field_for(role)
         if name is None:
             return "CAST(NULL AS DATE)"
         dayfirst = source.spec.field(name).variant == "dayfirst"
-        return _date_expr(ident(name), columns[name], dayfirst)
+        return roles.value_sql(role, _date_expr(ident(name), columns[name], dayfirst))
 
     row = "_row"
     table = (
@@ -162,6 +163,9 @@ def _source_select(engine: Engine, source: RegistrySource, roles: SourceRoles, v
         else "CAST(NULL AS TIMESTAMP)"
     )
     record_date = date(Role.record_date)
+    # a resource whose subject roles are conditional (registry.when) gives only the rows where one
+    # holds (a column of citizen IDs and credit codes: its 居民身份证 rows); ``_row`` counts them all
+    rows = f"\n        WHERE {cond}" if (cond := roles.rows_sql()) is not None else ""
     return f"""
         SELECT {lit(source.code)} AS src, CAST({key} AS VARCHAR) AS rec_key, CAST({row} AS BIGINT) AS src_row,
                {int(roles.priority)} AS priority, {loaded_at} AS loaded_at, {loaded_in} AS loaded_in,
@@ -172,7 +176,7 @@ def _source_select(engine: Engine, source: RegistrySource, roles: SourceRoles, v
                {text(Role.phone)} AS phone_in, {text(Role.address)} AS address_in,
                CAST({lit(roles.region)} AS VARCHAR) AS ctx,
                {date(Role.death_date)} AS death_in, {text(Role.vital_status)} AS status_in
-        FROM {table} AS s"""
+        FROM {table} AS s{rows}"""
 
 
 #: words of a status value meaning the person died / is alive

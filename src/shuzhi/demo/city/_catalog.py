@@ -10,7 +10,25 @@ from shuzhi._yaml import dump_yaml
 from shuzhi.demo.city._people import AS_OF
 from shuzhi.demo.city._spec import DEPARTMENTS, Col, Spec
 
-__all__ = ["catalog_document", "mapping_document", "write_catalog"]
+__all__ = ["REGISTRY", "catalog_document", "mapping_document", "write_catalog"]
+
+#: the ``registry:`` sections of the datasets (docs/registry.md §1.1): what the standards cannot
+#: say about their fields. 交警's 身份证明号码 is a citizen ID or a credit code as 身份证明名称 says:
+#: its 居民身份证 rows feed the person registry, its 统一社会信用代码 rows the legal-entity registry
+REGISTRY: dict[str, dict[str, Any]] = {
+    "JJ-JDCXX": {
+        "roles": {
+            "id_number": "owner_id",
+            "name": "owner_name",
+            "uscc": "owner_id",
+            "org_name": "owner_name",
+        },
+        "when": {
+            "id_number": {"owner_id_type": ["居民身份证"]},
+            "uscc": {"owner_id_type": ["统一社会信用代码"]},
+        },
+    },
+}
 
 
 def _field(c: Col) -> dict[str, Any]:
@@ -73,6 +91,8 @@ def catalog_document(specs: tuple[Spec, ...], *, city_code: str, city_name: str)
         if s.tags:
             r["tags"] = list(s.tags)
         r["fields"] = [_field(c) for c in s.columns]
+        if s.code in REGISTRY:
+            r["registry"] = REGISTRY[s.code]
         resources.append(r)
     return {"departments": departments, "resources": resources}
 
