@@ -364,9 +364,10 @@ class _Store:
 
     # derived indexes, rebuilt after updates
     def reset(self) -> None:
-        global _GENERATION
+        global _GENERATION, _SHIPPED
         self._derived.clear()
         _GENERATION += 1
+        _SHIPPED = False
 
     def _get(self, key: str, build: Callable[[], Any]) -> Any:
         if key not in self._derived:
@@ -492,6 +493,8 @@ class _Store:
 _STORE: _Store | None = None
 _HOOKS: list[Callable[[], None]] = []
 _GENERATION = 0
+#: False once updates were applied to the loaded data (they are no longer the shipped lists)
+_SHIPPED = True
 #: (value of SHUZHI_DIVISION_UPDATES, message) of the last load that failed, so that every use
 #: reports it again without re-reading the data
 _FAILED: tuple[str, str] | None = None
@@ -535,15 +538,16 @@ def generation() -> int:
 # install, it is reported by the queries that use the data)
 data_generation(lambda: _GENERATION)
 # ... and on disk (across processes) only while they are the shipped data
-disk_cacheable(lambda: _GENERATION == 0 and not os.environ.get(UPDATES_ENV))
+disk_cacheable(lambda: _SHIPPED and not os.environ.get(UPDATES_ENV))
 
 
 def _reset() -> None:
     """Drop the loaded data and every update (for tests); the next use loads the shipped data."""
-    global _STORE, _GENERATION, _FAILED
+    global _STORE, _GENERATION, _FAILED, _SHIPPED
     _STORE = None
     _FAILED = None
     _GENERATION += 1
+    _SHIPPED = True
     for hook in list(_HOOKS):
         hook()
 
