@@ -665,7 +665,7 @@ def test_cli_builds_both_registries_and_shows_entities(demo: Demo) -> None:
     assert [e["registry_id"] for e in shown] == [g["registry_id"]]
     assert shown[0]["entity"] == "legal_entity" and shown[0]["golden"]["legal_rep_registry_id"]
     out = _ok("registry", "show", g["registry_id"], "-w", ws, "--lang", "en")
-    assert g["uscc"] in out and "legal_rep_registry_id" in out
+    assert g["uscc"] in out and "representative's registry id" in out  # labelled for a clerk
     person = _ok("registry", "show", g["legal_rep_registry_id"], "-w", ws)
     assert "担任法定代表人的法人" in person and g["registry_id"] in person
     out = _ok("registry", "stats", "--entity", "entity", "-w", ws)

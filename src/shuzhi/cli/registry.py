@@ -102,6 +102,45 @@ def _user() -> str | None:
         return None
 
 
+#: what the look-up shows, in the clerk's words (the JSON keeps the field names)
+_LABELS: dict[str, tuple[str, str]] = {
+    "resource": ("来源", "source"),
+    "key": ("记录键", "record key"),
+    "registry_id": ("库内编号", "registry id"),
+    "name": ("姓名", "name"),
+    "name_raw": ("姓名", "name"),
+    "id_number": ("身份证号", "citizen ID"),
+    "id18": ("身份证号", "citizen ID"),
+    "birth_date": ("出生日期", "birth date"),
+    "dob": ("出生日期", "birth date"),
+    "sex": ("性别", "sex"),
+    "phone": ("电话", "phone"),
+    "address": ("地址", "address"),
+    "addr_text": ("地址", "address"),
+    "death_date": ("死亡日期", "death date"),
+    "uscc": ("统一社会信用代码", "credit code"),
+    "uscc_written": ("信用代码（原文）", "credit code as written"),
+    "org_code": ("组织机构代码", "organisation code"),
+    "legal_rep_name": ("法定代表人", "legal representative"),
+    "rep_name_raw": ("法定代表人", "legal representative"),
+    "legal_rep_id": ("法定代表人身份证号", "representative's ID"),
+    "legal_rep_registry_id": ("法定代表人库内编号", "representative's registry id"),
+    "status": ("状态", "status"),
+    "status_text": ("状态", "status"),
+    "reg_date": ("成立日期", "registered"),
+    "cancel_date": ("注销日期", "deregistered"),
+    "parent_id": ("总部", "head office"),
+    "link_rule": ("关联规则", "linked by"),
+}
+
+
+def _label(field: str, lang: Lang, legal: bool = False) -> str:
+    if legal and field == "name":
+        return _t(lang, "名称", "name")
+    zh, en = _LABELS.get(field, (field, field))
+    return _t(lang, zh, en)
+
+
 def _print_summary(s: RunSummary, lang: Lang) -> None:
     out = _console()
     rows = [
@@ -269,7 +308,7 @@ def _print_entry(e: RegistryEntry, lang: Lang) -> None:
         for k in keys:
             chosen = next((x for x in e.lineage.get(k, []) if x.get("chosen")), None)
             source = f"{chosen['resource']} {chosen['key']}" if chosen else ""
-            g.add_row(k, "" if e.golden.get(k) is None else str(e.golden[k]), source)
+            g.add_row(_label(k, lang, legal), "" if e.golden.get(k) is None else str(e.golden[k]), source)
         out.print(g)
     if e.records:
         t = Table(title=_t(lang, "来源记录", "source records"))
@@ -279,7 +318,7 @@ def _print_entry(e: RegistryEntry, lang: Lang) -> None:
             else ("resource", "key", "name_raw", "id18", "dob", "sex", "phone", "addr_text")
         )
         for c in cols:
-            t.add_column(c)
+            t.add_column(_label(c, lang, legal))
         for r in e.records:
             t.add_row(*("" if r.get(c) is None else str(r[c]) for c in cols))
         out.print(t)
@@ -290,7 +329,7 @@ def _print_entry(e: RegistryEntry, lang: Lang) -> None:
         if linked:
             t = Table(title=title)
             for c in ("registry_id", "name", "uscc", "status"):
-                t.add_column(c)
+                t.add_column(_label(c, lang, True))  # entities either way
             for r in linked:
                 t.add_row(
                     *(
