@@ -44,7 +44,6 @@ Branches (分公司 …) keep their own entity; its golden record names the head
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 import os
 import uuid
@@ -66,7 +65,7 @@ from shuzhi.registry._entity_names import (
 )
 from shuzhi.registry._roles import SourceRoles
 from shuzhi.registry._spec import EntityKind, Role
-from shuzhi.registry._standardise import RegistrySource, _date_expr, ident, lit
+from shuzhi.registry._standardise import RegistrySource, ident, lit, source_frame
 
 if TYPE_CHECKING:
     import duckdb
@@ -119,15 +118,9 @@ _ACTIVE = "存续|在业|开业|正常|在营|营业|active|operat|open"
 
 
 def _source_select(engine: Engine, source: RegistrySource, roles: SourceRoles, view: str) -> str:
-    columns = {str(r[0]): str(r[1]) for r in engine.fetch_rows(f"DESCRIBE {ident(view)}")}
-    missing = [f for f in (*roles.fields, *roles.key) if f not in columns]
-    if missing:
-        raise DataError(
-            f"版本数据中没有信息项 {', '.join(missing)} / the version's data has no column "
-            f"{', '.join(missing)} (resource {source.code})",
-            file=str(source.path),
-            column=missing[0],
-        )
+    # the rows, record key and load read exactly as for persons (one crosswalk rule for both)
+    frame = source_frame(engine, source, roles, view)
+    table, key, loaded_in, loaded_at = frame.table, frame.key, frame.loaded_in, frame.loaded_at
 
     def text(*choices: Role) -> str:
         for role in choices:
@@ -138,34 +131,8 @@ def _source_select(engine: Engine, source: RegistrySource, roles: SourceRoles, v
         return "CAST(NULL AS VARCHAR)"
 
     def date(role: Role) -> str:
-        name = roles.field_for(role)
-        if name is None:
-            return "CAST(NULL AS DATE)"
-        dayfirst = source.spec.field(name).variant == "dayfirst"
-        return roles.value_sql(role, _date_expr(ident(name), columns[name], dayfirst))
+        return frame.date(source, roles, role)
 
-    table = (
-        ident(view)
-        if "_row" in columns
-        else f"(SELECT *, row_number() OVER () - 1 AS _row FROM {ident(view)})"
-    )
-    loaded_in = "CAST(_loaded_in AS INTEGER)" if "_loaded_in" in columns else "CAST(NULL AS INTEGER)"
-    if roles.key:
-        parts = [f"coalesce(CAST({ident(k)} AS VARCHAR), '')" for k in roles.key]
-        key = parts[0] if len(parts) == 1 else f"concat_ws('|', {', '.join(parts)})"
-    else:  # no declared key: the content of the record, numbered among identical ones
-        content = ", ".join(
-            f"coalesce(CAST({ident(f)} AS VARCHAR), '')" for f in sorted(set(roles.roles.values()))
-        )
-        key = (
-            f"'h:' || md5(concat_ws(chr(31), {content})) || '#' || "
-            f"row_number() OVER (PARTITION BY md5(concat_ws(chr(31), {content})) ORDER BY _row)"
-        )
-    loaded_at = (
-        f"CAST({lit(source.loaded_at.astimezone(dt.UTC).replace(tzinfo=None).isoformat())} AS TIMESTAMP)"
-        if source.loaded_at is not None
-        else "CAST(NULL AS TIMESTAMP)"
-    )
     # a resource whose subject roles are conditional (registry.when) gives only the rows where one
     # holds (a column of citizen IDs and credit codes: its 统一社会信用代码 rows)
     rows = f"\n        WHERE {cond}" if (cond := roles.rows_sql()) is not None else ""

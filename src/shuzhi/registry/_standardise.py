@@ -112,7 +112,28 @@ def _date_expr(col: str, typ: str, dayfirst: bool) -> str:
     return f"TRY_CAST({col} AS DATE)"
 
 
-def _source_select(engine: Engine, source: RegistrySource, roles: SourceRoles, view: str) -> str:
+@dataclass(frozen=True)
+class SourceFrame:
+    """What both registries read the same way from a source's registered ``view``: its columns
+    (checked against the roles and key), the rows with their ``_row``, the record key of the
+    crosswalk, the load it came from and when."""
+
+    columns: dict[str, str]
+    table: str  # the view, with ``_row`` added when the data lack it
+    key: str  # the declared key's values; without one, the record's content numbered among equals
+    loaded_in: str
+    loaded_at: str
+
+    def date(self, source: RegistrySource, roles: SourceRoles, role: Role) -> str:
+        """The date of ``role`` (NULL where no field plays it or its condition does not hold)."""
+        name = roles.field_for(role)
+        if name is None:
+            return "CAST(NULL AS DATE)"
+        dayfirst = source.spec.field(name).variant == "dayfirst"
+        return roles.value_sql(role, _date_expr(ident(name), self.columns[name], dayfirst))
+
+
+def source_frame(engine: Engine, source: RegistrySource, roles: SourceRoles, view: str) -> SourceFrame:
     columns = {str(r[0]): str(r[1]) for r in engine.fetch_rows(f"DESCRIBE {ident(view)}")}
     missing = [f for f in (*roles.fields, *roles.key) if f not in columns]
     if missing:
@@ -122,24 +143,6 @@ def _source_select(engine: Engine, source: RegistrySource, roles: SourceRoles, v
             file=str(source.path),
             column=missing[0],
         )
-
-    def col(role: Role) -> str | None:
-        name = roles.field_for(role)
-        return ident(name) if name is not None else None
-
-    def text(role: Role) -> str:
-        c = col(role)
-        # a conditional role (registry.when) is NULL on the rows where it does not hold
-        return roles.value_sql(role, f"CAST({c} AS VARCHAR)") if c else "CAST(NULL AS VARCHAR)"
-
-    def date(role: Role) -> str:
-        name = roles.field_for(role)
-        if name is None:
-            return "CAST(NULL AS DATE)"
-        dayfirst = source.spec.field(name).variant == "dayfirst"
-        return roles.value_sql(role, _date_expr(ident(name), columns[name], dayfirst))
-
-    row = "_row"
     table = (
         ident(view)
         if "_row" in columns
@@ -155,13 +158,34 @@ def _source_select(engine: Engine, source: RegistrySource, roles: SourceRoles, v
         )
         key = (
             f"'h:' || md5(concat_ws(chr(31), {content})) || '#' || "
-            f"row_number() OVER (PARTITION BY md5(concat_ws(chr(31), {content})) ORDER BY {row})"
+            f"row_number() OVER (PARTITION BY md5(concat_ws(chr(31), {content})) ORDER BY _row)"
         )
     loaded_at = (
         f"CAST({lit(source.loaded_at.astimezone(dt.UTC).replace(tzinfo=None).isoformat())} AS TIMESTAMP)"
         if source.loaded_at is not None
         else "CAST(NULL AS TIMESTAMP)"
     )
+    return SourceFrame(columns, table, key, loaded_in, loaded_at)
+
+
+def _source_select(engine: Engine, source: RegistrySource, roles: SourceRoles, view: str) -> str:
+    frame = source_frame(engine, source, roles, view)
+    table, key = frame.table, frame.key
+    loaded_in, loaded_at = frame.loaded_in, frame.loaded_at
+
+    def col(role: Role) -> str | None:
+        name = roles.field_for(role)
+        return ident(name) if name is not None else None
+
+    def text(role: Role) -> str:
+        c = col(role)
+        # a conditional role (registry.when) is NULL on the rows where it does not hold
+        return roles.value_sql(role, f"CAST({c} AS VARCHAR)") if c else "CAST(NULL AS VARCHAR)"
+
+    def date(role: Role) -> str:
+        return frame.date(source, roles, role)
+
+    row = "_row"
     record_date = date(Role.record_date)
     # a resource whose subject roles are conditional (registry.when) gives only the rows where one
     # holds (a column of citizen IDs and credit codes: its 居民身份证 rows); ``_row`` counts them all
