@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from shuzhi.catalog.spec import ResourceSpec
-from shuzhi.registry import RegistrySource, RegistrySpec, RunSummary
+from shuzhi.registry import RegistrySource, RegistrySpec, RunSummary, run_table
 from shuzhi.standards.idcard import check_char
 from shuzhi.workspace import Workspace
 
@@ -445,7 +445,7 @@ class Built:
     def crosswalk(self) -> dict[tuple[str, str], str]:
         """(resource, key) -> registry id, from the run's records."""
         rows = duckdb.sql(
-            f"SELECT src, rec_key, registry_id FROM read_parquet('{self.summary.folder}/records.parquet')"
+            f"SELECT src, rec_key, registry_id FROM {run_table(self.summary.folder, 'records')}"
         ).fetchall()
         return {(str(s), str(k)): str(r) for s, k, r in rows}
 
@@ -457,6 +457,6 @@ class Built:
 
 def crosswalk_of(summary: RunSummary) -> dict[tuple[str, str], str]:
     rows = duckdb.sql(
-        f"SELECT src, rec_key, registry_id FROM read_parquet('{summary.folder}/records.parquet')"
+        f"SELECT src, rec_key, registry_id FROM {run_table(summary.folder, 'records')}"
     ).fetchall()
     return {(str(s), str(k)): str(r) for s, k, r in rows}

@@ -4,15 +4,21 @@ clustered again, and the result agrees with a full re-run."""
 from __future__ import annotations
 
 import itertools
+import json
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
+import duckdb
+import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 from _people import City, crosswalk_of, make_city
 
-from shuzhi.registry import RunSummary, build, update
+from shuzhi.registry import RunSummary, build, lookup, run_table, stats, update
+from shuzhi.registry._parts import MAX_PARTS, PARTS_FILE
 from shuzhi.store import RegistryRun
 from shuzhi.workspace import Workspace
 
@@ -86,3 +92,71 @@ def test_runs_record_their_mode(updated: Updated) -> None:
     with updated.ws.session() as s:
         modes = [r.mode for r in s.scalars(sa.select(RegistryRun).order_by(RegistryRun.id))]
     assert modes == ["full", "incremental", "incremental"]
+
+
+def _table(summary: RunSummary, name: str, order: str) -> list[dict[str, object]]:
+    return (
+        duckdb.sql(f"SELECT * FROM {run_table(summary.folder, name)} ORDER BY {order}")
+        .to_arrow_table()
+        .to_pylist()
+    )
+
+
+def test_an_update_writes_only_the_touched_persons(updated: Updated) -> None:
+    folder = Path(updated.changed.folder)
+    manifest = json.loads((folder / PARTS_FILE).read_text(encoding="utf-8"))
+    records = manifest["tables"]["records"]
+    assert records[0]["file"] == "records.parquet"  # the full run's file, linked
+    assert os.stat(folder / "records.parquet").st_nlink >= 2
+    new_part = pq.read_table(folder / records[-1]["file"])
+    # the new part holds the records of the persons the update touched, not the whole registry
+    assert 0 < new_part.num_rows < updated.changed.records / 3
+    # read through the parts, the tables are a full run's
+    assert len(_table(updated.changed, "records", "src, rec_key")) == updated.full.records
+    golden = _table(updated.changed, "golden", "registry_id")
+    assert golden == _table(updated.full, "golden", "registry_id")
+    assert _table(updated.changed, "conflicts", "registry_id, kind") == _table(
+        updated.full, "conflicts", "registry_id, kind"
+    )
+    assert _table(updated.changed, "lineage", "registry_id, field, src, rec_key") == _table(
+        updated.full, "lineage", "registry_id, field, src, rec_key"
+    )
+    assert updated.changed.clusters == updated.full.clusters
+    assert updated.changed.candidate_pairs == updated.full.candidate_pairs
+
+
+def test_a_person_changed_by_an_update_is_looked_up_through_the_parts(updated: Updated) -> None:
+    key = ("MZ-DB", "DB99999")
+    rid = crosswalk_of(updated.changed)[key]
+    (entry,) = lookup(updated.ws, rid)
+    assert key in {(r["resource"], r["key"]) for r in entry.records}
+    assert stats(updated.ws)["records"] == updated.changed.records
+
+
+def test_a_chain_of_updates_is_compacted_and_agrees_with_a_full_run(tmp_path: Path) -> None:
+    ws = Workspace.init(tmp_path / "city")
+    city = make_city(seed=11, background=20)
+    sources = {s.code: s for s in city.write(tmp_path / "v0")}
+    with ws:
+        build(ws, sources=list(sources.values()))
+        people = [r for r in city.rows["MZ-DB"] if r["_pid"].startswith("p")]
+        folders = []
+        for i in range(MAX_PARTS):
+            people[i]["lxdh"] = f"1391111{i:04d}"  # a new phone: the record changed
+            (new_low,) = city.write(tmp_path / f"v{i + 1}", ["MZ-DB"])
+            s = update(ws, sources=[new_low])
+            folders.append(Path(s.folder))
+        parts = [
+            len(json.loads((f / PARTS_FILE).read_text())["tables"]["records"])
+            if (f / PARTS_FILE).exists()
+            else 1
+            for f in folders
+        ]
+        assert parts == [*range(2, MAX_PARTS + 1), 1]  # one part more each time, then whole again
+        assert not list(folders[-1].glob("*.drop.parquet"))
+    shutil.copytree(tmp_path / "city", tmp_path / "copy")
+    with Workspace.open(tmp_path / "copy") as other:
+        full = build(other, sources=[*[s for c, s in sources.items() if c != "MZ-DB"], new_low])
+    assert crosswalk_of(s) == crosswalk_of(full)
+    for name, order in (("golden", "registry_id"), ("conflicts", "registry_id, kind")):
+        assert _table(s, name, order) == _table(full, name, order)

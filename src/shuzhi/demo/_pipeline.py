@@ -269,14 +269,16 @@ def _example(ws: Workspace, entity: str) -> str | None:
     run = current_run(ws, EntityKind(entity))
     if run is None:
         return None
-    golden = str(run_folder(ws, run) / "golden.parquet").replace("'", "''")
+    from shuzhi.registry._parts import run_table
+
+    golden = run_table(run_folder(ws, run), "golden")
     person = entity == "person"
     query = "name || ' ' || strftime(birth_date, '%Y-%m-%d')" if person else "name"
     present = "name IS NOT NULL AND birth_date IS NOT NULL" if person else "name IS NOT NULL"
     con = duckdb.connect()
     try:
         row = con.execute(
-            f"SELECT {query} FROM read_parquet('{golden}') WHERE {present} "
+            f"SELECT {query} FROM {golden} WHERE {present} "
             f"QUALIFY count(*) OVER (PARTITION BY {query}) = 1 "
             "ORDER BY sources DESC, records DESC, registry_id LIMIT 1"
         ).fetchone()

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from shuzhi.registry._build import RunSummary, build, build_all, catalog_sources, update
     from shuzhi.registry._evaluate import Accuracy, Evaluation, evaluate, read_crosswalk
     from shuzhi.registry._linkage import BlockingRuleCount, BudgetExceeded
+    from shuzhi.registry._parts import run_table
     from shuzhi.registry._review import ReviewItem, decide, decide_pair, review_queue
     from shuzhi.registry._roles import SourceRoles, derive_roles
     from shuzhi.registry._service import RegistryEntry, export, lookup, parse_query, stats
@@ -64,6 +65,7 @@ __all__ = [
     "parse_query",
     "read_crosswalk",
     "review_queue",
+    "run_table",
     "stats",
     "update",
 ]
@@ -90,6 +92,7 @@ _LAZY: dict[str, str] = {
     "lookup": "_service",
     "parse_query": "_service",
     "review_queue": "_review",
+    "run_table": "_parts",
     "stats": "_service",
     "update": "_build",
 }

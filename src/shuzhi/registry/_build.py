@@ -44,6 +44,7 @@ from shuzhi.registry._linkage import (
     Linkage,
     connect,
 )
+from shuzhi.registry._parts import MAX_PARTS, PARTS_FILE, TABLES, link_or_copy, run_table, table_parts
 from shuzhi.registry._review import apply_decisions, load_decisions, sync_queue
 from shuzhi.registry._roles import SourceRoles, derive_roles
 from shuzhi.registry._spec import EntityKind
@@ -391,9 +392,23 @@ def _build(
             raise
 
 
+def _exec(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyConnection:
+    """``con.execute(sql)``, its time logged (debug) to find what a large run spends it on."""
+    started = time.perf_counter()
+    result = con.execute(sql)
+    log.debug("%.2f s  %s", time.perf_counter() - started, " ".join(sql.split())[:100])
+    return result
+
+
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     row = con.execute(sql).fetchall()[0]
     return int(row[0]) if row and row[0] is not None else 0
+
+
+#: what a run keeps of a scored pair (besides the two records' resource and key): the records'
+#: numbers in the run, the score, and each comparison's level and weight (the records' values are
+#: in ``records``)
+PAIR_COLUMNS = "p.rid_l, p.rid_r, p.match_weight, p.match_probability, COLUMNS('^(gamma|mw)_|^match_key$')"
 
 
 def _copy(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> None:
@@ -431,6 +446,17 @@ def _run(
             from shuzhi.registry._entity import standardise_entities
 
             n_records = standardise_entities(ws.engine, plans, records_path)
+        elif incremental:
+            assert previous is not None
+            # only the new and changed records are standardised again
+            n_records = standardise(
+                ws.engine,
+                plans,
+                records_path,
+                entity=entity,
+                previous=run_table(ws.warehouse / str(previous.path), "records"),
+                keys_out=work / "keys.parquet",
+            )
         else:
             n_records = standardise(ws.engine, plans, records_path, entity=entity)
         con = connect(
@@ -555,9 +581,11 @@ def _cannot_update(ws: Workspace, previous: RegistryRun | None) -> str | None:
         return "上一次运行没有模型，改为完整构建 / the previous run has no model: a full build instead"
     import duckdb
 
-    described = duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet({lit(str(folder / 'records.parquet'))})")
+    described = duckdb.sql(f"DESCRIBE SELECT * FROM {run_table(folder, 'records')}")
     names = {r[0] for r in described.fetchall()} if described is not None else set()
-    if not set(MODEL_COLUMNS) | {"rec_hash"} <= names:
+    pairs_described = duckdb.sql(f"DESCRIBE SELECT * FROM {run_table(folder, 'pairs')}")
+    pair_names = {r[0] for r in pairs_described.fetchall()} if pairs_described is not None else set()
+    if not set(MODEL_COLUMNS) | {"rec_hash", "raw_hash"} <= names or "registry_id_l" in pair_names:
         return (
             "上一次运行的记录格式较旧，改为完整构建 / "
             "the previous run's records are of an older format: a full build instead"
@@ -591,50 +619,75 @@ def _link_incremental(
     records_path: Path,
     out: Path,
 ) -> RunSummary:
-    """Compare only new and changed records, re-cluster only the persons they touch."""
+    """Compare only new and changed records, re-cluster only the persons they touch, and write only
+    their rows (:mod:`._parts`).
+
+    ``records_path`` holds the re-read resources' new and changed records (standardised with
+    ``previous=``), ``keys.parquet`` beside it every record they have now. Tables on ``con``:
+    ``prev_all`` (the previous run's crosswalk), ``chg`` (its records that are gone or changed),
+    ``allrec`` (every record now: ``rid``, ``src``, ``rec_key``, ``prev_id``), ``model_in`` (what
+    linkage sees of all of them), ``pairs`` (the new pairs, marked ``fresh``, and the previous
+    pairs among the affected records), ``rec`` / ``clus0`` (the affected records and clusters).
+    """
     from splink.clustering import cluster_pairwise_predictions_at_threshold
 
     settings = ws.config.registry
     t = settings.match_threshold
+    veto = DIFFERENT_VALID_IDS_GAMMA
     prev_dir = ws.warehouse / str(previous.path)
-    prev_records = lit(str(prev_dir / "records.parquet"))
+    prev_records = run_table(prev_dir, "records")
+    prev_pairs = run_table(prev_dir, "pairs")
     codes = ", ".join(lit(src.code) for src, _ in plans)
-    # the records: the re-read resources as standardised now, the others as the previous run had them
-    con.execute(
-        f"""CREATE TABLE rec AS
-        WITH u AS (
-            SELECT * EXCLUDE (rid, registry_id, ckey) FROM read_parquet({prev_records})
-            WHERE src NOT IN ({codes})
-            UNION ALL BY NAME
-            SELECT * EXCLUDE (rid) FROM read_parquet({lit(str(records_path))})
+    keys = lit(str(records_path.parent / "keys.parquet"))
+    # the previous run's records, read once (the largest read of an update)
+    _exec(con, f"CREATE TABLE prev_full AS SELECT * FROM {prev_records}")
+    _exec(
+        con,
+        "CREATE VIEW prev_all AS SELECT rid, src, rec_key, registry_id, rec_hash, raw_hash FROM prev_full",
+    )
+    # the previous records of the re-read resources that are gone, or whose source values changed
+    _exec(
+        con,
+        f"""CREATE TABLE chg AS SELECT p.* FROM prev_all AS p
+        WHERE p.src IN ({codes}) AND NOT EXISTS (
+            SELECT 1 FROM read_parquet({keys}) AS k
+            WHERE k.src = p.src AND k.rec_key = p.rec_key AND k.raw_hash = p.raw_hash)""",
+    )
+    # the records standardised again: one that linkage sees as before keeps its number (and its
+    # scored pairs); the others are new, numbered after the largest number of the chain
+    max_rid = _count(con, "SELECT max(rid) FROM prev_all")
+    _exec(
+        con,
+        f"""CREATE TABLE std AS
+        WITH s AS (
+            SELECT s.* EXCLUDE (rid), c.rid AS old_rid, c.registry_id AS old_id
+            FROM read_parquet({lit(str(records_path))}) AS s
+            LEFT JOIN chg AS c ON c.src = s.src AND c.rec_key = s.rec_key AND c.rec_hash = s.rec_hash
         )
-        SELECT CAST(row_number() OVER (ORDER BY src, rec_key) AS BIGINT) AS rid, * FROM u"""
+        SELECT CAST(coalesce(old_rid, {max_rid} + row_number() OVER (
+                   PARTITION BY old_rid IS NULL ORDER BY src, rec_key)) AS BIGINT) AS rid,
+               * EXCLUDE (old_rid, old_id), old_rid IS NULL AS linkage_new, old_id
+        FROM s""",
     )
-    con.execute(
-        "CREATE TEMP TABLE prev AS SELECT src, rec_key, registry_id, rec_hash "
-        f"FROM read_parquet({prev_records})"
-    )
-    # a record is unchanged when its resource, key and what linkage sees of it are the same
-    con.execute(
-        """CREATE TEMP TABLE rec_prev AS
-        SELECT r.rid, p.registry_id AS prev_id FROM rec AS r
-        LEFT JOIN prev AS p ON p.src = r.src AND p.rec_key = r.rec_key AND p.rec_hash = r.rec_hash"""
-    )
-    con.execute(
-        """CREATE TEMP TABLE touched AS
-        SELECT DISTINCT p.registry_id FROM prev AS p
-        LEFT JOIN rec AS r ON r.src = p.src AND r.rec_key = p.rec_key AND r.rec_hash = p.rec_hash
-        WHERE r.rid IS NULL"""
+    _exec(
+        con,
+        """CREATE TABLE allrec AS
+        SELECT rid, src, rec_key, registry_id AS prev_id FROM prev_all WHERE rid NOT IN (SELECT rid FROM chg)
+        UNION ALL
+        SELECT rid, src, rec_key, CASE WHEN NOT linkage_new THEN old_id END FROM std""",
     )
     cols = ", ".join(MODEL_COLUMNS)
-    con.execute(f"CREATE TABLE model_in AS SELECT {cols} FROM rec")
-    con.execute(
-        f"CREATE TABLE model_new AS SELECT {cols} FROM rec "
-        "WHERE rid IN (SELECT rid FROM rec_prev WHERE prev_id IS NULL)"
+    _exec(
+        con,
+        f"""CREATE TABLE model_in AS
+        SELECT {cols} FROM prev_full WHERE rid NOT IN (SELECT rid FROM chg)
+        UNION ALL SELECT {cols} FROM std""",
     )
-    con.execute(
-        f"CREATE TABLE model_old AS SELECT {cols} FROM rec "
-        "WHERE rid IN (SELECT rid FROM rec_prev WHERE prev_id IS NOT NULL)"
+    _exec(con, f"CREATE TABLE model_new AS SELECT {cols} FROM std WHERE linkage_new")
+    _exec(
+        con,
+        "CREATE VIEW model_old AS SELECT * FROM model_in "
+        "WHERE rid NOT IN (SELECT rid FROM std WHERE linkage_new)",
     )
     model = json.loads((prev_dir / "model.json").read_text(encoding="utf-8"))
     linkage = Linkage(con, "model_in", settings, model=model)
@@ -643,71 +696,100 @@ def _link_incremental(
     if comparisons > settings.max_comparisons:
         raise BudgetExceeded(counts, settings.max_comparisons, comparisons)
     n_new = _count(con, "SELECT count(*) FROM model_new")
-    new_edges = []
+    # the pairs: the new ones (fresh: written by this run) …
+    _exec(
+        con,
+        f"CREATE TEMP TABLE pairs AS SELECT * EXCLUDE (src_l, key_l, src_r, key_r), true AS fresh "
+        f"FROM {prev_pairs} LIMIT 0",
+    )
     if n_new:
-        new_edges = linkage.predict_new("model_new", "model_old")
-    # scored pairs: the previous run's among unchanged records, and the new ones
-    prev_pairs = lit(str(prev_dir / "pairs.parquet"))
-    con.execute(
-        f"""CREATE TEMP TABLE pairs AS
-        SELECT l.rid AS rid_l, r.rid AS rid_r,
-               p.* EXCLUDE (rid_l, rid_r, src_l, key_l, src_r, key_r, registry_id_l, registry_id_r)
-        FROM read_parquet({prev_pairs}) AS p
-        JOIN rec AS l ON l.src = p.src_l AND l.rec_key = p.key_l
-        JOIN rec AS r ON r.src = p.src_r AND r.rec_key = p.key_r
-        JOIN rec_prev AS pl ON pl.rid = l.rid JOIN rec_prev AS pr ON pr.rid = r.rid
-        WHERE pl.prev_id IS NOT NULL AND pr.prev_id IS NOT NULL"""
+        for edges in linkage.predict_new("model_new", "model_old"):
+            _exec(
+                con,
+                f"INSERT INTO pairs BY NAME SELECT {PAIR_COLUMNS}, true AS fresh "
+                f"FROM {edges.physical_name} AS p",
+            )
+    # … the previous ones of records in a review decision (decisions are applied again) …
+    decisions = load_decisions(ws, entity)
+    _exec(con, "CREATE TEMP TABLE decided_rids AS " + _decided_records_sql(con, decisions))
+    _exec(
+        con,
+        "CREATE TEMP TABLE pair_drop AS SELECT rid FROM chg WHERE rid NOT IN (SELECT rid FROM std) "
+        "UNION SELECT rid FROM decided_rids",
     )
-    for edges in new_edges:
-        con.execute(f"INSERT INTO pairs BY NAME SELECT * FROM {edges.physical_name}")
-    decisions = apply_decisions(con, "pairs", load_decisions(ws, entity))
-    veto = DIFFERENT_VALID_IDS_GAMMA
-    # the persons to cluster again: those that lost or changed a record, those a new or changed
-    # record now links to, and those with a reviewed pair
-    con.execute(
+    _exec(
+        con,
+        f"""INSERT INTO pairs BY NAME SELECT p.* EXCLUDE (src_l, key_l, src_r, key_r), true AS fresh
+        FROM {prev_pairs} AS p
+        WHERE (p.rid_l IN (SELECT rid FROM decided_rids) OR p.rid_r IN (SELECT rid FROM decided_rids))
+          AND p.rid_l NOT IN (SELECT rid FROM chg WHERE rid NOT IN (SELECT rid FROM std))
+          AND p.rid_r NOT IN (SELECT rid FROM chg WHERE rid NOT IN (SELECT rid FROM std))""",
+    )
+    decisions_applied = apply_decisions(con, "pairs", decisions, records="allrec")
+    _exec(con, "UPDATE pairs SET fresh = true WHERE fresh IS NULL")  # pairs decided the same
+    # the persons to cluster again: those that lost or changed a record, those a new record now
+    # links to, and those with a reviewed pair
+    _exec(
+        con,
         f"""CREATE TEMP TABLE affected_ids AS
-        SELECT registry_id FROM touched
+        WITH linked AS (
+            SELECT rid_l AS rid FROM pairs
+            WHERE fresh AND match_probability >= {t} AND gamma_citizen_id IS DISTINCT FROM {veto}
+            UNION
+            SELECT rid_r FROM pairs
+            WHERE fresh AND match_probability >= {t} AND gamma_citizen_id IS DISTINCT FROM {veto}
+        )
+        SELECT registry_id FROM chg
         UNION
-        SELECT rp.prev_id FROM decided AS d JOIN rec_prev AS rp ON rp.rid IN (d.rid_l, d.rid_r)
-        WHERE rp.prev_id IS NOT NULL
+        SELECT a.prev_id FROM decided_rids AS d JOIN allrec AS a USING (rid) WHERE a.prev_id IS NOT NULL
         UNION
-        SELECT rp.prev_id FROM pairs AS e JOIN rec_prev AS rp ON rp.rid = e.rid_l
-        WHERE e.match_probability >= {t} AND e.gamma_citizen_id IS DISTINCT FROM {veto}
-          AND rp.prev_id IS NOT NULL
-          AND e.rid_r IN (SELECT rid FROM rec_prev WHERE prev_id IS NULL)
-        UNION
-        SELECT rp.prev_id FROM pairs AS e JOIN rec_prev AS rp ON rp.rid = e.rid_r
-        WHERE e.match_probability >= {t} AND e.gamma_citizen_id IS DISTINCT FROM {veto}
-          AND rp.prev_id IS NOT NULL
-          AND e.rid_l IN (SELECT rid FROM rec_prev WHERE prev_id IS NULL)"""
+        SELECT a.prev_id FROM linked AS e JOIN allrec AS a USING (rid) WHERE a.prev_id IS NOT NULL""",
     )
-    con.execute(
+    _exec(
+        con,
         """CREATE TEMP TABLE affected AS
-        SELECT rid FROM rec_prev WHERE prev_id IS NULL OR prev_id IN (SELECT registry_id FROM affected_ids)"""
+        SELECT rid FROM allrec WHERE prev_id IS NULL OR prev_id IN (SELECT registry_id FROM affected_ids)""",
     )
-    con.execute(
+    # … and the previous pairs among the affected records (context for clustering, not rewritten)
+    _exec(
+        con,
+        f"""INSERT INTO pairs BY NAME SELECT p.* EXCLUDE (src_l, key_l, src_r, key_r), false AS fresh
+        FROM {prev_pairs} AS p
+        WHERE p.rid_l IN (SELECT rid FROM affected) AND p.rid_r IN (SELECT rid FROM affected)
+          AND p.rid_l NOT IN (SELECT rid FROM pair_drop) AND p.rid_r NOT IN (SELECT rid FROM pair_drop)""",
+    )
+    _exec(
+        con,
         f"""CREATE TEMP TABLE affected_edges AS
         SELECT rid_l, rid_r, match_probability FROM pairs
         WHERE match_probability >= {t} AND gamma_citizen_id IS DISTINCT FROM {veto}
-          AND rid_l IN (SELECT rid FROM affected) AND rid_r IN (SELECT rid FROM affected)"""
+          AND rid_l IN (SELECT rid FROM affected) AND rid_r IN (SELECT rid FROM affected)""",
     )
     nodes = linkage.db.register("affected", table_name=f"affected_{run_id}")
-    edges = linkage.db.register("affected_edges", table_name=f"affected_edges_{run_id}")
+    edges_sdf = linkage.db.register("affected_edges", table_name=f"affected_edges_{run_id}")
     clustered = cluster_pairwise_predictions_at_threshold(
         nodes,
-        edges,
+        edges_sdf,
         db_api=linkage.db,
         node_id_column_name="rid",
         edge_id_column_name_left="rid_l",
         edge_id_column_name_right="rid_r",
         threshold_match_probability=t,
     )
-    # unaffected persons keep their records together, as they were
-    con.execute(
-        f"""CREATE TEMP TABLE clus0 AS
-        SELECT rid, 'c' || CAST(cluster_id AS VARCHAR) AS cluster_id FROM {clustered.physical_name}
-        UNION ALL
-        SELECT rid, 'p' || prev_id FROM rec_prev WHERE rid NOT IN (SELECT rid FROM affected)"""
+    _exec(con, f"CREATE TEMP TABLE clus0 AS SELECT rid, cluster_id FROM {clustered.physical_name}")
+    # the affected records in full: unchanged ones as the previous run had them, and the new ones
+    _exec(
+        con,
+        """CREATE TABLE rec AS
+        SELECT * EXCLUDE (registry_id, ckey) FROM prev_full
+        WHERE rid IN (SELECT rid FROM affected) AND rid NOT IN (SELECT rid FROM chg)
+        UNION ALL BY NAME
+        SELECT * EXCLUDE (linkage_new, old_id) FROM std""",
+    )
+    _exec(
+        con,
+        "CREATE TEMP TABLE prev AS SELECT src, rec_key, registry_id FROM prev_all "
+        "WHERE registry_id IN (SELECT registry_id FROM affected_ids)",
     )
     n_affected = _count(con, "SELECT count(*) FROM affected_ids")
     notes = [
@@ -716,20 +798,262 @@ def _link_incremental(
         f"incremental: {n_new} new or changed records, {n_affected} persons clustered again",
     ]
     shutil.copyfile(prev_dir / "model.json", out / "model.json")  # the model stays that run's
-    return _conclude(
+    return _conclude_incremental(
         ws,
         con,
         entity,
         run_id,
-        previous,
+        prev_dir,
         notes,
         out,
         comparisons=comparisons,
         counts=counts,
-        training={"model_of_run": previous.id},
+        decisions=decisions_applied,
+        model_of_run=previous.id,
+    )
+
+
+def _decided_records_sql(
+    con: duckdb.DuckDBPyConnection, decisions: Sequence[tuple[str, str, str, str, bool]]
+) -> str:
+    """A query of the numbers (``rid``) of the records in ``allrec`` that review ``decisions`` name."""
+    if not decisions:
+        return "SELECT CAST(NULL AS BIGINT) AS rid WHERE false"
+    import pyarrow as pa
+
+    keys = sorted({(d[0], d[1]) for d in decisions} | {(d[2], d[3]) for d in decisions})
+    con.register("_decided_keys", pa.table({"src": [k[0] for k in keys], "rec_key": [k[1] for k in keys]}))
+    _exec(con, "CREATE OR REPLACE TEMP TABLE _decided_keys_t AS SELECT * FROM _decided_keys")
+    con.unregister("_decided_keys")
+    return "SELECT DISTINCT a.rid FROM allrec AS a JOIN _decided_keys_t AS k USING (src, rec_key)"
+
+
+def _conclude_incremental(
+    ws: Workspace,
+    con: duckdb.DuckDBPyConnection,
+    entity: EntityKind,
+    run_id: int,
+    prev_dir: Path,
+    notes: list[str],
+    out: Path,
+    *,
+    comparisons: int,
+    counts: list[BlockingRuleCount],
+    decisions: int,
+    model_of_run: int,
+) -> RunSummary:
+    """:func:`_conclude` for the affected persons only; the run's tables are the previous run's
+    parts, less what changed, plus one new part each (:mod:`._parts`)."""
+    settings = ws.config.registry
+    veto = DIFFERENT_VALID_IDS_GAMMA
+    _exec(
+        con,
+        "CREATE TEMP VIEW links AS SELECT rid_l, rid_r, match_probability FROM pairs "
+        f"WHERE gamma_citizen_id IS DISTINCT FROM {veto}",
+    )
+    split = split_on_different_ids(con, threshold=settings.match_threshold)
+    ident = assign_identifiers(
+        con,
+        prefix=entity.prefix,
+        next_number=_next_number(ws, entity),
+        threshold=settings.match_threshold,
+    )
+    _exec(
+        con,
+        "CREATE TEMP TABLE recs AS SELECT r.*, i.registry_id, i.ckey "
+        "FROM rec AS r JOIN rec_ids AS i USING (rid)",
+    )
+    from shuzhi.registry._golden import golden_records
+
+    golden_records(con)
+    # every record's person now: the affected ones' new, the others' as before
+    _exec(
+        con,
+        """CREATE TEMP TABLE xw AS
+        SELECT a.rid, a.src, a.rec_key, coalesce(i.registry_id, a.prev_id) AS registry_id
+        FROM allrec AS a LEFT JOIN rec_ids AS i USING (rid)""",
+    )
+    # one valid ID on records of different persons: over every record, not only the affected
+    _exec(
+        con,
+        """CREATE TEMP TABLE shared AS
+        WITH ids AS (
+            SELECT m.id18, list(DISTINCT x.registry_id ORDER BY x.registry_id) AS persons
+            FROM model_in AS m JOIN xw AS x USING (rid) WHERE m.id_valid
+            GROUP BY m.id18 HAVING count(DISTINCT x.registry_id) > 1
+        )
+        SELECT unnest(persons) AS registry_id, 'shared_id' AS kind,
+               CAST(to_json(struct_pack(id_number := id18, persons := persons)) AS VARCHAR) AS detail
+        FROM ids""",
+    )
+    prev_conflicts = run_table(prev_dir, "conflicts")
+    _exec(
+        con,
+        f"""CREATE TEMP TABLE conflict_ids AS
+        SELECT registry_id FROM affected_ids UNION SELECT registry_id FROM ids
+        UNION SELECT registry_id FROM shared
+        UNION SELECT registry_id FROM {prev_conflicts} WHERE kind = 'shared_id'""",
+    )
+    touched_ids = "SELECT registry_id FROM affected_ids UNION SELECT registry_id FROM ids"
+    new_conflicts = f"""
+        SELECT registry_id, kind, detail FROM conflicts WHERE kind <> 'shared_id'
+        UNION ALL
+        SELECT registry_id, kind, detail FROM {prev_conflicts}
+        WHERE kind <> 'shared_id' AND registry_id IN (SELECT registry_id FROM conflict_ids)
+          AND registry_id NOT IN ({touched_ids})
+        UNION ALL
+        SELECT registry_id, kind, detail FROM shared"""
+    _write_parts(
+        con,
+        prev_dir,
+        out,
+        run_id,
+        drops={
+            "records": "SELECT rid FROM prev_all WHERE registry_id IN (SELECT registry_id FROM affected_ids)",
+            "pairs": "SELECT rid FROM pair_drop",
+            "golden": "SELECT registry_id FROM affected_ids",
+            "lineage": "SELECT registry_id FROM affected_ids",
+            "conflicts": "SELECT registry_id FROM conflict_ids",
+        },
+        deltas={
+            "records": "SELECT * FROM recs ORDER BY registry_id, src, rec_key",
+            "pairs": f"SELECT l.src AS src_l, l.rec_key AS key_l, r.src AS src_r, r.rec_key AS key_r, "
+            f"{PAIR_COLUMNS} FROM pairs AS p JOIN allrec AS l ON l.rid = p.rid_l "
+            "JOIN allrec AS r ON r.rid = p.rid_r WHERE p.fresh",
+            "golden": "SELECT * FROM golden ORDER BY registry_id",
+            "lineage": "SELECT * FROM lineage ORDER BY registry_id, field, src, rec_key",
+            "conflicts": f"SELECT * FROM ({new_conflicts}) ORDER BY registry_id, kind",
+        },
+    )
+    # uncertain pairs that ended in two persons, over all pairs now: for clerical review
+    live = run_table(out, "pairs")
+    first = "(l.src < r.src OR (l.src = r.src AND l.rec_key <= r.rec_key))"
+    _copy(
+        con,
+        f"""SELECT CASE WHEN {first} THEN l.src ELSE r.src END AS src_l,
+                   CASE WHEN {first} THEN l.rec_key ELSE r.rec_key END AS key_l,
+                   CASE WHEN {first} THEN r.src ELSE l.src END AS src_r,
+                   CASE WHEN {first} THEN r.rec_key ELSE l.rec_key END AS key_r,
+                   p.match_probability AS probability, p.match_weight
+            FROM {live} AS p JOIN xw AS l ON l.rid = p.rid_l JOIN xw AS r ON r.rid = p.rid_r
+            WHERE p.match_probability >= {settings.review_threshold}
+              AND p.match_probability < {settings.match_threshold}
+              AND p.gamma_citizen_id IS DISTINCT FROM {veto}
+              AND l.registry_id <> r.registry_id
+            ORDER BY probability DESC, src_l, key_l, src_r, key_r""",
+        out / "review.parquet",
+    )
+    _write_identity(con, out, ident)
+    pair_counts = _exec(
+        con,
+        f"""SELECT count(*), count(*) FILTER (WHERE match_probability >= {settings.match_threshold}
+                                              AND gamma_citizen_id <> {veto}),
+                   count(*) FILTER (WHERE gamma_citizen_id = {veto})
+            FROM {live}""",
+    ).fetchall()[0]
+    conflicts = {
+        str(k): int(n)
+        for k, n in _exec(
+            con,
+            f"SELECT kind, count(DISTINCT registry_id) FROM {run_table(out, 'conflicts')} "
+            "GROUP BY kind ORDER BY kind",
+        ).fetchall()
+    }
+    per_source = {
+        str(k): int(n)
+        for k, n in _exec(con, "SELECT src, count(*) FROM allrec GROUP BY src ORDER BY src").fetchall()
+    }
+    return RunSummary(
+        run=run_id,
+        entity=entity.value,
+        resources=per_source,
+        records=sum(per_source.values()),
+        comparisons=comparisons,
+        candidate_pairs=int(pair_counts[0]),
+        matches=int(pair_counts[1]),
+        vetoed_pairs=int(pair_counts[2]),
+        clusters=_count(con, "SELECT count(DISTINCT registry_id) FROM xw"),
+        new_ids=ident.new_ids,
+        inherited_ids=ident.inherited,
+        merged_ids=len(ident.merged),
+        retired_ids=len(ident.retired),
+        split_by_id=split,
+        conflicts=conflicts,
+        seconds=0.0,
+        blocking=counts,
         charts=[],
-        vetoed=_count(con, f"SELECT count(*) FROM pairs WHERE gamma_citizen_id = {veto}"),
+        notes=notes,
+        training={"model_of_run": model_of_run},
+        to_review=_count(con, f"SELECT count(*) FROM read_parquet({lit(str(out / 'review.parquet'))})"),
         decisions=decisions,
+    )
+
+
+def _write_parts(
+    con: duckdb.DuckDBPyConnection,
+    prev_dir: Path,
+    out: Path,
+    run_id: int,
+    *,
+    drops: dict[str, str],
+    deltas: dict[str, str],
+) -> None:
+    """The run's tables in ``out``: the previous run's parts (linked), each with the rows of
+    ``drops[table]`` added to its drop list, and the new part ``deltas[table]``; written whole
+    again once a table would have more than :data:`MAX_PARTS` parts."""
+    manifest: dict[str, Any] = {"format": 1, "tables": {}}
+    for table, key in TABLES.items():
+        _exec(con, f"CREATE OR REPLACE TEMP TABLE _drop AS SELECT DISTINCT {key} FROM ({drops[table]})")
+        parts: list[dict[str, Any]] = []
+        for part in table_parts(prev_dir, table):
+            link_or_copy(prev_dir / part["file"], out / part["file"])
+            drop = part["file"].removesuffix(".parquet") + ".drop.parquet"
+            earlier = (
+                f" UNION SELECT {key} FROM read_parquet({lit(str(prev_dir / part['drop']))})"
+                if part.get("drop")
+                else ""
+            )
+            _copy(con, f"SELECT {key} FROM _drop{earlier}", out / drop)
+            parts.append({"file": part["file"], "drop": drop})
+        name = f"{table}.run-{run_id:06d}.parquet"
+        _copy(con, deltas[table], out / name)
+        parts.append({"file": name, "drop": None})
+        manifest["tables"][table] = parts
+    (out / PARTS_FILE).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    if max(len(p) for p in manifest["tables"].values()) <= MAX_PARTS:
+        return
+    # compaction: every table whole again, in one file
+    for table in TABLES:
+        _copy(con, f"SELECT * FROM {run_table(out, table)}", out / f".{table}.whole.parquet")
+    for parts in manifest["tables"].values():
+        for part in parts:
+            for name in (part["file"], part["drop"]):
+                if name:
+                    (out / name).unlink(missing_ok=True)
+    (out / PARTS_FILE).unlink()
+    for table in TABLES:
+        os.replace(out / f".{table}.whole.parquet", out / f"{table}.parquet")
+
+
+def _write_identity(con: duckdb.DuckDBPyConnection, out: Path, ident: Any) -> None:
+    """``identity.json``: the identifiers this run made, merged and retired, and its events."""
+    new_ids = [
+        str(r[0])
+        for r in con.execute(
+            "SELECT registry_id FROM ids WHERE ckey NOT IN (SELECT ckey FROM asg) ORDER BY registry_id"
+        ).fetchall()
+    ]
+    (out / "identity.json").write_text(
+        json.dumps(
+            {
+                "new": new_ids,
+                "merged": ident.merged,
+                "retired": ident.retired,
+                "events": [dataclasses.asdict(e) for e in ident.events],
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
     )
 
 
@@ -759,10 +1083,9 @@ def _conclude(
     split = split_on_different_ids(con, threshold=settings.match_threshold)
 
     if previous is not None and previous.path:
-        prev_file = ws.warehouse / previous.path / "records.parquet"
         con.execute(
             "CREATE TEMP TABLE IF NOT EXISTS prev AS SELECT src, rec_key, registry_id "
-            f"FROM read_parquet({lit(str(prev_file))})"
+            f"FROM {run_table(ws.warehouse / previous.path, 'records')}"
         )
     else:
         con.execute("CREATE TEMP TABLE prev (src VARCHAR, rec_key VARCHAR, registry_id VARCHAR)")
@@ -783,10 +1106,8 @@ def _conclude(
     _copy(con, "SELECT * FROM recs ORDER BY registry_id, src, rec_key", out / "records.parquet")
     _copy(
         con,
-        "SELECT l.src AS src_l, l.rec_key AS key_l, r.src AS src_r, r.rec_key AS key_r, "
-        "l.registry_id AS registry_id_l, r.registry_id AS registry_id_r, p.* "
-        "FROM pairs AS p JOIN recs AS l ON l.rid = p.rid_l JOIN recs AS r ON r.rid = p.rid_r "
-        "ORDER BY p.match_probability DESC, p.rid_l, p.rid_r",
+        f"SELECT l.src AS src_l, l.rec_key AS key_l, r.src AS src_r, r.rec_key AS key_r, {PAIR_COLUMNS} "
+        "FROM pairs AS p JOIN recs AS l ON l.rid = p.rid_l JOIN recs AS r ON r.rid = p.rid_r",
         out / "pairs.parquet",
     )
     _copy(con, "SELECT * FROM golden ORDER BY registry_id", out / "golden.parquet")
@@ -809,24 +1130,7 @@ def _conclude(
             ORDER BY probability DESC, src_l, key_l, src_r, key_r""",
         out / "review.parquet",
     )
-    new_ids = [
-        str(r[0])
-        for r in con.execute(
-            "SELECT registry_id FROM ids WHERE ckey NOT IN (SELECT ckey FROM asg) ORDER BY registry_id"
-        ).fetchall()
-    ]
-    (out / "identity.json").write_text(
-        json.dumps(
-            {
-                "new": new_ids,
-                "merged": ident.merged,
-                "retired": ident.retired,
-                "events": [dataclasses.asdict(e) for e in ident.events],
-            },
-            ensure_ascii=False,
-        ),
-        encoding="utf-8",
-    )
+    _write_identity(con, out, ident)
     conflicts = {
         str(k): int(n)
         for k, n in con.execute(

@@ -63,6 +63,7 @@ from shuzhi.registry._entity_names import (
     uscc_fixed_sql,
     uscc_text_sql,
 )
+from shuzhi.registry._parts import run_table
 from shuzhi.registry._roles import SourceRoles
 from shuzhi.registry._spec import EntityKind, Role
 from shuzhi.registry._standardise import RegistrySource, ident, lit, source_frame
@@ -498,7 +499,7 @@ def link_entities(
 # -- representatives and branches -----------------------------------------------------------------
 
 
-def _link_parents_and_reps(con: duckdb.DuckDBPyConnection, persons: Path | None) -> None:
+def _link_parents_and_reps(con: duckdb.DuckDBPyConnection, persons: str | None) -> None:
     """Add ``parent_id``, ``legal_rep_registry_id`` and ``legal_rep_link`` to ``golden``."""
     con.execute(
         """CREATE OR REPLACE TEMP TABLE parents AS
@@ -513,7 +514,7 @@ def _link_parents_and_reps(con: duckdb.DuckDBPyConnection, persons: Path | None)
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE persons AS
             SELECT DISTINCT registry_id, id18, id_valid, name_norm, addr_county, phone
-            FROM read_parquet({lit(str(persons))})"""
+            FROM {persons}"""
         )
     else:
         con.execute(
@@ -590,10 +591,9 @@ def run_entities(
     con.execute(f"CREATE TABLE rec AS SELECT * FROM read_parquet({lit(str(records_path))})")
     by_rule = link_entities(con, load_decisions(ws, EntityKind.legal_entity))
     if previous is not None and previous.path:
-        prev_file = ws.warehouse / previous.path / "records.parquet"
         con.execute(
             "CREATE TEMP TABLE prev AS SELECT src, rec_key, registry_id "
-            f"FROM read_parquet({lit(str(prev_file))})"
+            f"FROM {run_table(ws.warehouse / previous.path, 'records')}"
         )
     else:
         con.execute("CREATE TEMP TABLE prev (src VARCHAR, rec_key VARCHAR, registry_id VARCHAR)")
@@ -612,7 +612,7 @@ def run_entities(
     )
     entity_golden_records(con)
     person_run = current_run(ws, EntityKind.person)
-    persons = ws.warehouse / person_run.path / "records.parquet" if person_run and person_run.path else None
+    persons = run_table(ws.warehouse / person_run.path, "records") if person_run and person_run.path else None
     if persons is None:
         notes.append(
             "人口库尚未构建，法定代表人未关联到人员 / the person registry is not built: "

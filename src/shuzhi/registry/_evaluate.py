@@ -247,12 +247,13 @@ def read_crosswalk(ws: Workspace, entity: EntityKind | str = "person") -> pa.Tab
     run = current_run(ws, kind)
     if run is None:
         raise errors.NotFound(f"{kind.label_zh}的运行 / run of the {kind.value} registry", "current")
-    path = str(run_folder(ws, run) / "records.parquet").replace("'", "''")
+    from shuzhi.registry._parts import run_table
+
+    records = run_table(run_folder(ws, run), "records")
     con = duckdb.connect()
     try:
         table: pa.Table = con.sql(
-            f"SELECT src AS resource, rec_key AS record_key, registry_id FROM read_parquet('{path}') "
-            "ORDER BY src, rec_key"
+            f"SELECT src AS resource, rec_key AS record_key, registry_id FROM {records} ORDER BY src, rec_key"
         ).to_arrow_table()
     finally:
         con.close()

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import sqlalchemy as sa
 
 from shuzhi import errors
+from shuzhi.registry._parts import run_table
 from shuzhi.registry._spec import EntityKind
-from shuzhi.registry._standardise import lit
 from shuzhi.store import RegistryReview, utcnow
 
 if TYPE_CHECKING:
@@ -117,9 +117,14 @@ def load_decisions(ws: Workspace, entity: EntityKind) -> list[tuple[str, str, st
 
 
 def apply_decisions(
-    con: duckdb.DuckDBPyConnection, table: str, decisions: Sequence[tuple[str, str, str, str, bool]]
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    decisions: Sequence[tuple[str, str, str, str, bool]],
+    *,
+    records: str = "rec",
 ) -> int:
-    """Create ``decided(rid_l, rid_r, same)`` from ``decisions`` and ``rec``; then, in the scored
+    """Create ``decided(rid_l, rid_r, same)`` from ``decisions`` and ``records`` (``rid``, ``src``,
+    ``rec_key``); then, in the scored
     pairs ``table``, drop the pairs decided ``different`` and add (or raise to 1) those decided
     ``same``. Returns how many decisions apply to records of this run."""
     import pyarrow as pa
@@ -133,10 +138,10 @@ def apply_decisions(
     con.register("_decisions_in", arrow)
     try:
         con.execute(
-            """INSERT INTO decided
+            f"""INSERT INTO decided
             SELECT l.rid, r.rid, d.same FROM _decisions_in AS d
-            JOIN rec AS l ON l.src = d.src_l AND l.rec_key = d.key_l
-            JOIN rec AS r ON r.src = d.src_r AND r.rec_key = d.key_r"""
+            JOIN {records} AS l ON l.src = d.src_l AND l.rec_key = d.key_l
+            JOIN {records} AS r ON r.src = d.src_r AND r.rec_key = d.key_r"""
         )
     finally:
         con.unregister("_decisions_in")
@@ -215,13 +220,12 @@ def _records(
     run = current_run(ws, entity)
     if run is None or not run.path or not keys:
         return {}
-    file = lit(str(ws.warehouse / run.path / "records.parquet"))
+    file = run_table(ws.warehouse / run.path, "records")
     pairs = list(keys)
     marks = ", ".join("(?, ?)" for _ in pairs)
     shown = _ENTITY_SHOWN if entity is EntityKind.legal_entity else _SHOWN
     rows = ws.engine.fetch_arrow(
-        f"SELECT src, rec_key, {', '.join(shown)} FROM read_parquet({file}) "
-        f"WHERE (src, rec_key) IN ({marks})",
+        f"SELECT src, rec_key, {', '.join(shown)} FROM {file} WHERE (src, rec_key) IN ({marks})",
         [v for k in pairs for v in k],
     ).to_pylist()
     return {(str(r.pop("src")), str(r.pop("rec_key"))): r for r in rows}

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from shuzhi import errors
 from shuzhi.registry._build import current_run
 from shuzhi.registry._golden import CONFLICT_KINDS, ENTITY_CONFLICT_KINDS, ENTITY_FIELDS, FIELDS
+from shuzhi.registry._parts import run_table
 from shuzhi.registry._spec import EntityKind
 from shuzhi.registry._standardise import lit
 from shuzhi.store import RegistryEvent, RegistryIdentifier, RegistryRun
@@ -223,8 +224,9 @@ def _require_run(ws: Workspace, entity: EntityKind) -> RegistryRun:
     return run
 
 
-def _file(ws: Workspace, run: RegistryRun, name: str) -> str:
-    return lit(str(ws.warehouse / str(run.path) / name))
+def _table(ws: Workspace, run: RegistryRun, name: str) -> str:
+    """The SQL relation of the run's table ``name`` (records, golden, lineage, conflicts …)."""
+    return run_table(ws.warehouse / str(run.path), name)
 
 
 def _rows(ws: Workspace, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
@@ -249,7 +251,7 @@ def lookup(ws: Workspace, query: str, *, entity: EntityKind | str | None = None)
         )
     entity = q.entity
     run = _require_run(ws, entity)
-    records = _file(ws, run, "records.parquet")
+    records = _table(ws, run, "records")
     redirected: dict[str, str] = {}
     if q.kind in ("uscc", "org_code", "org_name"):
         ids = _entity_ids(ws, records, q)
@@ -264,7 +266,7 @@ def lookup(ws: Workspace, query: str, *, entity: EntityKind | str | None = None)
         marks = ", ".join("?" for _ in forms)
         found = _rows(
             ws,
-            f"SELECT DISTINCT registry_id FROM read_parquet({records}) "
+            f"SELECT DISTINCT registry_id FROM {records} "
             f"WHERE id18 IN ({marks}) OR id_sq IN ({marks}) ORDER BY registry_id",
             forms + forms,
         )
@@ -272,7 +274,7 @@ def lookup(ws: Workspace, query: str, *, entity: EntityKind | str | None = None)
     else:
         found = _rows(
             ws,
-            f"SELECT DISTINCT registry_id FROM read_parquet({records}) "
+            f"SELECT DISTINCT registry_id FROM {records} "
             "WHERE dob = CAST(? AS DATE) AND (name_norm = ? OR name_py = ?) ORDER BY registry_id",
             [q.birth_date, q.name, q.name_key],
         )
@@ -284,13 +286,13 @@ def _entity_ids(ws: Workspace, records: str, q: _Query) -> list[str]:
     if q.kind == "uscc":
         marks = ", ".join("?" for _ in q.codes)
         sql = (
-            f"SELECT DISTINCT registry_id FROM read_parquet({records}) "
+            f"SELECT DISTINCT registry_id FROM {records} "
             f"WHERE uscc IN ({marks}) OR uscc_written IN ({marks}) ORDER BY registry_id"
         )
         params: list[Any] = [*q.codes, *q.codes]
     elif q.kind == "org_code":
         sql = (
-            f"SELECT DISTINCT registry_id FROM read_parquet({records}) "
+            f"SELECT DISTINCT registry_id FROM {records} "
             "WHERE org_code = ? OR org_declared = ? ORDER BY registry_id"
         )
         params = [q.codes[0], q.codes[0]]
@@ -303,7 +305,7 @@ def _entity_ids(ws: Workspace, records: str, q: _Query) -> list[str]:
             [q.name],
         )[0]
         sql = (
-            f"SELECT DISTINCT registry_id FROM read_parquet({records}) "
+            f"SELECT DISTINCT registry_id FROM {records} "
             "WHERE name_full = ? OR name_key = ? ORDER BY registry_id"
         )
         params = [keys[0], keys[1]]
@@ -348,7 +350,7 @@ def _entry(
         return None
     golden = _rows(
         ws,
-        f"SELECT * FROM read_parquet({_file(ws, run, 'golden.parquet')}) WHERE registry_id = ?",
+        f"SELECT * FROM {_table(ws, run, 'golden')} WHERE registry_id = ?",
         [registry_id],
     )
     entry = RegistryEntry(
@@ -367,7 +369,7 @@ def _entry(
     columns = _ENTITY_RECORD_COLUMNS if entity is EntityKind.legal_entity else _RECORD_COLUMNS
     entry.records = _rows(
         ws,
-        f"SELECT {', '.join(columns)} FROM read_parquet({_file(ws, run, 'records.parquet')}) "
+        f"SELECT {', '.join(columns)} FROM {_table(ws, run, 'records')} "
         "WHERE registry_id = ? ORDER BY src, rec_key",
         [registry_id],
     )
@@ -377,7 +379,7 @@ def _entry(
     lineage = _rows(
         ws,
         f"SELECT field, value, src AS resource, rec_key AS key, chosen "
-        f"FROM read_parquet({_file(ws, run, 'lineage.parquet')}) WHERE registry_id = ? "
+        f"FROM {_table(ws, run, 'lineage')} WHERE registry_id = ? "
         "ORDER BY field, chosen DESC, src, rec_key",
         [registry_id],
     )
@@ -385,8 +387,7 @@ def _entry(
         entry.lineage.setdefault(str(row.pop("field")), []).append(row)
     for row in _rows(
         ws,
-        f"SELECT kind, detail FROM read_parquet({_file(ws, run, 'conflicts.parquet')}) "
-        "WHERE registry_id = ? ORDER BY kind",
+        f"SELECT kind, detail FROM {_table(ws, run, 'conflicts')} WHERE registry_id = ? ORDER BY kind",
         [registry_id],
     ):
         kinds = ENTITY_CONFLICT_KINDS if entity is EntityKind.legal_entity else CONFLICT_KINDS
@@ -400,8 +401,8 @@ def _entry(
         column = "parent_id" if entity is EntityKind.legal_entity else "legal_rep_registry_id"
         linked = _rows(
             ws,
-            f"SELECT registry_id, name, uscc, status, legal_rep_link FROM read_parquet("
-            f"{_file(ws, entities, 'golden.parquet')}) WHERE {column} = ? ORDER BY registry_id",
+            f"SELECT registry_id, name, uscc, status, legal_rep_link FROM "
+            f"{_table(ws, entities, 'golden')} WHERE {column} = ? ORDER BY registry_id",
             [registry_id],
         )
         if entity is EntityKind.legal_entity:
@@ -416,18 +417,16 @@ def stats(ws: Workspace, *, entity: EntityKind | str = EntityKind.person) -> dic
     identifiers by status, and the current run's summary."""
     entity = EntityKind(entity)
     run = _require_run(ws, entity)
-    records, golden, conflicts = (
-        _file(ws, run, n) for n in ("records.parquet", "golden.parquet", "conflicts.parquet")
-    )
+    records, golden, conflicts = (_table(ws, run, n) for n in ("records", "golden", "conflicts"))
     legal = entity is EntityKind.legal_entity
     noun = "entities" if legal else "persons"
     ended = "status IN ('deregistered', 'revoked')" if legal else "deceased"
     totals = _rows(
         ws,
-        f"SELECT (SELECT count(*) FROM read_parquet({golden})) AS n, "
-        f"(SELECT count(*) FROM read_parquet({records})) AS records, "
-        f"(SELECT count(*) FROM read_parquet({golden}) WHERE sources > 1) AS in_several_sources, "
-        f"(SELECT count(*) FROM read_parquet({golden}) WHERE {ended}) AS ended",
+        f"SELECT (SELECT count(*) FROM {golden}) AS n, "
+        f"(SELECT count(*) FROM {records}) AS records, "
+        f"(SELECT count(*) FROM {golden} WHERE sources > 1) AS in_several_sources, "
+        f"(SELECT count(*) FROM {golden} WHERE {ended}) AS ended",
     )[0]
     extra: dict[str, Any] = {}
     if legal:
@@ -436,27 +435,25 @@ def stats(ws: Workspace, *, entity: EntityKind | str = EntityKind.person) -> dic
             f"SELECT count(*) FILTER (WHERE branch) AS branches, "
             f"count(*) FILTER (WHERE parent_id IS NOT NULL) AS branches_with_parent, "
             f"count(*) FILTER (WHERE legal_rep_registry_id IS NOT NULL) AS legal_reps_linked "
-            f"FROM read_parquet({golden})",
+            f"FROM {golden}",
         )[0]
     per_resource = _rows(
         ws,
-        f"""WITH r AS (SELECT src, registry_id FROM read_parquet({records})),
-                g AS (SELECT registry_id, sources FROM read_parquet({golden}))
+        f"""WITH r AS (SELECT src, registry_id FROM {records}),
+                g AS (SELECT registry_id, sources FROM {golden})
             SELECT r.src AS resource, count(*) AS records, count(DISTINCT r.registry_id) AS {noun},
                    round(avg(CASE WHEN g.sources > 1 THEN 1.0 ELSE 0.0 END), 4) AS linked_share
             FROM r JOIN g USING (registry_id) GROUP BY r.src ORDER BY r.src""",
     )
     sizes = _rows(
         ws,
-        f"SELECT records AS size, count(*) AS n FROM read_parquet({golden}) "
-        "GROUP BY records ORDER BY records",
+        f"SELECT records AS size, count(*) AS n FROM {golden} GROUP BY records ORDER BY records",
     )
     by_kind = {
         str(r["kind"]): int(r["n"])
         for r in _rows(
             ws,
-            f"SELECT kind, count(DISTINCT registry_id) AS n FROM read_parquet({conflicts}) "
-            "GROUP BY kind ORDER BY kind",
+            f"SELECT kind, count(DISTINCT registry_id) AS n FROM {conflicts} GROUP BY kind ORDER BY kind",
         )
     }
     with ws.session() as s:
@@ -526,10 +523,10 @@ def export(
     )
     queries = {
         "crosswalk": f"SELECT src AS resource, rec_key AS record_key, registry_id "
-        f"FROM read_parquet({_file(ws, run, 'records.parquet')}) ORDER BY src, rec_key",
+        f"FROM {_table(ws, run, 'records')} ORDER BY src, rec_key",
         "golden": f"SELECT registry_id, {', '.join(fields)}, records, sources, "
         + ("array_to_string(resources, ',') AS resources" if format == "csv" else "resources")
-        + f" FROM read_parquet({_file(ws, run, 'golden.parquet')}) ORDER BY registry_id",
+        + f" FROM {_table(ws, run, 'golden')} ORDER BY registry_id",
     }
     out: dict[str, Path] = {}
     for name, sql in queries.items():

@@ -203,6 +203,22 @@ def _source_select(engine: Engine, source: RegistrySource, roles: SourceRoles, v
         FROM {table} AS s{rows}"""
 
 
+#: what a record is made from: a change to any of them standardises the record again
+RAW_COLUMNS: tuple[str, ...] = (
+    "priority",
+    "record_at",
+    "id_in",
+    "name_in",
+    "alt_in",
+    "birth_in",
+    "sex_in",
+    "phone_in",
+    "address_in",
+    "ctx",
+    "death_in",
+    "status_in",
+)
+
 #: words of a status value meaning the person died / is alive
 DEAD_PATTERN = "死亡|已故|去世|亡故|身故|dead|deceased"
 ALIVE_PATTERN = "正常|在世|健在|存活|在册|alive|living"
@@ -214,11 +230,20 @@ def standardise(
     out: str | os.PathLike[str],
     *,
     entity: EntityKind = EntityKind.person,
+    previous: str | None = None,
+    keys_out: str | os.PathLike[str] | None = None,
 ) -> int:
     """Write the standardised records of ``sources`` to the Parquet file ``out``; return the count.
 
     Runs on ``engine`` (which has the standards macros) when it is a DuckDB engine, else on a
     DuckDB engine of its own. Records whose every identifying value is missing are left out.
+
+    Each record carries ``raw_hash``, a digest of what it was made from (its role values as the
+    department wrote them, its priority and region). For an incremental update, ``previous`` is
+    the previous run's records (an SQL relation with ``src``, ``rec_key``, ``raw_hash``): a record
+    found there unchanged is not standardised again (nor written); ``keys_out`` receives
+    ``src, rec_key, raw_hash`` of every record read, so that the caller can tell which of the
+    previous records are gone or changed.
     """
     if entity is not EntityKind.person:  # pragma: no cover - the legal-entity registry is not built yet
         raise NotImplementedError("只实现了人口库 / only the person registry is implemented")
@@ -228,7 +253,7 @@ def standardise(
         from shuzhi.engine import DuckDBEngine
 
         with DuckDBEngine(temp_directory=Path(out).parent / "duckdb-standardise") as duck:
-            return standardise(duck, sources, out, entity=entity)
+            return standardise(duck, sources, out, entity=entity, previous=previous, keys_out=keys_out)
     tag = uuid.uuid4().hex[:10]
     views = [f"_reg_{tag}_src{i}" for i in range(len(sources))]
     raw, ids, names, addrs = (f"_reg_{tag}_{n}" for n in ("raw", "ids", "names", "addrs"))
@@ -245,7 +270,22 @@ def standardise(
             _source_select(engine, source, roles, view)
             for view, (source, roles) in zip(views, sources, strict=True)
         ]
-        engine.execute(f"CREATE TABLE {raw} AS " + "\nUNION ALL BY NAME\n".join(selects))
+        digest = ", ".join(f"coalesce(CAST({c} AS VARCHAR), chr(30))" for c in RAW_COLUMNS)
+        engine.execute(
+            f"CREATE TABLE {raw} AS SELECT *, md5(concat_ws(chr(31), {digest})) AS raw_hash FROM ("
+            + "\nUNION ALL BY NAME\n".join(selects)
+            + ")"
+        )
+        if keys_out is not None:
+            engine.write_parquet(f"SELECT src, rec_key, raw_hash FROM {raw}", keys_out, overwrite=True)
+        if previous is not None:  # only what is new or changed since the previous run
+            engine.execute(f"ALTER TABLE {raw} RENAME TO {raw}_all")
+            engine.execute(
+                f"""CREATE TABLE {raw} AS SELECT r.* FROM {raw}_all AS r
+                ANTI JOIN (SELECT src, rec_key, raw_hash FROM {previous}) AS p
+                    ON p.src = r.src AND p.rec_key = r.rec_key AND p.raw_hash = r.raw_hash"""
+            )
+            engine.execute(f"DROP TABLE {raw}_all")
         engine.execute(
             f"""CREATE TABLE {ids} AS
             SELECT id_in, sz_idcard_normalize(id_in) AS id_norm, upper(sz_idcard_squash(id_in)) AS id_sq
@@ -322,7 +362,7 @@ def standardise(
             )
             , out AS (
             SELECT CAST(row_number() OVER (ORDER BY src, rec_key) AS BIGINT) AS rid,
-                   src, rec_key, src_row, priority, loaded_at, loaded_in, record_at,
+                   src, rec_key, src_row, priority, loaded_at, loaded_in, record_at, raw_hash,
                    id_sq, id18, id_ok AS id_valid, id_was15, id_birth, id_sex, id_head, id_tail,
                    name_raw, name_norm, name_py,
                    CASE WHEN name_alt <> name_norm THEN name_alt END AS name_alt,
@@ -346,7 +386,7 @@ def standardise(
         """
         return engine.write_parquet(query, out, overwrite=True)
     finally:
-        for name in (raw, ids, names, addrs):
+        for name in (raw, f"{raw}_all", ids, names, addrs):
             engine.execute(f"DROP TABLE IF EXISTS {name}")
         for view in views:
             engine.unregister(view)
