@@ -23,9 +23,9 @@ baselines on the same records, and FEBRL4 linked by the same engine.
      deterministic rule, u by random sampling, EM on two rules); clustered at the same threshold.
 
    * **incremental** (after ours; ``--changed N``, default 10,000, 0 to skip) — a new version of
-     the largest person resource with a phone, ``N`` of its records (at most half) with the last
-     digit of their phone changed, brought in by ``shuzhi.registry.update`` (only that update is
-     timed).
+     the largest person resource with a phone, ``N`` of its records that have a phone (at most
+     half of them) with its last digit changed, brought in by ``shuzhi.registry.update`` (only
+     that update is timed).
 
 3. Every crosswalk is evaluated against ``truth/records.parquet`` with
    :func:`shuzhi.registry._evaluate.evaluate` (pairwise and B-cubed, overall and per source,
@@ -184,16 +184,17 @@ def run_incremental(ws_path: Path, work: Path, changed: int) -> dict[str, Any]:
         src, roles = max(plans, key=lambda p: sizes[p[0].code])
         table = pq.read_table(src.path)
         phone = str(roles.field_for(Role.phone))
-        n = min(changed, table.num_rows // 2)
         col = table.column(phone).cast(pa.string())
-        head = col.slice(0, n)
+        # the first ``changed`` records that have a phone (at most half of them) get a new one
+        has_phone = pc.fill_null(pc.greater(pc.utf8_length(col), 0), False)
+        n = min(changed, pc.sum(has_phone).as_py() // 2)
+        chosen = pc.and_(has_phone, pc.less_equal(pc.cumulative_sum(pc.cast(has_phone, pa.int64())), n))
         swapped = pc.binary_join_element_wise(
-            pc.utf8_slice_codeunits(head, 0, -1),
-            pc.if_else(pc.equal(pc.utf8_slice_codeunits(head, -1), "1"), "2", "1"),
+            pc.utf8_slice_codeunits(col, 0, -1),
+            pc.if_else(pc.equal(pc.utf8_slice_codeunits(col, -1), "1"), "2", "1"),
             "",
         )
-        new_col = pa.chunked_array([*swapped.chunks, *col.slice(n).chunks], pa.string())
-        new_col = new_col.cast(table.schema.field(phone).type)
+        new_col = pc.if_else(chosen, swapped, col).cast(table.schema.field(phone).type)
         table = table.set_column(table.schema.get_field_index(phone), phone, new_col)
         path = work / f"changed_{src.code}.parquet"
         pq.write_table(table, path)

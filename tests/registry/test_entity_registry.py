@@ -548,10 +548,14 @@ def test_golden_records_take_the_registration_authority_first(hand: Hand) -> Non
         assert g["legal_rep_id"] == row["fddbrsfzh"]
         # a code mistyped in the registration record, and valid nowhere else, gives no code
         assert len(g["uscc"]) == 18 if g["uscc"] else rid not in coded
-    lineage = pq.read_table(Path(hand.entities.folder) / "lineage.parquet").to_pylist()
-    chosen = [r for r in lineage if r["field"] == "name" and r["chosen"]]
-    assert {r["src"] for r in chosen} >= {"SCJG-DJ"}
-    assert len(chosen) == len(golden)
+    # each golden name names the record it came from; the lineage of a lookup marks it chosen
+    chosen = [g["picks"]["name"] for g in golden.values()]
+    assert {c["s"] for c in chosen} >= {"SCJG-DJ"} and all(c["k"] for c in chosen)
+    some = next(rid for rid in golden if golden[rid]["picks"]["name"]["s"] == "SCJG-DJ")
+    (entry,) = lookup(hand.ws, some)
+    (picked,) = [x for x in entry.lineage["name"] if x["chosen"]]
+    assert (picked["resource"], picked["key"]) == ("SCJG-DJ", golden[some]["picks"]["name"]["k"])
+    assert picked["value"] == golden[some]["name"]
 
 
 def test_conflicts_are_flagged(hand: Hand) -> None:

@@ -108,7 +108,7 @@ def test_golden_birth_date_of_a_conflict_is_the_priority_sources(built: Built) -
 
 def test_the_run_leaves_its_outputs_and_charts(built: Built) -> None:
     folder = Path(built.summary.folder)
-    for name in ("records", "pairs", "golden", "lineage", "conflicts"):
+    for name in ("records", "pairs", "golden", "conflicts"):
         assert (folder / f"{name}.parquet").is_file()
     assert set(built.summary.charts) == {
         "charts/match_weights.html",

@@ -11,7 +11,7 @@ The steps, and what a crash at each leaves behind:
 4. link them with Splink on a DuckDB of their own (:mod:`shuzhi.registry._linkage`): count the
    pairs and refuse a run over the budget, train, score, cluster;
 5. split clusters holding different valid IDs, inherit identifiers from the previous run, build
-   golden records, lineage and conflicts (:mod:`._identity`, :mod:`._golden`);
+   golden records and conflicts (:mod:`._identity`, :mod:`._golden`);
 6. write ``warehouse/_registry/<entity>/.run-N.partial/`` and rename it to ``run-N/``;
 7. in one store transaction: the new identifiers, the merged and retired ones, the history
    events, and the run marked ``succeeded`` — from then on it is the current run.
@@ -538,7 +538,10 @@ def _link(
         training = linkage.train()
         predicted = linkage.predict()
         decisions = apply_decisions(con, predicted.physical_name, load_decisions(ws, entity))
-        con.execute(f"CREATE TEMP TABLE pairs AS SELECT * FROM {predicted.physical_name}")
+        con.execute(
+            "CREATE TEMP TABLE pairs AS SELECT rid_l, rid_r, match_weight, match_probability, "
+            f"COLUMNS('^(gamma|mw)_|^match_key$') FROM {predicted.physical_name}"
+        )
         vetoed = linkage.veto(predicted)
         clustered = linkage.cluster(predicted)
         con.execute(f"CREATE TEMP TABLE clus0 AS SELECT rid, cluster_id FROM {clustered.physical_name}")
@@ -686,8 +689,7 @@ def _link_incremental(
     _exec(con, f"CREATE TABLE model_new AS SELECT {cols} FROM std WHERE linkage_new")
     _exec(
         con,
-        "CREATE VIEW model_old AS SELECT * FROM model_in "
-        "WHERE rid NOT IN (SELECT rid FROM std WHERE linkage_new)",
+        f"CREATE VIEW model_old AS SELECT * FROM model_in WHERE rid <= {max_rid}",  # the new are above
     )
     model = json.loads((prev_dir / "model.json").read_text(encoding="utf-8"))
     linkage = Linkage(con, "model_in", settings, model=model)
@@ -912,7 +914,6 @@ def _conclude_incremental(
             "records": "SELECT rid FROM prev_all WHERE registry_id IN (SELECT registry_id FROM affected_ids)",
             "pairs": "SELECT rid FROM pair_drop",
             "golden": "SELECT registry_id FROM affected_ids",
-            "lineage": "SELECT registry_id FROM affected_ids",
             "conflicts": "SELECT registry_id FROM conflict_ids",
         },
         deltas={
@@ -921,7 +922,6 @@ def _conclude_incremental(
             f"{PAIR_COLUMNS} FROM pairs AS p JOIN allrec AS l ON l.rid = p.rid_l "
             "JOIN allrec AS r ON r.rid = p.rid_r WHERE p.fresh",
             "golden": "SELECT * FROM golden ORDER BY registry_id",
-            "lineage": "SELECT * FROM lineage ORDER BY registry_id, field, src, rec_key",
             "conflicts": f"SELECT * FROM ({new_conflicts}) ORDER BY registry_id, kind",
         },
     )
@@ -1111,7 +1111,6 @@ def _conclude(
         out / "pairs.parquet",
     )
     _copy(con, "SELECT * FROM golden ORDER BY registry_id", out / "golden.parquet")
-    _copy(con, "SELECT * FROM lineage ORDER BY registry_id, field, src, rec_key", out / "lineage.parquet")
     _copy(con, "SELECT * FROM conflicts ORDER BY registry_id, kind", out / "conflicts.parquet")
     # uncertain pairs that ended in two persons: for clerical review
     first = "(l.src < r.src OR (l.src = r.src AND l.rec_key <= r.rec_key))"

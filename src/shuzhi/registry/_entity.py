@@ -582,7 +582,7 @@ def run_entities(
     next_number: int,
 ) -> RunSummary:
     """Link the standardised records at ``records_path``, inherit identifiers from ``previous``,
-    build golden records, lineage and conflicts, and write the run's files to ``out``."""
+    build golden records and conflicts, and write the run's files to ``out``."""
     from shuzhi.registry._build import RunSummary, current_run
     from shuzhi.registry._golden import entity_golden_records
     from shuzhi.registry._identity import assign_identifiers
@@ -641,7 +641,6 @@ def run_entities(
         out / "pairs.parquet",
     )
     _copy(con, "SELECT * FROM golden ORDER BY registry_id", out / "golden.parquet")
-    _copy(con, "SELECT * FROM lineage ORDER BY registry_id, field, src, rec_key", out / "lineage.parquet")
     _copy(con, "SELECT * FROM conflicts ORDER BY registry_id, kind", out / "conflicts.parquet")
     # clerical review: every tied candidate of an ambiguous record, the pair in the queue's order
     # ((src_l, key_l) first), with which side is the record and what proposed the candidate

@@ -15,6 +15,10 @@ address        the most recent record, then source priority
 death_date     source priority, then the earliest date
 =============  ==================================================================================
 
+Lineage is not stored: the golden record keeps, per field, which record its value came from
+(``picks``), and :func:`lineage_sql` lists a person's records holding each golden value when
+someone looks the person up.
+
 "Most recent" is the record's own date (a ``record_date`` role) if it has one, else when its
 version was loaded, else its version number.
 
@@ -40,6 +44,7 @@ __all__ = [
     "FIELDS",
     "entity_golden_records",
     "golden_records",
+    "lineage_sql",
 ]
 
 #: conflict kind -> (中文, English)
@@ -49,59 +54,97 @@ CONFLICT_KINDS: dict[str, tuple[str, str]] = {
     "shared_id": ("同一身份证号属于不同的人", "one citizen ID on records of different persons"),
 }
 
+# Survivorship: each field's record comes first by a few flags (a valid ID first …) and then one
+# of the *base orders* below. Every record is ranked once per base order (a window over all
+# records: one sort each), so that the per-person choice is ``arg_min`` over one BIGINT — a hash
+# aggregate, no sort per person and per field.
 _RECENT = "coalesce(record_at, loaded_at) DESC NULLS LAST, loaded_in DESC NULLS LAST"
-_PRIORITY = "priority DESC"
-_TIE = "src, rec_key"
+#: base order -> ORDER BY; ties always end on resource code, then record key, so a re-run picks
+#: the same record
+BASES: dict[str, str] = {
+    "priority": f"priority DESC NULLS LAST, {_RECENT}, src, rec_key",
+    "recent": f"{_RECENT}, priority DESC NULLS LAST, src, rec_key",
+    "death": "priority DESC NULLS LAST, death_date, src, rec_key",
+    "priority_code": f"priority DESC NULLS LAST, uscc IS NULL, {_RECENT}, src, rec_key",
+}
+#: a flag's values: 0 comes first
+_FLAG_VALUES = 3
+#: above any rank (records of a run)
+_RANK_SPAN = 10_000_000_000
 
-#: golden field -> (value expression over recs, ordering)
-FIELDS: dict[str, tuple[str, str]] = {
-    "name": ("name_raw", f"{_PRIORITY}, {_RECENT}, {_TIE}"),
-    "id_number": ("id18", f"id_valid DESC, {_PRIORITY}, {_RECENT}, {_TIE}"),
-    "birth_date": ("dob", f"dob_sure IS NULL, {_PRIORITY}, {_RECENT}, {_TIE}"),
-    "sex": ("sex", f"{_PRIORITY}, {_RECENT}, {_TIE}"),
-    "phone": ("phone", f"{_RECENT}, {_PRIORITY}, {_TIE}"),
-    "address": ("addr_text", f"{_RECENT}, {_PRIORITY}, {_TIE}"),
-    "death_date": ("death_date", f"{_PRIORITY}, death_date, {_TIE}"),
+
+def _true_first(flag: str) -> str:
+    """``flag DESC NULLS LAST`` as a flag: 0, 1, 2."""
+    return f"CASE WHEN {flag} THEN 0 WHEN NOT {flag} THEN 1 ELSE 2 END"
+
+
+def _false_first(flag: str) -> str:
+    return f"CASE WHEN {flag} THEN 1 ELSE 0 END"
+
+
+#: golden field -> (value expression over recs, flags first, then a base order)
+FIELDS: dict[str, tuple[str, list[str], str]] = {
+    "name": ("name_raw", [], "priority"),
+    "id_number": ("id18", [_true_first("id_valid")], "priority"),
+    "birth_date": ("dob", [_false_first("dob_sure IS NULL")], "priority"),
+    "sex": ("sex", [], "priority"),
+    "phone": ("phone", [], "recent"),
+    "address": ("addr_text", [], "recent"),
+    "death_date": ("death_date", [], "death"),
 }
 
 
 def _survive(
-    con: duckdb.DuckDBPyConnection, fields: dict[str, tuple[str, str]], extra: dict[str, str]
+    con: duckdb.DuckDBPyConnection, fields: dict[str, tuple[str, list[str], str]], extra: dict[str, str]
 ) -> None:
-    """``picks``, ``golden`` and ``lineage`` from ``recs`` by the survivorship of ``fields``;
-    ``extra``: more golden columns (name -> aggregate over the entity's records)."""
+    """``golden`` from ``recs`` by the survivorship of ``fields``, with ``picks`` (per field, the
+    resource and key of the record its value came from: see :func:`lineage_sql`); ``extra``: more
+    golden columns (name -> aggregate over the entity's records)."""
+    bases = sorted({base for _, _, base in fields.values()})
+    ranks = ", ".join(f"row_number() OVER (ORDER BY {BASES[b]}) AS _rank_{b}" for b in bases)
+
+    def key(flags: list[str], base: str) -> str:
+        prefix = "0"
+        for flag in flags:
+            prefix = f"({prefix}) * {_FLAG_VALUES} + ({flag})"
+        return f"({prefix}) * {_RANK_SPAN} + _rank_{base}"
+
     picks = ",\n".join(
-        f"first(struct_pack(v := {expr}, s := src, k := rec_key) ORDER BY {order}) "
+        f"arg_min(struct_pack(v := {expr}, s := src, k := rec_key), {key(flags, base)}) "
         f"FILTER (WHERE {expr} IS NOT NULL) AS {name}_pick"
-        for name, (expr, order) in fields.items()
+        for name, (expr, flags, base) in fields.items()
     )
     aggs = "".join(f"{agg} AS {name}, " for name, agg in extra.items())
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE picks AS
-        SELECT registry_id, count(*) AS records, count(DISTINCT src) AS sources,
-               list(DISTINCT src ORDER BY src) AS resources,
-               {aggs}{picks}
-        FROM recs GROUP BY registry_id"""
-    )
     values = ", ".join(f"{name}_pick.v AS {name}" for name in fields)
+    chosen = ", ".join(f"{name} := struct_pack(s := {name}_pick.s, k := {name}_pick.k)" for name in fields)
     more = "".join(f"{name}, " for name in extra)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE golden AS
-        SELECT registry_id, {values}, {more}records, sources, resources
-        FROM picks"""
+        SELECT registry_id, {values}, {more}records, sources, resources, struct_pack({chosen}) AS picks
+        FROM (
+            SELECT registry_id, count(*) AS records, count(DISTINCT src) AS sources,
+                   list(DISTINCT src ORDER BY src) AS resources,
+                   {aggs}{picks}
+            FROM (SELECT *, {ranks} FROM recs)
+            GROUP BY registry_id
+        )"""
     )
-    lineage = "\nUNION ALL\n".join(
-        f"""SELECT p.registry_id, '{name}' AS field, CAST(p.{name}_pick.v AS VARCHAR) AS value,
-                   r.src, r.rec_key,
-                   (r.src = p.{name}_pick.s AND r.rec_key = p.{name}_pick.k) AS chosen
-            FROM picks AS p JOIN recs AS r ON r.registry_id = p.registry_id AND r.{expr} = p.{name}_pick.v"""
-        for name, (expr, _) in fields.items()
+
+
+def lineage_sql(golden: str, records: str, fields: dict[str, tuple[str, list[str], str]]) -> str:
+    """Lineage of one person's (entity's) golden record: per field, the records holding the golden
+    value, the one it was taken from marked ``chosen``. ``golden`` and ``records`` are relations
+    of that person's rows (e.g. filtered on ``registry_id``)."""
+    return "\nUNION ALL\n".join(
+        f"""SELECT '{name}' AS field, CAST(g.{name} AS VARCHAR) AS value, r.src AS resource,
+                   r.rec_key AS key, (r.src = g.picks.{name}.s AND r.rec_key = g.picks.{name}.k) AS chosen
+            FROM {golden} AS g JOIN {records} AS r ON r.registry_id = g.registry_id AND r.{expr} = g.{name}"""
+        for name, (expr, _, _) in fields.items()
     )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE lineage AS {lineage}")
 
 
 def golden_records(con: duckdb.DuckDBPyConnection) -> None:
-    """Create ``golden``, ``lineage`` and ``conflicts`` from ``recs`` (records with registry_id)."""
+    """Create ``golden`` and ``conflicts`` from ``recs`` (records with registry_id)."""
     _survive(con, FIELDS, {"deceased": "bool_or(dead)"})
 
     con.execute(
@@ -162,27 +205,25 @@ ENTITY_CONFLICT_KINDS: dict[str, tuple[str, str]] = {
     ),
 }
 
-_CODE_FIRST = "uscc IS NULL"
-
 #: golden field of a legal entity -> (value expression over recs, ordering). The registration
 #: authority's record (highest priority) gives name, code, representative, status and dates; the
 #: most recent record gives the address and phone.
-ENTITY_FIELDS: dict[str, tuple[str, str]] = {
-    "name": ("name_raw", f"{_PRIORITY}, {_CODE_FIRST}, {_RECENT}, {_TIE}"),
-    "uscc": ("uscc", f"{_PRIORITY}, {_RECENT}, {_TIE}"),
-    "org_code": ("org_code", f"{_PRIORITY}, {_CODE_FIRST}, {_RECENT}, {_TIE}"),
-    "legal_rep_name": ("rep_name_raw", f"{_PRIORITY}, {_RECENT}, {_TIE}"),
-    "legal_rep_id": ("rep_id18", f"rep_id_valid DESC, {_PRIORITY}, {_RECENT}, {_TIE}"),
-    "address": ("addr_text", f"{_RECENT}, {_PRIORITY}, {_TIE}"),
-    "phone": ("phone", f"{_RECENT}, {_PRIORITY}, {_TIE}"),
-    "status": ("status", f"{_PRIORITY}, {_RECENT}, {_TIE}"),
-    "reg_date": ("reg_date", f"{_PRIORITY}, {_RECENT}, {_TIE}"),
-    "cancel_date": ("cancel_date", f"{_PRIORITY}, {_RECENT}, {_TIE}"),
+ENTITY_FIELDS: dict[str, tuple[str, list[str], str]] = {
+    "name": ("name_raw", [], "priority_code"),
+    "uscc": ("uscc", [], "priority"),
+    "org_code": ("org_code", [], "priority_code"),
+    "legal_rep_name": ("rep_name_raw", [], "priority"),
+    "legal_rep_id": ("rep_id18", [_true_first("rep_id_valid")], "priority"),
+    "address": ("addr_text", [], "recent"),
+    "phone": ("phone", [], "recent"),
+    "status": ("status", [], "priority"),
+    "reg_date": ("reg_date", [], "priority"),
+    "cancel_date": ("cancel_date", [], "priority"),
 }
 
 
 def entity_golden_records(con: duckdb.DuckDBPyConnection) -> None:
-    """Create ``golden``, ``lineage`` and ``conflicts`` of legal entities from ``recs``.
+    """Create ``golden`` and ``conflicts`` of legal entities from ``recs``.
 
     Conflicts: ``names`` (two names of one entity neither of which contains the other and whose
     Jaro–Winkler similarity is under 0.8 — not a prefix written or not, not a typo),

@@ -1,11 +1,11 @@
 """A run's tables as Parquet parts, so that an incremental update writes only what changed.
 
 A full run writes each table once: ``records.parquet``, ``pairs.parquet``, ``golden.parquet``,
-``lineage.parquet``, ``conflicts.parquet``. An incremental update does not rewrite them: its folder
+``conflicts.parquet``. An incremental update does not rewrite them: its folder
 holds the previous run's parts (hard links: no copy), one new part per table with the rows of the
 persons it touched, and for each earlier part a *drop* file listing the rows of that part that are
 no longer current — by record number (``rid``: records; pairs, where either record is listed) or by
-registry identifier (golden records, lineage, conflicts). ``parts.json`` lists them. Record numbers
+registry identifier (golden records, conflicts). ``parts.json`` lists them. Record numbers
 stay the same along a chain of updates (new records are numbered after the largest), so the drop
 lists are exact.
 
@@ -30,7 +30,6 @@ TABLES: dict[str, str] = {
     "records": "rid",
     "pairs": "rid",
     "golden": "registry_id",
-    "lineage": "registry_id",
     "conflicts": "registry_id",
 }
 #: more parts than this and an update writes every table whole again

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from shuzhi import errors
 from shuzhi.registry._build import current_run
-from shuzhi.registry._golden import CONFLICT_KINDS, ENTITY_CONFLICT_KINDS, ENTITY_FIELDS, FIELDS
+from shuzhi.registry._golden import CONFLICT_KINDS, ENTITY_CONFLICT_KINDS, ENTITY_FIELDS, FIELDS, lineage_sql
 from shuzhi.registry._parts import run_table
 from shuzhi.registry._spec import EntityKind
 from shuzhi.registry._standardise import lit
@@ -365,6 +365,7 @@ def _entry(
         return entry
     g = golden[0]
     g.pop("registry_id", None)
+    g.pop("picks", None)  # which record each value came from: the lineage below
     entry.golden = g
     columns = _ENTITY_RECORD_COLUMNS if entity is EntityKind.legal_entity else _RECORD_COLUMNS
     entry.records = _rows(
@@ -376,12 +377,14 @@ def _entry(
     for r in entry.records:
         r["resource"] = r.pop("src")
         r["key"] = r.pop("rec_key")
+    fields = ENTITY_FIELDS if entity is EntityKind.legal_entity else FIELDS
+    one = f"WHERE registry_id = {lit(registry_id)}"
+    one_golden = f"(SELECT * FROM {_table(ws, run, 'golden')} {one})"
+    one_records = f"(SELECT * FROM {_table(ws, run, 'records')} {one})"
     lineage = _rows(
         ws,
-        f"SELECT field, value, src AS resource, rec_key AS key, chosen "
-        f"FROM {_table(ws, run, 'lineage')} WHERE registry_id = ? "
-        "ORDER BY field, chosen DESC, src, rec_key",
-        [registry_id],
+        f"SELECT * FROM ({lineage_sql(one_golden, one_records, fields)}) "
+        "ORDER BY field, chosen DESC, resource, key",
     )
     for row in lineage:
         entry.lineage.setdefault(str(row.pop("field")), []).append(row)
