@@ -461,12 +461,18 @@ def _first_line(e: BaseException) -> str:
 def _du(path: Path) -> dict[str, int]:
     """Bytes and files under ``path`` (0 if it does not exist)."""
     size = files = 0
+    seen: set[tuple[int, int]] = set()
     if path.is_dir():
         for root, _dirs, names in os.walk(path):
             for n in names:
                 with contextlib.suppress(OSError):
-                    size += (Path(root) / n).lstat().st_size
+                    st = (Path(root) / n).lstat()
                     files += 1
+                    if st.st_nlink > 1:  # a file hard-linked twice (registry runs) counts once
+                        if (st.st_dev, st.st_ino) in seen:
+                            continue
+                        seen.add((st.st_dev, st.st_ino))
+                    size += st.st_size
     return {"size_bytes": size, "files": files}
 
 

@@ -106,8 +106,12 @@ def test_an_update_writes_only_the_touched_persons(updated: Updated) -> None:
     folder = Path(updated.changed.folder)
     manifest = json.loads((folder / PARTS_FILE).read_text(encoding="utf-8"))
     records = manifest["tables"]["records"]
-    assert records[0]["file"] == "records.parquet"  # the full run's file, linked
-    assert os.stat(folder / "records.parquet").st_nlink >= 2
+    # the full run's file, linked under that run's name: no whole-looking records.parquet here
+    first = Path(updated.same.folder)  # an update of the full run: its first part is that run's
+    assert records[0]["file"] == json.loads((first / PARTS_FILE).read_text())["tables"]["records"][0]["file"]
+    assert records[0]["file"].startswith("records.run-") and not (folder / "records.parquet").exists()
+    assert os.stat(folder / records[0]["file"]).st_nlink >= 3
+    assert updated.changed.inherited_ids == updated.changed.clusters - updated.changed.new_ids
     new_part = pq.read_table(folder / records[-1]["file"])
     # the new part holds the records of the persons the update touched, not the whole registry
     assert 0 < new_part.num_rows < updated.changed.records / 3

@@ -22,7 +22,7 @@ import duckdb
 import pytest
 
 from shuzhi.demo import city_demo
-from shuzhi.registry import RunSummary, build, update
+from shuzhi.registry import RunSummary, build, lookup, run_table, stats, update
 from shuzhi.workspace import Workspace
 
 pytestmark = pytest.mark.spark
@@ -75,6 +75,11 @@ def _build(path: Path, env: dict[str, str], *, incremental: bool = False) -> Run
         return update(ws) if incremental else build(ws)
     finally:
         ws.close()
+
+
+def crosswalk_of_folder(folder: str) -> dict[tuple[str, str], str]:
+    rows = duckdb.sql(f"SELECT src, rec_key, registry_id FROM {run_table(folder, 'records')}").fetchall()
+    return {(str(s), str(k)): str(r) for s, k, r in rows}
 
 
 def _rows(sql: str) -> list[tuple[Any, ...]]:
@@ -174,6 +179,18 @@ def test_spark_and_duckdb_link_the_generated_city_alike(city: Path) -> None:
     assert not any("full build instead" in n for n in again.notes), again.notes
     assert again.training == {"model_of_run": spark.run}
     assert again.new_ids == 0 and again.clusters == spark.clusters
+    assert again.inherited_ids == again.clusters  # everybody kept their identifier
+
+    # the update's tables are parts (its folder has no whole records.parquet); on a Spark
+    # workspace lookups, figures and the export read them through Spark SQL
+    assert (Path(again.folder) / "parts.json").is_file()
+    assert not (Path(again.folder) / "records.parquet").exists()
+    with Workspace.open(city, env=SPARK_ENV) as ws:
+        figures = stats(ws)
+        assert figures["records"] == again.records
+        rid = next(iter(crosswalk_of_folder(again.folder).values()))
+        (entry,) = lookup(ws, rid)
+        assert entry.records and any(x["chosen"] for x in entry.lineage["name"])
 
 
 def test_spark_and_duckdb_agree_on_the_hard_cases(tmp_path: Path) -> None:

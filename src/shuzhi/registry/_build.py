@@ -588,7 +588,13 @@ def _cannot_update(ws: Workspace, previous: RegistryRun | None) -> str | None:
     names = {r[0] for r in described.fetchall()} if described is not None else set()
     pairs_described = duckdb.sql(f"DESCRIBE SELECT * FROM {run_table(folder, 'pairs')}")
     pair_names = {r[0] for r in pairs_described.fetchall()} if pairs_described is not None else set()
-    if not set(MODEL_COLUMNS) | {"rec_hash", "raw_hash"} <= names or "registry_id_l" in pair_names:
+    golden_described = duckdb.sql(f"DESCRIBE SELECT * FROM {run_table(folder, 'golden')}")
+    golden_names = {r[0] for r in golden_described.fetchall()} if golden_described is not None else set()
+    if (
+        not set(MODEL_COLUMNS) | {"rec_hash", "raw_hash"} <= names
+        or "registry_id_l" in pair_names
+        or "picks" not in golden_names
+    ):
         return (
             "上一次运行的记录格式较旧，改为完整构建 / "
             "the previous run's records are of an older format: a full build instead"
@@ -963,6 +969,7 @@ def _conclude_incremental(
         str(k): int(n)
         for k, n in _exec(con, "SELECT src, count(*) FROM allrec GROUP BY src ORDER BY src").fetchall()
     }
+    clusters = _count(con, "SELECT count(DISTINCT registry_id) FROM xw")
     return RunSummary(
         run=run_id,
         entity=entity.value,
@@ -972,9 +979,9 @@ def _conclude_incremental(
         candidate_pairs=int(pair_counts[0]),
         matches=int(pair_counts[1]),
         vetoed_pairs=int(pair_counts[2]),
-        clusters=_count(con, "SELECT count(DISTINCT registry_id) FROM xw"),
+        clusters=clusters,
         new_ids=ident.new_ids,
-        inherited_ids=ident.inherited,
+        inherited_ids=clusters - ident.new_ids,  # the untouched persons keep theirs too
         merged_ids=len(ident.merged),
         retired_ids=len(ident.retired),
         split_by_id=split,
@@ -1006,15 +1013,17 @@ def _write_parts(
         _exec(con, f"CREATE OR REPLACE TEMP TABLE _drop AS SELECT DISTINCT {key} FROM ({drops[table]})")
         parts: list[dict[str, Any]] = []
         for part in table_parts(prev_dir, table):
-            link_or_copy(prev_dir / part["file"], out / part["file"])
-            drop = part["file"].removesuffix(".parquet") + ".drop.parquet"
+            # a full run's whole table becomes a part named after that run
+            name = f"{table}.{prev_dir.name}.parquet" if part["file"] == f"{table}.parquet" else part["file"]
+            link_or_copy(prev_dir / part["file"], out / name)
+            drop = name.removesuffix(".parquet") + ".drop.parquet"
             earlier = (
                 f" UNION SELECT {key} FROM read_parquet({lit(str(prev_dir / part['drop']))})"
                 if part.get("drop")
                 else ""
             )
             _copy(con, f"SELECT {key} FROM _drop{earlier}", out / drop)
-            parts.append({"file": part["file"], "drop": drop})
+            parts.append({"file": name, "drop": drop})
         name = f"{table}.run-{run_id:06d}.parquet"
         _copy(con, deltas[table], out / name)
         parts.append({"file": name, "drop": None})

@@ -131,13 +131,22 @@ def _survive(
     )
 
 
-def lineage_sql(golden: str, records: str, fields: dict[str, tuple[str, list[str], str]]) -> str:
+def lineage_sql(
+    golden: str, records: str, fields: dict[str, tuple[str, list[str], str]], *, picks: bool = True
+) -> str:
     """Lineage of one person's (entity's) golden record: per field, the records holding the golden
     value, the one it was taken from marked ``chosen``. ``golden`` and ``records`` are relations
-    of that person's rows (e.g. filtered on ``registry_id``)."""
+    of that person's rows (e.g. filtered on ``registry_id``); ``picks`` False: a golden record of
+    an older run, which does not say which record it took (``chosen`` is NULL)."""
+
+    def chosen(name: str) -> str:
+        if not picks:
+            return "CAST(NULL AS BOOLEAN)"
+        return f"(r.src = g.picks.{name}.s AND r.rec_key = g.picks.{name}.k)"
+
     return "\nUNION ALL\n".join(
         f"""SELECT '{name}' AS field, CAST(g.{name} AS VARCHAR) AS value, r.src AS resource,
-                   r.rec_key AS key, (r.src = g.picks.{name}.s AND r.rec_key = g.picks.{name}.k) AS chosen
+                   r.rec_key AS key, {chosen(name)} AS chosen
             FROM {golden} AS g JOIN {records} AS r ON r.registry_id = g.registry_id AND r.{expr} = g.{name}"""
         for name, (expr, _, _) in fields.items()
     )

@@ -365,7 +365,7 @@ def _entry(
         return entry
     g = golden[0]
     g.pop("registry_id", None)
-    g.pop("picks", None)  # which record each value came from: the lineage below
+    has_picks = g.pop("picks", None) is not None  # which record each value came from: the lineage
     entry.golden = g
     columns = _ENTITY_RECORD_COLUMNS if entity is EntityKind.legal_entity else _RECORD_COLUMNS
     entry.records = _rows(
@@ -383,7 +383,7 @@ def _entry(
     one_records = f"(SELECT * FROM {_table(ws, run, 'records')} {one})"
     lineage = _rows(
         ws,
-        f"SELECT * FROM ({lineage_sql(one_golden, one_records, fields)}) "
+        f"SELECT * FROM ({lineage_sql(one_golden, one_records, fields, picks=has_picks)}) "
         "ORDER BY field, chosen DESC, resource, key",
     )
     for row in lineage:
