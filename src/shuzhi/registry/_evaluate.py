@@ -12,9 +12,10 @@ The **crosswalk** says which registry identifier (cluster) each source record we
 (``resource, record_key, registry_id``) or as a run's records table holds it
 (``src, rec_key, registry_id``; read it with :func:`shuzhi.registry.run_table` or
 :func:`read_crosswalk`: an incremental update's run keeps it in parts). The **truth** says which
-real person or legal entity each record is about: ``(resource, key, true id)``. Both can be a PyArrow table, a Parquet or CSV file, or a
-list of tuples in that order; nothing here knows any generator's files, so a person registry, a
-legal-entity registry and any city's truth are evaluated alike.
+real person or legal entity each record is about: ``(resource, key, true id)``. Both can be a
+PyArrow table, a Parquet or CSV file, or a list of tuples in that order; nothing here knows any
+generator's files, so a person registry, a legal-entity registry and any city's truth are
+evaluated alike.
 
 Figures (records of the crosswalk that the truth labels; see :class:`Accuracy`):
 
