@@ -161,6 +161,9 @@ class RegistrySettings(_Section):
     seed: int = 20260101
     #: record pairs sampled to estimate u probabilities
     u_max_pairs: int = Field(default=10_000_000, ge=1000)
+    #: record pairs (about) each expectation-maximisation session trains on: a deterministic
+    #: sample (by a hash of the record number) when the blocking rule makes more; 0: all of them
+    em_max_pairs: int = Field(default=2_000_000, ge=0)
     #: the share of true matches the deterministic rules are assumed to find (training)
     recall: float = Field(default=0.8, gt=0, le=1)
     #: save Splink's charts (match weights, m/u parameters, a waterfall) as HTML for each run

@@ -497,9 +497,17 @@ class Linkage:
                 sessions.append({"rule": list(cols), "pairs": 0, "skipped": True})
                 continue
             training.estimate_parameters_using_expectation_maximisation(
-                rule, estimate_without_term_frequencies=True
+                rule,
+                estimate_without_term_frequencies=True,
+                max_pairs=float(s.em_max_pairs) if 0 < s.em_max_pairs < n else None,
             )
-            sessions.append({"rule": list(cols), "pairs": n})
+            sessions.append(
+                {
+                    "rule": list(cols),
+                    "pairs": n,
+                    "sampled_to": s.em_max_pairs if 0 < s.em_max_pairs < n else None,
+                }
+            )
         report["backend"] = self.backend
         report["prior"] = self.model().get("probability_two_random_records_match")
         report["em"] = sessions
