@@ -19,6 +19,7 @@ from _people import City, crosswalk_of, make_city
 
 from shuzhi.registry import RunSummary, build, lookup, run_table, stats, update
 from shuzhi.registry._parts import MAX_PARTS, PARTS_FILE
+from shuzhi.registry._standardise import STANDARDISE_VERSION
 from shuzhi.store import RegistryRun
 from shuzhi.workspace import Workspace
 
@@ -161,3 +162,17 @@ def test_a_chain_of_updates_is_compacted_and_agrees_with_a_full_run(tmp_path: Pa
     assert crosswalk_of(s) == crosswalk_of(full)
     for name, order in (("golden", "registry_id"), ("conflicts", "registry_id, kind")):
         assert _table(s, name, order) == _table(full, name, order)
+
+
+def test_an_update_after_a_new_standardisation_is_a_full_build(tmp_path: Path) -> None:
+    city = make_city(seed=5, background=10)
+    sources = city.write(tmp_path / "v1")
+    with Workspace.init(tmp_path / "city") as ws:
+        first = build(ws, sources=sources)
+        fmt = Path(first.folder) / "format.json"
+        assert json.loads(fmt.read_text())["standardise"] == STANDARDISE_VERSION
+        fmt.write_text(json.dumps({"standardise": STANDARDISE_VERSION - 1}))  # an older shuzhi's run
+        again = update(ws, sources=sources)
+    assert any("another version of shuzhi: a full build instead" in n for n in again.notes)
+    assert not (Path(again.folder) / PARTS_FILE).exists()
+    assert crosswalk_of(again) == crosswalk_of(first)  # nobody renumbered

@@ -48,7 +48,13 @@ from shuzhi.registry._parts import MAX_PARTS, PARTS_FILE, TABLES, link_or_copy, 
 from shuzhi.registry._review import apply_decisions, load_decisions, sync_queue
 from shuzhi.registry._roles import SourceRoles, derive_roles
 from shuzhi.registry._spec import EntityKind
-from shuzhi.registry._standardise import MODEL_COLUMNS, RegistrySource, lit, standardise
+from shuzhi.registry._standardise import (
+    MODEL_COLUMNS,
+    STANDARDISE_VERSION,
+    RegistrySource,
+    lit,
+    standardise,
+)
 from shuzhi.store import RegistryEvent, RegistryIdentifier, RegistryRun, utcnow
 
 if TYPE_CHECKING:
@@ -493,6 +499,11 @@ def _run(
         summary = dataclasses.replace(
             summary, seconds=round(time.monotonic() - started, 3), folder=str(final)
         )
+        # which standardisation made the records: an update keeps unchanged records as they are,
+        # so a run of another standardisation is followed by a full build
+        (partial / "format.json").write_text(
+            json.dumps({"standardise": STANDARDISE_VERSION}), encoding="utf-8"
+        )
         (partial / "summary.json").write_text(
             json.dumps(summary.to_dict(), ensure_ascii=False, indent=2, default=str), encoding="utf-8"
         )
@@ -582,6 +593,13 @@ def _cannot_update(ws: Workspace, previous: RegistryRun | None) -> str | None:
     model = folder / "model.json"
     if not model.is_file():
         return "上一次运行没有模型，改为完整构建 / the previous run has no model: a full build instead"
+    fmt = folder / "format.json"
+    made_by = json.loads(fmt.read_text(encoding="utf-8")).get("standardise") if fmt.is_file() else None
+    if made_by != STANDARDISE_VERSION:
+        return (
+            "上一次运行的标准化规则与当前版本不同，改为完整构建 / the previous run's records were "
+            "standardised by another version of shuzhi: a full build instead"
+        )
     import duckdb
 
     described = duckdb.sql(f"DESCRIBE SELECT * FROM {run_table(folder, 'records')}")

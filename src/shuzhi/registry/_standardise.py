@@ -43,7 +43,7 @@ from shuzhi.errors import DataError, NotFound
 from shuzhi.registry._roles import SourceRoles
 from shuzhi.registry._spec import EntityKind, RegistrySpec, Role
 
-__all__ = ["MODEL_COLUMNS", "RegistrySource", "ident", "lit", "standardise"]
+__all__ = ["MODEL_COLUMNS", "STANDARDISE_VERSION", "RegistrySource", "ident", "lit", "standardise"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,11 @@ class RegistrySource:
     def code(self) -> str:
         return self.spec.code
 
+
+#: the version of what :func:`standardise` derives from a record: raise it when a column is
+#: added or computed differently, so that an incremental update after an upgrade makes a full
+#: build (an update keeps the standardised values of unchanged records)
+STANDARDISE_VERSION = 2
 
 #: columns Splink sees (the rest stay in the run's records table)
 MODEL_COLUMNS: tuple[str, ...] = (
