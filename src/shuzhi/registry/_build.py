@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from shuzhi import errors
-from shuzhi.registry._identity import assign_identifiers, split_on_different_ids
+from shuzhi.registry._identity import assign_identifiers, split_on_different_ids, write_identity
 from shuzhi.registry._linkage import (
     DIFFERENT_VALID_IDS_GAMMA,
     BlockingRuleCount,
@@ -60,6 +60,7 @@ from shuzhi.store import RegistryEvent, RegistryIdentifier, RegistryRun, utcnow
 if TYPE_CHECKING:
     import duckdb
 
+    from shuzhi.config import RegistrySettings
     from shuzhi.workspace import Workspace
 
 __all__ = ["RunSummary", "build", "build_all", "catalog_sources", "current_run", "run_folder", "update"]
@@ -951,23 +952,8 @@ def _conclude_incremental(
     )
     # uncertain pairs that ended in two persons, over all pairs now: for clerical review
     live = run_table(out, "pairs")
-    first = "(l.src < r.src OR (l.src = r.src AND l.rec_key <= r.rec_key))"
-    _copy(
-        con,
-        f"""SELECT CASE WHEN {first} THEN l.src ELSE r.src END AS src_l,
-                   CASE WHEN {first} THEN l.rec_key ELSE r.rec_key END AS key_l,
-                   CASE WHEN {first} THEN r.src ELSE l.src END AS src_r,
-                   CASE WHEN {first} THEN r.rec_key ELSE l.rec_key END AS key_r,
-                   p.match_probability AS probability, p.match_weight
-            FROM {live} AS p JOIN xw AS l ON l.rid = p.rid_l JOIN xw AS r ON r.rid = p.rid_r
-            WHERE p.match_probability >= {settings.review_threshold}
-              AND p.match_probability < {settings.match_threshold}
-              AND p.gamma_citizen_id IS DISTINCT FROM {veto}
-              AND l.registry_id <> r.registry_id
-            ORDER BY probability DESC, src_l, key_l, src_r, key_r""",
-        out / "review.parquet",
-    )
-    _write_identity(con, out, ident)
+    _write_review(con, live, "xw", out, settings)
+    write_identity(con, out, ident)
     pair_counts = _exec(
         con,
         f"""SELECT count(*), count(*) FILTER (WHERE match_probability >= {settings.match_threshold}
@@ -1062,25 +1048,27 @@ def _write_parts(
         os.replace(out / f".{table}.whole.parquet", out / f"{table}.parquet")
 
 
-def _write_identity(con: duckdb.DuckDBPyConnection, out: Path, ident: Any) -> None:
-    """``identity.json``: the identifiers this run made, merged and retired, and its events."""
-    new_ids = [
-        str(r[0])
-        for r in con.execute(
-            "SELECT registry_id FROM ids WHERE ckey NOT IN (SELECT ckey FROM asg) ORDER BY registry_id"
-        ).fetchall()
-    ]
-    (out / "identity.json").write_text(
-        json.dumps(
-            {
-                "new": new_ids,
-                "merged": ident.merged,
-                "retired": ident.retired,
-                "events": [dataclasses.asdict(e) for e in ident.events],
-            },
-            ensure_ascii=False,
-        ),
-        encoding="utf-8",
+def _write_review(
+    con: duckdb.DuckDBPyConnection, pairs: str, records: str, out: Path, settings: RegistrySettings
+) -> None:
+    """``review.parquet``: the scored ``pairs`` between the review and match thresholds whose two
+    records (``records``: rid, src, rec_key, registry_id) ended in different persons, each pair
+    written once, its first record by resource and key first."""
+    first = "(l.src < r.src OR (l.src = r.src AND l.rec_key <= r.rec_key))"
+    _copy(
+        con,
+        f"""SELECT CASE WHEN {first} THEN l.src ELSE r.src END AS src_l,
+                   CASE WHEN {first} THEN l.rec_key ELSE r.rec_key END AS key_l,
+                   CASE WHEN {first} THEN r.src ELSE l.src END AS src_r,
+                   CASE WHEN {first} THEN r.rec_key ELSE l.rec_key END AS key_r,
+                   p.match_probability AS probability, p.match_weight
+            FROM {pairs} AS p JOIN {records} AS l ON l.rid = p.rid_l JOIN {records} AS r ON r.rid = p.rid_r
+            WHERE p.match_probability >= {settings.review_threshold}
+              AND p.match_probability < {settings.match_threshold}
+              AND p.gamma_citizen_id IS DISTINCT FROM {DIFFERENT_VALID_IDS_GAMMA}
+              AND l.registry_id <> r.registry_id
+            ORDER BY probability DESC, src_l, key_l, src_r, key_r""",
+        out / "review.parquet",
     )
 
 
@@ -1140,23 +1128,8 @@ def _conclude(
     _copy(con, "SELECT * FROM golden ORDER BY registry_id", out / "golden.parquet")
     _copy(con, "SELECT * FROM conflicts ORDER BY registry_id, kind", out / "conflicts.parquet")
     # uncertain pairs that ended in two persons: for clerical review
-    first = "(l.src < r.src OR (l.src = r.src AND l.rec_key <= r.rec_key))"
-    _copy(
-        con,
-        f"""SELECT CASE WHEN {first} THEN l.src ELSE r.src END AS src_l,
-                   CASE WHEN {first} THEN l.rec_key ELSE r.rec_key END AS key_l,
-                   CASE WHEN {first} THEN r.src ELSE l.src END AS src_r,
-                   CASE WHEN {first} THEN r.rec_key ELSE l.rec_key END AS key_r,
-                   p.match_probability AS probability, p.match_weight
-            FROM pairs AS p JOIN recs AS l ON l.rid = p.rid_l JOIN recs AS r ON r.rid = p.rid_r
-            WHERE p.match_probability >= {settings.review_threshold}
-              AND p.match_probability < {settings.match_threshold}
-              AND p.gamma_citizen_id IS DISTINCT FROM {DIFFERENT_VALID_IDS_GAMMA}
-              AND l.registry_id <> r.registry_id
-            ORDER BY probability DESC, src_l, key_l, src_r, key_r""",
-        out / "review.parquet",
-    )
-    _write_identity(con, out, ident)
+    _write_review(con, "pairs", "recs", out, settings)
+    write_identity(con, out, ident)
     conflicts = {
         str(k): int(n)
         for k, n in con.execute(

@@ -43,8 +43,6 @@ Branches (分公司 …) keep their own entity; its golden record names the head
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import os
 import uuid
 from collections.abc import Sequence
@@ -585,7 +583,7 @@ def run_entities(
     build golden records and conflicts, and write the run's files to ``out``."""
     from shuzhi.registry._build import RunSummary, current_run
     from shuzhi.registry._golden import entity_golden_records
-    from shuzhi.registry._identity import assign_identifiers
+    from shuzhi.registry._identity import assign_identifiers, write_identity
     from shuzhi.registry._review import load_decisions
 
     con.execute(f"CREATE TABLE rec AS SELECT * FROM read_parquet({lit(str(records_path))})")
@@ -660,24 +658,7 @@ def run_entities(
         FROM p ORDER BY src_l, key_l, src_r, key_r""",
         out / "review.parquet",
     )
-    new_ids = [
-        str(r[0])
-        for r in con.execute(
-            "SELECT registry_id FROM ids WHERE ckey NOT IN (SELECT ckey FROM asg) ORDER BY registry_id"
-        ).fetchall()
-    ]
-    (out / "identity.json").write_text(
-        json.dumps(
-            {
-                "new": new_ids,
-                "merged": ident_result.merged,
-                "retired": ident_result.retired,
-                "events": [dataclasses.asdict(e) for e in ident_result.events],
-            },
-            ensure_ascii=False,
-        ),
-        encoding="utf-8",
-    )
+    write_identity(con, out, ident_result)
     conflicts = {
         str(k): int(n)
         for k, n in con.execute(

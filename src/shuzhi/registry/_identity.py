@@ -17,7 +17,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from shuzhi.registry._spec import EntityKind
@@ -25,7 +28,7 @@ from shuzhi.registry._spec import EntityKind
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["Event", "IdentityResult", "assign_identifiers", "split_on_different_ids"]
+__all__ = ["Event", "IdentityResult", "assign_identifiers", "split_on_different_ids", "write_identity"]
 
 #: rounds of link-following when attaching records to an ID's person (longer chains go alone)
 _ATTACH_ROUNDS = 8
@@ -301,3 +304,26 @@ def assign_identifiers(
 
 def _sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def write_identity(con: duckdb.DuckDBPyConnection, out: Path, result: IdentityResult) -> None:
+    """``identity.json`` in the run folder ``out``: the identifiers the run made (from ``ids`` and
+    ``asg`` of :func:`assign_identifiers`), those merged and retired, and the events."""
+    new_ids = [
+        str(r[0])
+        for r in con.execute(
+            "SELECT registry_id FROM ids WHERE ckey NOT IN (SELECT ckey FROM asg) ORDER BY registry_id"
+        ).fetchall()
+    ]
+    (out / "identity.json").write_text(
+        json.dumps(
+            {
+                "new": new_ids,
+                "merged": result.merged,
+                "retired": result.retired,
+                "events": [dataclasses.asdict(e) for e in result.events],
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )

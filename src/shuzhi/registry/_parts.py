@@ -25,6 +25,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from shuzhi.registry._standardise import ident, lit
+
 __all__ = ["MAX_PARTS", "PARTS_FILE", "TABLES", "run_table", "table_parts"]
 
 PARTS_FILE = "parts.json"
@@ -37,10 +39,6 @@ TABLES: dict[str, str] = {
 }
 #: more parts than this and an update writes every table whole again
 MAX_PARTS = 6
-
-
-def _lit(value: object) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def table_parts(folder: Path, table: str) -> list[dict[str, Any]]:
@@ -61,7 +59,7 @@ def run_table(folder: str | os.PathLike[str], table: str) -> str:
     key = TABLES[table]
     parts = table_parts(folder, table)
     if len(parts) == 1 and not parts[0].get("drop"):
-        return f"read_parquet({_lit(folder / parts[0]['file'])})"
+        return f"read_parquet({lit(folder / parts[0]['file'])})"
     import pyarrow.parquet as pq
 
     schemas = [pq.read_schema(folder / part["file"]).names for part in parts]
@@ -69,12 +67,12 @@ def run_table(folder: str | os.PathLike[str], table: str) -> str:
     selects = []
     for part, names in zip(parts, schemas, strict=True):
         have = set(names)
-        listed = ", ".join(f"t.{_ident(c)}" if c in have else f"NULL AS {_ident(c)}" for c in columns)
-        scan = f"read_parquet({_lit(folder / part['file'])})"
+        listed = ", ".join(f"t.{ident(c)}" if c in have else f"NULL AS {ident(c)}" for c in columns)
+        scan = f"read_parquet({lit(folder / part['file'])})"
         if not part.get("drop"):
             selects.append(f"SELECT {listed} FROM {scan} AS t")
             continue
-        drop = f"read_parquet({_lit(folder / part['drop'])})"
+        drop = f"read_parquet({lit(folder / part['drop'])})"
         if table == "pairs":
             selects.append(
                 f"SELECT {listed} FROM {scan} AS t ANTI JOIN {drop} AS d ON d.rid = t.rid_l "
@@ -83,10 +81,6 @@ def run_table(folder: str | os.PathLike[str], table: str) -> str:
         else:
             selects.append(f"SELECT {listed} FROM {scan} AS t ANTI JOIN {drop} AS d ON d.{key} = t.{key}")
     return "(" + "\nUNION ALL\n".join(selects) + ")"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def link_or_copy(source: Path, target: Path) -> None:
