@@ -654,6 +654,21 @@ def _town_rows() -> list[Sequence[Any]]:
     return [(scope, [w._asdict() for w in towns]) for scope, towns in sorted(tb.towns.items())]
 
 
+def _town_initial_rows() -> list[Sequence[Any]]:
+    """The towns of each scope split by the first character of their name (each list in the
+    scope's order): a town can only start the rest of an address that starts with its first
+    character, so the parse joins on (scope, first character) and carries a few towns per
+    address instead of the whole county's (or prefecture's) list."""
+    tb = _tables()
+    rows: list[Sequence[Any]] = []
+    for scope, towns in sorted(tb.towns.items()):
+        by_initial: dict[str, list[dict[str, Any]]] = {}
+        for w in towns:
+            by_initial.setdefault(w.name[:1], []).append(w._asdict())
+        rows += [(scope, initial, ws) for initial, ws in sorted(by_initial.items())]
+    return rows
+
+
 lookup_table(
     "sz_address_names",
     (
@@ -680,6 +695,20 @@ lookup_table(
     ),
     _town_rows,
     "current towns by county code, prefecture code and '?'+ambiguous county name, longest name first",
+)
+lookup_table(
+    "sz_address_towns_initial",
+    (
+        ("scope", "VARCHAR"),
+        ("initial", "VARCHAR"),
+        (
+            "towns",
+            "STRUCT(name VARCHAR, code VARCHAR, county VARCHAR, prefecture VARCHAR, province VARCHAR, "
+            "county_name VARCHAR, prefecture_name VARCHAR, province_name VARCHAR)[]",
+        ),
+    ),
+    _town_initial_rows,
+    "sz_address_towns split by the first character of the town's name (the parse's join)",
 )
 
 
@@ -776,7 +805,9 @@ _STEPS: tuple[tuple[str, str], ...] = (
     (
         "list_filter(list_filter(tw.towns, lambda x: starts_with(@.rest3, x.name)), lambda x: len(@.kl) <= 1 "
         "OR list_contains(list_transform(@.kl, lambda c: c.code), x.county)) AS w",
-        "LEFT JOIN sz_address_towns AS tw ON tw.scope = @.scope",
+        # the towns whose name starts like the rest (same first character): the same list,
+        # filtered, as the scope's whole list; a missing entry (NULL) reads like an empty list
+        "LEFT JOIN sz_address_towns_initial AS tw ON tw.scope = @.scope AND tw.initial = left(@.rest3, 1)",
     ),
     (
         "coalesce(@.w[1].name, '') AS town_name, "
@@ -826,18 +857,29 @@ _STEPS: tuple[tuple[str, str], ...] = (
 
 def _parse_sql() -> str:
     """Body of sz_address_parse(s, ctx): the steps of :func:`_parse` as nested derived tables."""
+    return f"(SELECT {_parse_struct_sql()} FROM {_parse_steps_sql()} AS z)"
+
+
+def _parse_steps_sql() -> str:
+    """The steps of :func:`_parse` as nested derived tables over s and ctx: one row, whose
+    columns :func:`_parse_struct_sql` reads as ``z``."""
     sql = "(SELECT sz_address_norm(s) AS t, ctx AS cx)"
     prev = "v0"
     for i, (cols, join) in enumerate(_STEPS, start=1):
         cur = f"v{i}"
         sql = f"(SELECT {prev}.*, {cols.replace('@', prev)} FROM {sql} AS {prev} {join.replace('@', prev)})"
         prev = cur
+    return sql
+
+
+def _parse_struct_sql() -> str:
+    """The parts struct of sz_address_parse from the last step's row ``z``."""
     u = "z.u"
     # the former names read at each level (the token) and the current names they stand for
     olds = (("prov", "z.t1"), ("pref", "[z.t1, z.t2, z.t3][z.i2]"), ("county", "z.a3"))
     old_names = ", ".join(f"CASE WHEN z.{c}.former THEN {tok} END" for c, tok in olds)
     new_names = ", ".join(f"CASE WHEN z.{c}.former THEN z.{c}.name END" for c, _ in olds)
-    return f"""(SELECT struct_pack(
+    return f"""struct_pack(
             province := z.fname0,
             prefecture := z.fname1,
             county := CASE WHEN z.fcode2 IS NOT NULL THEN z.fname2 WHEN len(z.kl) > 1 THEN z.a3 END,
@@ -864,8 +906,7 @@ def _parse_sql() -> str:
             filled_in := z.filled_in,
             old_name := nullif(concat_ws('、', {old_names}), ''),
             new_name := nullif(concat_ws('、', {new_names}), ''),
-            empty := z.t = '')
-        FROM {sql} AS z)"""
+            empty := z.t = '')"""
 
 
 def _tok_body() -> str:
@@ -986,8 +1027,8 @@ def _check_sql() -> str:
                           WHEN NOT ({has_detail}) THEN 'address.no_detail'
                      END AS reason
               FROM (SELECT sz_precheck(s) AS pre,
-                           CASE WHEN sz_precheck(s) IS NULL THEN sz_address_parse(s, ctx) END AS p
-                    ) AS q0
+                           CASE WHEN sz_precheck(s) IS NULL THEN {_parse_struct_sql()} END AS p
+                    FROM {_parse_steps_sql()} AS z) AS q0
         ) AS q)"""
 
 
