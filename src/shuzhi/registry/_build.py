@@ -31,7 +31,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 
@@ -1174,8 +1174,9 @@ def _commit(ws: Workspace, entity: EntityKind, run_id: int, summary: RunSummary,
     identity = json.loads((folder / "identity.json").read_text(encoding="utf-8"))
     with ws.session() as s:
         if identity["new"]:
-            s.execute(
-                sa.insert(RegistryIdentifier),
+            # a Core executemany: the ORM's bulk insert took twice as long for a million identifiers
+            s.connection().execute(
+                sa.insert(cast(sa.Table, RegistryIdentifier.__table__)),
                 [
                     {"registry_id": rid, "entity": entity.value, "status": "active", "created_run": run_id}
                     for rid in identity["new"]

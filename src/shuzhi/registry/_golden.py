@@ -118,6 +118,9 @@ def _survive(
     values = ", ".join(f"{name}_pick.v AS {name}" for name in fields)
     chosen = ", ".join(f"{name} := struct_pack(s := {name}_pick.s, k := {name}_pick.k)" for name in fields)
     more = "".join(f"{name}, " for name in extra)
+    # the ranks on the records' numbers alone: a window over all records runs on one thread and
+    # carries every column it is given
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _golden_ranks AS SELECT rid, {ranks} FROM recs")
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE golden AS
         SELECT registry_id, {values}, {more}records, sources, resources, struct_pack({chosen}) AS picks
@@ -125,10 +128,11 @@ def _survive(
             SELECT registry_id, count(*) AS records, count(DISTINCT src) AS sources,
                    list(DISTINCT src ORDER BY src) AS resources,
                    {aggs}{picks}
-            FROM (SELECT *, {ranks} FROM recs)
+            FROM recs JOIN _golden_ranks USING (rid)
             GROUP BY registry_id
         )"""
     )
+    con.execute("DROP TABLE _golden_ranks")
 
 
 def lineage_sql(
@@ -180,8 +184,10 @@ def golden_records(con: duckdb.DuckDBPyConnection) -> None:
                        alive := list(DISTINCT src ORDER BY src) FILTER (
                            WHERE NOT dead AND (alive OR record_at > death_first)),
                        death_date := strftime(any_value(death_first), '%Y-%m-%d'))) AS detail
-            FROM (SELECT *, min(coalesce(death_date, CASE WHEN dead THEN record_at END))
-                                OVER (PARTITION BY registry_id) AS death_first FROM recs)
+            FROM (SELECT registry_id, src, dead, alive, record_at,
+                         min(coalesce(death_date, CASE WHEN dead THEN record_at END))
+                             OVER (PARTITION BY registry_id) AS death_first
+                  FROM recs)
             GROUP BY registry_id
             HAVING bool_or(dead) AND bool_or(NOT dead AND (alive OR coalesce(record_at > death_first, false)))
         ), ids AS (

@@ -26,10 +26,11 @@ training on Splink's ``SparkAPI``. The comparison SQL is therefore written in Du
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -527,10 +528,44 @@ class Linkage:
     # -- scoring and clustering ----------------------------------------------------------------
 
     def predict(self) -> SplinkDataFrame:
-        """Every blocked pair at or above ``review_threshold``, scored."""
-        return self.linker.inference.predict(
-            threshold_match_probability=self.settings.review_threshold, warning_mode="never"
-        )
+        """Every blocked pair at or above ``review_threshold``, scored (:meth:`_scores_only`)."""
+        with self._scores_only():
+            return self.linker.inference.predict(
+                threshold_match_probability=self.settings.review_threshold, warning_mode="never"
+            )
+
+    @contextlib.contextmanager
+    def _scores_only(self) -> Iterator[None]:
+        """Within this block Splink's scored pairs carry the records' numbers, each comparison's
+        level (``gamma_*``) and weight (``mw_*``) and the term frequencies, but not both records'
+        values of every compared column (``*_l``, ``*_r``): the values are in the records table,
+        and at a million people copying them into every pair took about 40 % of the scoring.
+
+        Splink keeps the levels only together with the values (or while training), so each
+        comparison of this linker is asked for its columns as in training for the time of the
+        block (an instance attribute over Splink's method; Splink 5)."""
+        settings = self.linker._settings_obj
+        comparisons = list(settings.comparisons)
+        kept = settings._retain_matching_columns
+        patched = []
+        for cc in comparisons:
+            columns = getattr(cc, "_columns_to_select_for_predict", None)
+            if columns is None:  # another Splink: keep its full output
+                continue
+
+            def with_levels(rmc: bool, ricc: bool, training_mode: bool, _columns: Any = columns) -> Any:
+                return _columns(rmc, ricc, True)
+
+            setattr(cc, "_columns_to_select_for_predict", with_levels)  # noqa: B010 (a method)
+            patched.append(cc)
+        if len(patched) == len(comparisons):
+            settings._retain_matching_columns = False
+        try:
+            yield
+        finally:
+            settings._retain_matching_columns = kept
+            for cc in patched:
+                vars(cc).pop("_columns_to_select_for_predict", None)
 
     def predict_new(self, new: str, old: str) -> list[SplinkDataFrame]:
         """Pairs of the records of table ``new`` with those of ``old``, and among ``new`` (Splink's
@@ -541,10 +576,12 @@ class Linkage:
         old_sdf = self.db.register(old, table_name=f"{old}_splink")
         inference = self.linker.inference
         t = self.settings.review_threshold
-        return [
-            inference.predict_between(new_sdf, old_sdf, threshold_match_probability=t, warning_mode="never"),
-            inference.predict_within(new_sdf, threshold_match_probability=t, warning_mode="never"),
-        ]
+        with self._scores_only():
+            between = inference.predict_between(
+                new_sdf, old_sdf, threshold_match_probability=t, warning_mode="never"
+            )
+            within = inference.predict_within(new_sdf, threshold_match_probability=t, warning_mode="never")
+        return [between, within]
 
     def count_new_pairs(self, new: str) -> list[BlockingRuleCount]:
         """Per prediction rule, the pairs involving a record of table ``new`` (an upper bound: a
@@ -596,15 +633,34 @@ class Linkage:
             f"ORDER BY abs(match_probability - {self.settings.match_threshold}), rid_l, rid_r LIMIT 1"
         ).fetchall()
         if found:
-            closest = found[0]
-            rows = self.con.execute(
-                f"SELECT * FROM {pairs.physical_name} WHERE rid_l = ? AND rid_r = ?", list(closest)
-            )
-            names = [d[0] for d in rows.description]
-            records = [dict(zip(names, r, strict=True)) for r in rows.fetchall()]
-            charts.append(("waterfall.html", vis.waterfall_chart(records, remove_sensitive_data=True)))
+            scored = self._scored_pair(*found[0])
+            charts.append(("waterfall.html", vis.waterfall_chart(scored, remove_sensitive_data=True)))
         for name, chart in charts:
             path = folder / name
             path.write_text(chart.to_html(inline=True), encoding="utf-8")
             out.append(path)
         return out
+
+    def _scored_pair(self, rid_l: int, rid_r: int) -> list[dict[str, Any]]:
+        """The pair of records ``rid_l``, ``rid_r`` of ``table`` scored with every intermediate
+        column (the waterfall chart needs them; :meth:`predict` keeps only the levels and weights),
+        on DuckDB with the trained model whatever the backend."""
+        from splink import DuckDBAPI, Linker
+
+        db = DuckDBAPI(self.con)
+        sdf = db.register(self.table, table_name=f"{self.table}_scorer")
+        scorer = Linker(sdf, settings_creator(self.model()), log_level=None)
+        sides = []
+        for side, rid in (("l", rid_l), ("r", rid_r)):  # tables, so that the columns keep their types
+            name = f"_chart_record_{side}"
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {self.table} WHERE rid = {int(rid)}"
+            )
+            sides.append(db.register(name, table_name=f"{name}_splink"))
+        scored = scorer.inference.score_pair(sides[0], sides[1])
+        try:
+            return list(scored.as_record_list())
+        finally:
+            scored.drop_table_from_database_and_remove_from_cache()
+            for side in ("l", "r"):
+                self.con.execute(f"DROP TABLE IF EXISTS _chart_record_{side}")

@@ -261,7 +261,9 @@ def standardise(
             return standardise(duck, sources, out, entity=entity, previous=previous, keys_out=keys_out)
     tag = uuid.uuid4().hex[:10]
     views = [f"_reg_{tag}_src{i}" for i in range(len(sources))]
-    raw, ids, names, addrs = (f"_reg_{tag}_{n}" for n in ("raw", "ids", "names", "addrs"))
+    raw, ids, names, addrs, sexes, numbers = (
+        f"_reg_{tag}_{n}" for n in ("raw", "ids", "names", "addrs", "sexes", "numbers")
+    )
     try:
         for view, (source, _) in zip(views, sources, strict=True):
             try:
@@ -296,15 +298,34 @@ def standardise(
             SELECT id_in, sz_idcard_normalize(id_in) AS id_norm, upper(sz_idcard_squash(id_in)) AS id_sq
             FROM (SELECT DISTINCT id_in FROM {raw} WHERE id_in IS NOT NULL)"""
         )
+        # the name check once per distinct name (``sz_name_key`` would run it a second time)
         engine.execute(
             f"""CREATE TABLE {names} AS
+            WITH checked AS MATERIALIZED (
+                SELECT name_in, sz_name_check(name_in) AS chk, sz_text_clean(name_in) AS clean
+                FROM (SELECT name_in FROM {raw} WHERE name_in IS NOT NULL
+                      UNION SELECT alt_in FROM {raw} WHERE alt_in IS NOT NULL)
+            )
             SELECT name_in, trim(sz_text_normalize(name_in)) AS name_raw,
-                   nullif(regexp_replace(coalesce(sz_name_check(name_in).normalized, sz_text_clean(name_in)),
-                                         '[\\s·]', '', 'g'), '') AS name_norm,
-                   CASE WHEN sz_text_clean(name_in) IS NOT NULL THEN nullif(sz_name_key(name_in), '') END
-                       AS name_py
-            FROM (SELECT name_in FROM {raw} WHERE name_in IS NOT NULL
-                  UNION SELECT alt_in FROM {raw} WHERE alt_in IS NOT NULL)"""
+                   nullif(regexp_replace(coalesce(chk.normalized, clean), '[\\s·]', '', 'g'), '')
+                       AS name_norm,
+                   CASE WHEN clean IS NOT NULL
+                        THEN nullif(coalesce(chk.parts.pinyin_key, sz_pinyin_key(name_in)), '') END AS name_py
+            FROM checked"""
+        )
+        # declared sex codes, once per distinct value (the code map is a lookup per call)
+        engine.execute(
+            f"""CREATE TABLE {sexes} AS
+            SELECT sex_in,
+                   CASE WHEN sz_sex_code(sex_in) IN ('1', '2') THEN sz_sex_code(sex_in) END AS sex_code
+            FROM (SELECT DISTINCT sex_in FROM {raw} WHERE sex_in IS NOT NULL)"""
+        )
+        # the records' numbers: the order of (src, rec_key), computed on those columns alone (a
+        # window over the whole records runs on one thread, all of their columns in tow)
+        engine.execute(
+            f"""CREATE TABLE {numbers} AS
+            SELECT rowid AS raw_row, CAST(row_number() OVER (ORDER BY src, rec_key) AS BIGINT) AS rid
+            FROM {raw}"""
         )
         engine.execute(
             f"""CREATE TABLE {addrs} AS
@@ -313,7 +334,6 @@ def standardise(
         )
         id_ok = "regexp_full_match(i.id_sq, '[0-9]{17}[0-9X]|[0-9]{15}')"
         id18 = f"coalesce(i.id_norm, CASE WHEN {id_ok} THEN i.id_sq END)"
-        sex_decl = "CASE WHEN sz_sex_code(r.sex_in) IN ('1', '2') THEN sz_sex_code(r.sex_in) END"
         phone = "regexp_replace(r.phone_in, '[^0-9]', '', 'g')"
         phone = (
             f"CASE WHEN length({phone}) = 13 AND starts_with({phone}, '861') THEN substr({phone}, 3) "
@@ -329,13 +349,15 @@ def standardise(
         hashed = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '')" for c in MODEL_COLUMNS if c != "rid")
         query = f"""
             WITH joined AS (
-                SELECT r.*, {id18} AS id18, i.id_sq AS id_sq0, i.id_norm IS NOT NULL AS id_valid,
+                SELECT r.*, nr.rid, {id18} AS id18, i.id_sq AS id_sq0, i.id_norm IS NOT NULL AS id_valid,
                        n.name_raw, n.name_norm, n.name_py, alt.name_norm AS name_alt,
-                       {sex_decl} AS sex_decl, {phone} AS phone0,
+                       sx.sex_code AS sex_decl, {phone} AS phone0,
                        a.p.county_code AS addr_county, coalesce(a.p.town_code, a.p.town) AS addr_town,
                        {place} AS addr_place, {building} AS addr_building, a.p.room AS addr_room
                 FROM {raw} AS r
+                JOIN {numbers} AS nr ON nr.raw_row = r.rowid
                 LEFT JOIN {ids} AS i ON i.id_in = r.id_in
+                LEFT JOIN {sexes} AS sx ON sx.sex_in = r.sex_in
                 LEFT JOIN {names} AS n ON n.name_in = r.name_in
                 LEFT JOIN {names} AS alt ON alt.name_in = r.alt_in
                 LEFT JOIN {addrs} AS a ON a.address_in = r.address_in AND a.ctx IS NOT DISTINCT FROM r.ctx
@@ -366,8 +388,7 @@ def standardise(
                 FROM derived
             )
             , out AS (
-            SELECT CAST(row_number() OVER (ORDER BY src, rec_key) AS BIGINT) AS rid,
-                   src, rec_key, src_row, priority, loaded_at, loaded_in, record_at, raw_hash,
+            SELECT rid, src, rec_key, src_row, priority, loaded_at, loaded_in, record_at, raw_hash,
                    id_sq, id18, id_ok AS id_valid, id_was15, id_birth, id_sex, id_head, id_tail,
                    name_raw, name_norm, name_py,
                    CASE WHEN name_alt <> name_norm THEN name_alt END AS name_alt,
@@ -391,7 +412,7 @@ def standardise(
         """
         return engine.write_parquet(query, out, overwrite=True)
     finally:
-        for name in (raw, f"{raw}_all", ids, names, addrs):
+        for name in (raw, f"{raw}_all", ids, names, addrs, sexes, numbers):
             engine.execute(f"DROP TABLE IF EXISTS {name}")
         for view in views:
             engine.unregister(view)
