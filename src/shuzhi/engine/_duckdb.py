@@ -83,6 +83,15 @@ class DuckDBEngine(Engine):
     def __repr__(self) -> str:
         return f"DuckDBEngine(database={self.database!r})"
 
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The engine's own DuckDB connection, for a library that needs one (Splink): the tables
+        it creates are the engine's, and the engine's queries see them. Not thread-safe: use it
+        from one thread, and close the engine, not the connection."""
+        if self._closed:
+            raise RuntimeError("this engine is closed")
+        return self._con
+
     # -- connections ---------------------------------------------------------------------------
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:

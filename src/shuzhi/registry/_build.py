@@ -43,6 +43,7 @@ from shuzhi.registry._linkage import (
     BudgetExceeded,
     Linkage,
     connect,
+    run_engine,
 )
 from shuzhi.registry._parts import MAX_PARTS, PARTS_FILE, TABLES, link_or_copy, run_table, table_parts
 from shuzhi.registry._review import apply_decisions, load_decisions, sync_queue
@@ -52,6 +53,7 @@ from shuzhi.registry._standardise import (
     MODEL_COLUMNS,
     STANDARDISE_VERSION,
     RegistrySource,
+    ident,
     lit,
     standardise,
 )
@@ -61,6 +63,7 @@ if TYPE_CHECKING:
     import duckdb
 
     from shuzhi.config import RegistrySettings
+    from shuzhi.engine import DuckDBEngine
     from shuzhi.workspace import Workspace
 
 __all__ = ["RunSummary", "build", "build_all", "catalog_sources", "current_run", "run_folder", "update"]
@@ -464,15 +467,22 @@ def _run(
                 previous=run_table(ws.warehouse / str(previous.path), "records"),
                 keys_out=work / "keys.parquet",
             )
+        bounds: dict[str, Any] = {
+            "memory_limit": ws.config.engine.memory_limit,
+            "threads": ws.config.engine.threads,
+            "spill": ws.tmp / "registry" / "duckdb",
+        }
+        engine: DuckDBEngine | None = None
+        if entity is EntityKind.legal_entity or incremental:
+            con = connect(settings, **bounds)
         else:
-            n_records = standardise(ws.engine, plans, records_path, entity=entity)
-        con = connect(
-            settings,
-            memory_limit=ws.config.engine.memory_limit,
-            threads=ws.config.engine.threads,
-            spill=ws.tmp / "registry" / "duckdb",
-        )
+            # a full build standardises into the table ``rec`` of the engine it links on (whatever
+            # the workspace's engine: the standards' SQL is DuckDB's)
+            engine = run_engine(settings, **bounds)
+            con = engine.connection
         try:
+            if engine is not None:
+                n_records = standardise(engine, plans, None, entity=entity, table="rec")
             if entity is EntityKind.legal_entity:
                 from shuzhi.registry._entity import run_entities
 
@@ -496,7 +506,10 @@ def _run(
                     ws, con, entity, run_id, previous, plans, notes, records_path, partial, n_records
                 )
         finally:
-            con.close()
+            if engine is not None:
+                engine.close()
+            else:
+                con.close()
         summary = dataclasses.replace(
             summary, seconds=round(time.monotonic() - started, 3), folder=str(final)
         )
@@ -537,7 +550,7 @@ def _link(
     n_records: int,
 ) -> RunSummary:
     settings = ws.config.registry
-    con.execute(f"CREATE TABLE rec AS SELECT * FROM read_parquet({lit(str(records_path))})")
+    # ``rec``: the standardised records, made on ``con`` by :func:`_run`
     con.execute(f"CREATE TABLE model_in AS SELECT {', '.join(MODEL_COLUMNS)} FROM rec")
     linkage = Linkage.open(con, "model_in", settings, engine=ws.engine, work=records_path.parent)
     counts = linkage.check_budget(linkage.count_pairs())
@@ -562,6 +575,7 @@ def _link(
         )
         if settings.charts:
             charts = [p.relative_to(out).as_posix() for p in linkage.charts(out / "charts", predicted)]
+        _drop_scratch(con)
     else:  # nothing to compare: every record is its own person
         con.execute(
             "CREATE TEMP TABLE pairs (rid_l BIGINT, rid_r BIGINT, match_weight DOUBLE, "
@@ -584,6 +598,20 @@ def _link(
         vetoed=vetoed,
         decisions=decisions,
     )
+
+
+def _drop_scratch(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop what training, scoring and clustering left on ``con`` (Splink's tables, the model's
+    input): the rest of a run needs only ``rec``, ``pairs`` and ``clus0``, and at a million people
+    the leftovers (scored pairs with the records' columns, clusters with the input data, EM's
+    samples) made the identifiers and golden records spill gigabytes to disk."""
+    rows = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary "
+        "AND (starts_with(table_name, '__splink__') OR starts_with(table_name, '__shuzhi_spark_') "
+        "OR table_name = 'model_in')"
+    ).fetchall()
+    for (name,) in rows:
+        con.execute(f"DROP TABLE IF EXISTS {ident(str(name))} CASCADE")
 
 
 def _cannot_update(ws: Workspace, previous: RegistryRun | None) -> str | None:
@@ -1114,6 +1142,7 @@ def _conclude(
         "CREATE TEMP TABLE recs AS SELECT r.*, i.registry_id, i.ckey "
         "FROM rec AS r JOIN rec_ids AS i USING (rid)"
     )
+    con.execute("DROP TABLE rec")  # recs has it all
 
     from shuzhi.registry._golden import golden_records
 
@@ -1138,13 +1167,13 @@ def _conclude(
     }
     per_source = {
         str(k): int(n)
-        for k, n in con.execute("SELECT src, count(*) FROM rec GROUP BY src ORDER BY src").fetchall()
+        for k, n in con.execute("SELECT src, count(*) FROM recs GROUP BY src ORDER BY src").fetchall()
     }
     return RunSummary(
         run=run_id,
         entity=entity.value,
         resources=per_source,
-        records=_count(con, "SELECT count(*) FROM rec"),
+        records=_count(con, "SELECT count(*) FROM recs"),
         comparisons=comparisons,
         candidate_pairs=_count(con, "SELECT count(*) FROM pairs"),
         matches=_count(

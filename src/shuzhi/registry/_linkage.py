@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from splink.internals.comparison_creator import ComparisonCreator
     from splink.internals.splink_dataframe import SplinkDataFrame
 
-    from shuzhi.engine import Engine
+    from shuzhi.engine import DuckDBEngine, Engine
 
 __all__ = [
     "DETERMINISTIC_RULES",
@@ -339,6 +339,22 @@ def settings_creator(model: dict[str, Any] | None = None) -> SettingsCreator:
         retain_matching_columns=True,
         max_iterations=25,
         em_convergence=0.0001,
+    )
+
+
+def run_engine(
+    settings: RegistrySettings, *, memory_limit: str, threads: int | None, spill: Path
+) -> DuckDBEngine:
+    """A DuckDB engine (with the standards macros) for one full run: the records are standardised
+    into its tables and linked on its :attr:`~shuzhi.engine.DuckDBEngine.connection`, bounded
+    as :func:`connect` is."""
+    from shuzhi.engine import DuckDBEngine
+
+    spill.mkdir(parents=True, exist_ok=True)
+    return DuckDBEngine(
+        memory_limit=settings.memory_limit or memory_limit,
+        threads=settings.threads or threads,
+        temp_directory=spill,
     )
 
 

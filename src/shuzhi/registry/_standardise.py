@@ -232,13 +232,15 @@ ALIVE_PATTERN = "正常|在世|健在|存活|在册|alive|living"
 def standardise(
     engine: Engine,
     sources: Sequence[tuple[RegistrySource, SourceRoles]],
-    out: str | os.PathLike[str],
+    out: str | os.PathLike[str] | None,
     *,
     entity: EntityKind = EntityKind.person,
     previous: str | None = None,
     keys_out: str | os.PathLike[str] | None = None,
+    table: str | None = None,
 ) -> int:
-    """Write the standardised records of ``sources`` to the Parquet file ``out``; return the count.
+    """Write the standardised records of ``sources`` to the Parquet file ``out`` (or, with
+    ``table``, into that new table of ``engine``, a DuckDB engine); return the count.
 
     Runs on ``engine`` (which has the standards macros) when it is a DuckDB engine, else on a
     DuckDB engine of its own. Records whose every identifying value is missing are left out.
@@ -252,7 +254,11 @@ def standardise(
     """
     if entity is not EntityKind.person:  # pragma: no cover - the legal-entity registry is not built yet
         raise NotImplementedError("只实现了人口库 / only the person registry is implemented")
+    if (out is None) == (table is None):
+        raise ValueError("standardise writes either to a Parquet file (out) or to a table")
     if engine.kind != "duckdb":
+        if out is None:
+            raise ValueError("a table of standardised records needs a DuckDB engine")
         # this SQL (and the standards macros it calls) is DuckDB's: on a Spark workspace it runs on
         # a DuckDB of its own, spilling next to ``out``, and Spark reads the Parquet it writes
         from shuzhi.engine import DuckDBEngine
@@ -410,6 +416,10 @@ def standardise(
             SELECT *, md5(concat_ws(chr(31), {hashed})) AS rec_hash
             FROM out
         """
+        if table is not None:
+            engine.execute(f"CREATE TABLE {ident(table)} AS {query}")
+            return int(engine.fetch_rows(f"SELECT count(*) FROM {ident(table)}")[0][0])
+        assert out is not None
         return engine.write_parquet(query, out, overwrite=True)
     finally:
         for name in (raw, f"{raw}_all", ids, names, addrs, sexes, numbers):
