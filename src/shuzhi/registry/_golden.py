@@ -55,22 +55,23 @@ CONFLICT_KINDS: dict[str, tuple[str, str]] = {
 }
 
 # Survivorship: each field's record comes first by a few flags (a valid ID first …) and then one
-# of the *base orders* below. Every record is ranked once per base order (a window over all
-# records: one sort each), so that the per-person choice is ``arg_min`` over one BIGINT — a hash
-# aggregate, no sort per person and per field.
-_RECENT = "coalesce(record_at, loaded_at) DESC NULLS LAST, loaded_in DESC NULLS LAST"
-#: base order -> ORDER BY; ties always end on resource code, then record key, so a re-run picks
-#: the same record
-BASES: dict[str, str] = {
-    "priority": f"priority DESC NULLS LAST, {_RECENT}, src, rec_key",
-    "recent": f"{_RECENT}, priority DESC NULLS LAST, src, rec_key",
-    "death": "priority DESC NULLS LAST, death_date, src, rec_key",
-    "priority_code": f"priority DESC NULLS LAST, uscc IS NULL, {_RECENT}, src, rec_key",
+# of the *base orders* below. The per-person choice is ``arg_min`` over a STRUCT key (flags, then
+# the base order's terms, each written so that smaller comes first): a hash aggregate, no sort —
+# neither per person and field nor over all records.
+_RECENT_AT = "coalesce(record_at, loaded_at)"
+#: the most recent first: the record's own date else its load, then the later load
+_RECENT = [f"{_RECENT_AT} IS NULL", f"-epoch_us({_RECENT_AT})", "loaded_in IS NULL", "-loaded_in"]
+#: the highest source priority first
+_PRIORITY = ["priority IS NULL", "-priority"]
+#: ties always end on resource code, then record key, so a re-run picks the same record
+_TIE = ["src", "rec_key"]
+#: base order -> its terms, ascending (``x IS NULL`` before ``x`` puts NULLs last)
+BASES: dict[str, list[str]] = {
+    "priority": [*_PRIORITY, *_RECENT, *_TIE],
+    "recent": [*_RECENT, *_PRIORITY, *_TIE],
+    "death": [*_PRIORITY, "death_date IS NULL", "death_date", *_TIE],
+    "priority_code": [*_PRIORITY, "uscc IS NULL", *_RECENT, *_TIE],
 }
-#: a flag's values: 0 comes first
-_FLAG_VALUES = 3
-#: above any rank (records of a run)
-_RANK_SPAN = 10_000_000_000
 
 
 def _true_first(flag: str) -> str:
@@ -94,23 +95,20 @@ FIELDS: dict[str, tuple[str, list[str], str]] = {
 }
 
 
+def _order_key(flags: list[str], base: str) -> str:
+    """The STRUCT whose smallest value is the record a field takes its value from."""
+    terms = [*flags, *BASES[base]]
+    return "struct_pack(" + ", ".join(f"o{i} := {t}" for i, t in enumerate(terms)) + ")"
+
+
 def _survive(
     con: duckdb.DuckDBPyConnection, fields: dict[str, tuple[str, list[str], str]], extra: dict[str, str]
 ) -> None:
     """``golden`` from ``recs`` by the survivorship of ``fields``, with ``picks`` (per field, the
     resource and key of the record its value came from: see :func:`lineage_sql`); ``extra``: more
     golden columns (name -> aggregate over the entity's records)."""
-    bases = sorted({base for _, _, base in fields.values()})
-    ranks = ", ".join(f"row_number() OVER (ORDER BY {BASES[b]}) AS _rank_{b}" for b in bases)
-
-    def key(flags: list[str], base: str) -> str:
-        prefix = "0"
-        for flag in flags:
-            prefix = f"({prefix}) * {_FLAG_VALUES} + ({flag})"
-        return f"({prefix}) * {_RANK_SPAN} + _rank_{base}"
-
     picks = ",\n".join(
-        f"arg_min(struct_pack(v := {expr}, s := src, k := rec_key), {key(flags, base)}) "
+        f"arg_min(struct_pack(v := {expr}, s := src, k := rec_key), {_order_key(flags, base)}) "
         f"FILTER (WHERE {expr} IS NOT NULL) AS {name}_pick"
         for name, (expr, flags, base) in fields.items()
     )
@@ -118,9 +116,6 @@ def _survive(
     values = ", ".join(f"{name}_pick.v AS {name}" for name in fields)
     chosen = ", ".join(f"{name} := struct_pack(s := {name}_pick.s, k := {name}_pick.k)" for name in fields)
     more = "".join(f"{name}, " for name in extra)
-    # the ranks on the records' numbers alone: a window over all records runs on one thread and
-    # carries every column it is given
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _golden_ranks AS SELECT rid, {ranks} FROM recs")
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE golden AS
         SELECT registry_id, {values}, {more}records, sources, resources, struct_pack({chosen}) AS picks
@@ -128,11 +123,10 @@ def _survive(
             SELECT registry_id, count(*) AS records, count(DISTINCT src) AS sources,
                    list(DISTINCT src ORDER BY src) AS resources,
                    {aggs}{picks}
-            FROM recs JOIN _golden_ranks USING (rid)
+            FROM recs
             GROUP BY registry_id
         )"""
     )
-    con.execute("DROP TABLE _golden_ranks")
 
 
 def lineage_sql(

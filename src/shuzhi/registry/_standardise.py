@@ -37,6 +37,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
+
 from shuzhi.catalog.spec import ResourceSpec
 from shuzhi.engine import Engine
 from shuzhi.errors import DataError, NotFound
@@ -299,11 +301,22 @@ def standardise(
                     ON p.src = r.src AND p.rec_key = r.rec_key AND p.raw_hash = r.raw_hash"""
             )
             engine.execute(f"DROP TABLE {raw}_all")
-        engine.execute(
-            f"""CREATE TABLE {ids} AS
-            SELECT id_in, sz_idcard_normalize(id_in) AS id_norm, upper(sz_idcard_squash(id_in)) AS id_sq
-            FROM (SELECT DISTINCT id_in FROM {raw} WHERE id_in IS NOT NULL)"""
-        )
+        # the distinct numbers' 18-digit forms by the vectorised GB 11643 check (the same answers
+        # as sz_idcard_normalize, about ten times faster)
+        from shuzhi.standards._idcard_vec import check_arrow
+
+        distinct = engine.fetch_arrow(f"SELECT DISTINCT id_in FROM {raw} WHERE id_in IS NOT NULL")
+        as_written = distinct.column("id_in")
+        verdicts = pa.table({"id_in": as_written, "id_norm": check_arrow(as_written).column("normalized")})
+        engine.register(f"{ids}_in", verdicts)
+        try:
+            engine.execute(
+                f"""CREATE TABLE {ids} AS
+                SELECT id_in, id_norm, upper(sz_idcard_squash(id_in)) AS id_sq FROM {ids}_in"""
+            )
+        finally:
+            engine.unregister(f"{ids}_in")
+            del distinct, as_written, verdicts
         # the name check once per distinct name (``sz_name_key`` would run it a second time)
         engine.execute(
             f"""CREATE TABLE {names} AS
