@@ -560,3 +560,23 @@ def test_bad_input_never_raises(bad: object) -> None:
     ad.parse_address(bad)
     ad.normalize_address(bad)
     ad.address_key(bad)
+
+
+def test_lean_check_is_the_check_without_the_parts_of_valid_addresses(con: duckdb.DuckDBPyConnection) -> None:
+    assert KINDS["address"].sql_check_lean == "sz_address_check_lean"
+    values = [
+        None, "", "不详", "晋城市", "山西省", "城区", "x", "北京市朝阳区", "凤台东街1号",
+        "晋城市城区凤台东街12号金鼎小区3号楼2单元301室", "泽州县南村镇建设路5号", "古郊乡红星东街111号",
+    ]  # fmt: skip
+    rows = con.execute(
+        "SELECT sz_address_check_ctx(v, c), sz_address_check_ctx_lean(v, c), sz_address_check(v), "
+        "sz_address_check_lean(v) FROM (SELECT unnest(?::VARCHAR[]) AS v) AS x_in, "
+        "(VALUES ('140500'), (NULL)) AS x_ctx(c)",
+        [values],
+    ).fetchall()
+    for full_ctx, lean_ctx, full, lean in rows:
+        for f, lv in ((full_ctx, lean_ctx), (full, lean)):
+            assert (lv["valid"], lv["normalized"], lv["reason"], lv["notes"]) == (
+                f["valid"], f["normalized"], f["reason"], f["notes"],
+            )  # fmt: skip
+            assert lv["parts"] == (f["parts"] if f["reason"] is not None else None)

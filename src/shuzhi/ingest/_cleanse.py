@@ -113,8 +113,12 @@ _DATETIME_FORMATS = (
     "%Y年%m月%d日%H时%M分",
 )
 _CODE_LISTS = ("sex", "marital", "ethnic")
+#: the lean twins of the checks with a context (the parts of valid values are not read here)
+_LEAN_IN = {"sz_address_check_ctx": "sz_address_check_ctx_lean"}
 #: kinds whose values already in standard form are proven valid by plain projections
-_FAST_KINDS = ("idcard", "phone")
+_FAST_KINDS = ("idcard", "phone", "name")
+#: of those, the kinds whose values are nearly all distinct: the projections run per row (see sparse)
+_SPARSE_KINDS = ("idcard", "phone")
 _FAST_ITEMS = {
     "ok": "true",
     "norm": "v_m",
@@ -467,7 +471,7 @@ def _resolve(fp: FieldPlan, region: str | None) -> _Field:
         if kind == "date" and variant:
             check_sql = k.variants[variant].sql_check
         elif region and k.sql_check_in:
-            check_sql, context = k.sql_check_in, region
+            check_sql, context = _LEAN_IN.get(k.sql_check_in, k.sql_check_in), region
         else:  # the parts of valid values are not read here: the lean twin where there is one
             check_sql = k.sql_check_lean or k.sql_check
     action = f.invalid_action
@@ -636,8 +640,24 @@ def _fast_steps(kind: str, m: str, p: str) -> list[dict[str, str]]:
     """Layers ending in ``{p}fast``: whether ``m`` is already in standard form and valid (then its
     normalized form is ``m`` itself). Only sufficient conditions the full check agrees with:
     anything else goes through the check."""
-    if kind == "phone":  # a mobile number: 11 digits 1[3-9]…, normalized as written
-        return [{"fast": f"coalesce(regexp_full_match({m}, '1[3-9][0-9]{{9}}'), false)"}]
+    if kind == "phone":
+        # a mobile number (11 digits 1[3-9]…), or a landline written area-local (0356-2123456)
+        # with the area code the check reads (three digits after 01/02, else four), a known
+        # one, and a local number of that area's length not starting with 0 or 1: both are
+        # normalized as written, without notes
+        area = f"split_part({m}, '-', 1)"
+        local = f"split_part({m}, '-', 2)"
+        landline = (
+            f"regexp_full_match({m}, '0[12][0-9]-[2-9][0-9]{{4,7}}|0[3-9][0-9]{{2}}-[2-9][0-9]{{4,7}}')"
+            f" AND {area} || ':' || length({local}) IN"
+            " (SELECT sz_pa_code || ':' || unnest(string_split(sz_pa_lengths, '/')) FROM sz_phone_area_codes)"
+        )
+        mobile = f"regexp_full_match({m}, '1[3-9][0-9]{{9}}')"
+        return [{"fast": f"coalesce({mobile} OR ({landline}), false)"}]
+    if kind == "name":  # 2 to 25 plain Simplified ideographs (per distinct value: names repeat)
+        from shuzhi.standards.names import sql_plain_valid
+
+        return [{"fast": sql_plain_valid(m)}]
     from shuzhi.standards.idcard import EARLIEST_BIRTH, PROVINCES, sql_check_value
 
     # 17 digits and a check character: the digits once as a BIGINT, the check by arithmetic
@@ -848,7 +868,7 @@ class Cleanser:
         after the check."""
         spec = f.spec
         return (
-            f.kind in _FAST_KINDS
+            f.kind in _SPARSE_KINDS
             and f.plan.column is not None
             and not (f.plan.mapping is not None and f.plan.mapping.values)
             and spec.type is FieldType.string

@@ -942,6 +942,18 @@ def _declare_macros(replace: bool = False) -> None:
         ),
         ("sz_address_check", ["s"], "sz_address_check_ctx(s, NULL)", "the address verdict"),
         (
+            "sz_address_check_ctx_lean",
+            ["s", "ctx"],
+            _check_sql(lean=True),
+            "sz_address_check_ctx without the parts of valid addresses (bulk cleansing)",
+        ),
+        (
+            "sz_address_check_lean",
+            ["s"],
+            "sz_address_check_ctx_lean(s, NULL)",
+            "sz_address_check without the parts of valid addresses (bulk cleansing)",
+        ),
+        (
             "sz_address_key_ctx",
             ["s", "ctx"],
             "sz_address_check_ctx(s, ctx).parts.key",
@@ -991,7 +1003,9 @@ def _normalize_sql() -> str:
     return f"(SELECT {_canonical_sql('q.p')} FROM (SELECT sz_address_parse(s, ctx) AS p) AS q)"
 
 
-def _check_sql() -> str:
+def _check_sql(*, lean: bool = False) -> str:
+    """Body of sz_address_check_ctx; ``lean``: no parts for valid addresses (bulk cleansing reads
+    the parts of refused values only)."""
     p = "q.p"
     has_detail = " OR ".join(
         f"q0.p.{k} IS NOT NULL"
@@ -1002,6 +1016,7 @@ def _check_sql() -> str:
         f"{k} := {region}" if k == "region" else f"{k} := {_key_sql(p)}" if k == "key" else f"{k} := {p}.{k}"
         for k in PART_KEYS
     )
+    parts_when = "q.reason <> 'empty'" if lean else "q.reason IS DISTINCT FROM 'empty'"
     return f"""(SELECT struct_pack(
             valid := coalesce(q.reason IS NULL, false),
             normalized := CASE WHEN q.reason IS NULL THEN {_canonical_sql(p)} END,
@@ -1013,7 +1028,7 @@ def _check_sql() -> str:
                                                 ELSE []::VARCHAR[] END,
                                            CASE WHEN {p}.old_name IS NOT NULL THEN ['address.old_name']
                                                 ELSE []::VARCHAR[] END) END,
-            parts := CASE WHEN q.pre IS NULL AND q.reason IS DISTINCT FROM 'empty'
+            parts := CASE WHEN q.pre IS NULL AND {parts_when}
                           THEN struct_pack({parts}) END)
         FROM (SELECT q0.pre AS pre, q0.p AS p,
                      CASE WHEN q0.pre IS NOT NULL THEN q0.pre
@@ -1052,5 +1067,6 @@ register_kind(
         "sz_address_check",
         check_in=lambda value, city: check_address(value, context=city),
         sql_check_in="sz_address_check_ctx",
+        sql_check_lean="sz_address_check_lean",
     )
 )

@@ -40,6 +40,7 @@ from shuzhi.standards.text import (
     DOT_VARIANTS,
     HAN_RANGES,
     _placeholder,
+    _sql_pass_class,
     normalize_sql,
     normalize_text,
     py_class,
@@ -509,6 +510,21 @@ macro(
     f" ELSE {sql_let(_NAME_INPUT, 'sz_nm', _sql_check_body('sz_nm'))} END",
     "verdict of a personal name (the SQL twin of check_name)",
 )
+
+_SQL_BASIC_HAN = sql_class(((0x4E00, 0x9FFF),))
+
+
+def sql_plain_valid(m: str) -> str:
+    """SQL condition on the text expression ``m``: a name sz_name_check (and its lean form) accepts
+    as written, with no notes: 2 to 25 ideographs of the basic block, none that the name
+    normalisation changes (Traditional characters of the name map), and not a placeholder. A
+    sufficient condition only (bulk cleansing checks the other names in full)."""
+    return (
+        f"coalesce(regexp_full_match({m}, '{_SQL_BASIC_HAN}{{{MIN_HAN},{MAX_HAN}}}')"
+        f" AND NOT regexp_matches({m}, '{_sql_pass_class('sz_t2s_name')}')"
+        f" AND NOT sz_text__placeholder({m}), false)"
+    )
+
 
 # For bulk cleansing (ingestion): the same valid, normalized and reason as sz_name_check, and the
 # same whole verdict for every invalid name; a valid name gets its script as its only part and no
