@@ -128,3 +128,33 @@ def test_lookup_tables_cached_on_disk_are_the_same(
         if round_ == 1:
             files[0].write_bytes(b"not arrow")  # damaged: rebuilt on the next install
     _sql._arrow_cache.clear()
+
+
+#: aliases a caller's query is likely to give its table, and names the macros use inside
+_CALLER_ALIASES = ("t", "u", "w", "p", "x", "s", "cx", "t1", "pos3")
+
+
+def test_every_macro_reads_the_callers_columns_whatever_the_callers_alias(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """A macro's arguments are inlined as written: ``sz_address_check(t.s)`` over a table aliased
+    ``t`` once bound ``t`` to a column of the macro's own derived tables (a binder error)."""
+    macros = con.execute(
+        "SELECT DISTINCT function_name, len(parameters) FROM duckdb_functions() "
+        "WHERE function_type = 'macro' AND starts_with(function_name, 'sz_') ORDER BY 1"
+    ).fetchall()
+    assert len(macros) > 40
+    failures = []
+    for name, n in macros:
+        for alias in _CALLER_ALIASES:
+            args = ", ".join(f"{alias}.{c}" for c in ("s", "c", "d", "e")[:n])
+            try:
+                con.execute(
+                    f"SELECT {name}({args}) FROM (VALUES ('晋城市城区凤台东街1号', '140500', '1', '2')) "
+                    f"AS {alias}(s, c, d, e)"
+                ).fetchall()
+            except duckdb.BinderException as e:  # (a value of the wrong type is not the point)
+                failures.append(f"{name} with alias {alias}: {str(e).splitlines()[0]}")
+            except duckdb.Error:
+                pass
+    assert failures == []

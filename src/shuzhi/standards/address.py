@@ -860,10 +860,16 @@ def _parse_sql() -> str:
     return f"(SELECT {_parse_struct_sql()} FROM {_parse_steps_sql()} AS z)"
 
 
-def _parse_steps_sql() -> str:
+def _parse_steps_sql(*, precheck: bool = False) -> str:
     """The steps of :func:`_parse` as nested derived tables over s and ctx: one row, whose
-    columns :func:`_parse_struct_sql` reads as ``z``."""
-    sql = "(SELECT sz_address_norm(s) AS t, ctx AS cx)"
+    columns :func:`_parse_struct_sql` reads as ``z``; ``precheck``: with ``sz_precheck(s)`` as
+    ``pre0``.
+
+    The arguments are read in the innermost table only, which has no FROM: a macro's arguments
+    are inlined as written, and a caller's ``t.s`` read where the steps' columns (``t``, ``u``,
+    ``w`` …) are in scope would be bound to them."""
+    pre = ", sz_precheck(s) AS pre0" if precheck else ""
+    sql = f"(SELECT sz_address_norm(s) AS t, ctx AS cx{pre})"
     prev = "v0"
     for i, (cols, join) in enumerate(_STEPS, start=1):
         cur = f"v{i}"
@@ -1041,9 +1047,9 @@ def _check_sql(*, lean: bool = False) -> str:
                           WHEN q0.p.county_code IS NULL THEN 'address.no_division'
                           WHEN NOT ({has_detail}) THEN 'address.no_detail'
                      END AS reason
-              FROM (SELECT sz_precheck(s) AS pre,
-                           CASE WHEN sz_precheck(s) IS NULL THEN {_parse_struct_sql()} END AS p
-                    FROM {_parse_steps_sql()} AS z) AS q0
+              FROM (SELECT z.pre0 AS pre,
+                           CASE WHEN z.pre0 IS NULL THEN {_parse_struct_sql()} END AS p
+                    FROM {_parse_steps_sql(precheck=True)} AS z) AS q0
         ) AS q)"""
 
 
