@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -104,3 +105,14 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def con() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB connection with every standards table and macro installed."""
+    from shuzhi.standards import install
+
+    c = duckdb.connect()
+    install(c)
+    yield c
+    c.close()

@@ -3,23 +3,11 @@ written, without notes (the lookup then skips the check for it)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import duckdb
-import pytest
 
 from shuzhi.ingest._cleanse import _fast_steps
-from shuzhi.standards import install
 from shuzhi.standards.phone import area_codes
 from shuzhi.standards.text import PLACEHOLDERS
-
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    c = duckdb.connect()
-    install(c)
-    yield c
-    c.close()
 
 
 def _fast(kind: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import duckdb
@@ -10,18 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shuzhi.standards import Verdict, check, check_many, install
+from shuzhi.standards import Verdict, check, check_many
 from shuzhi.standards import address as ad
 from shuzhi.standards import divisions as dv
 from shuzhi.standards._registry import KINDS
-
-
-@pytest.fixture(scope="module")
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    c = duckdb.connect()
-    install(c)
-    yield c
-    c.close()
 
 
 def fields(a: ad.Address) -> dict[str, Any]:

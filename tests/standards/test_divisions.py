@@ -30,14 +30,6 @@ JINCHENG = {
 }
 
 
-@pytest.fixture(scope="module")
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    c = duckdb.connect()
-    install(c)
-    yield c
-    c.close()
-
-
 @pytest.fixture
 def fresh() -> Iterator[None]:
     """Give the test the shipped data and drop whatever it loaded afterwards."""
