@@ -113,8 +113,6 @@ _DATETIME_FORMATS = (
     "%Y年%m月%d日%H时%M分",
 )
 _CODE_LISTS = ("sex", "marital", "ethnic")
-#: the lean twins of the checks with a context (the parts of valid values are not read here)
-_LEAN_IN = {"sz_address_check_ctx": "sz_address_check_ctx_lean"}
 #: kinds whose values already in standard form are proven valid by plain projections
 _FAST_KINDS = ("idcard", "phone", "name")
 #: of those, the kinds whose values are nearly all distinct: the projections run per row (see sparse)
@@ -471,7 +469,7 @@ def _resolve(fp: FieldPlan, region: str | None) -> _Field:
         if kind == "date" and variant:
             check_sql = k.variants[variant].sql_check
         elif region and k.sql_check_in:
-            check_sql, context = _LEAN_IN.get(k.sql_check_in, k.sql_check_in), region
+            check_sql, context = k.sql_check_in_lean or k.sql_check_in, region
         else:  # the parts of valid values are not read here: the lean twin where there is one
             check_sql = k.sql_check_lean or k.sql_check
     action = f.invalid_action

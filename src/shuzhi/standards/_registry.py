@@ -44,6 +44,8 @@ class CheckKind:
     #: verdict of invalid values) but not the notes and parts of valid ones: for bulk cleansing,
     #: which reads the parts of refused values only
     sql_check_lean: str | None = None
+    #: the same twin of ``sql_check_in`` (s, ctx)
+    sql_check_in_lean: str | None = None
 
 
 KINDS: dict[str, CheckKind] = {}

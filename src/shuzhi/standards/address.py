@@ -1074,5 +1074,6 @@ register_kind(
         check_in=lambda value, city: check_address(value, context=city),
         sql_check_in="sz_address_check_ctx",
         sql_check_lean="sz_address_check_lean",
+        sql_check_in_lean="sz_address_check_ctx_lean",
     )
 )
