@@ -415,14 +415,24 @@ def _sql_pass_class(list_field: str | None) -> str:
     return "[" + "".join(one(a) if a == b else f"{one(a)}-{one(b)}" for a, b in runs) + "]"
 
 
+@cache
+def sql_changed_class(list_field: str | None) -> str:
+    """RE2 class of every character :func:`normalize_sql` changes or removes: controls and
+    zero-width characters, white space (the space itself included) and the per-character pass's
+    characters. Text with none of them is its own normal form."""
+    return "[" + _SQL_REMOVE[1:-1] + _SQL_SPACES[1:-2] + _sql_pass_class(list_field)[1:-1] + "]"
+
+
 def normalize_sql(s: str, list_field: str | None) -> str:
     """SQL expression normalising the text expression ``s`` (``list_field``: ``sz_t2s_text``,
     ``sz_t2s_name`` or None for no Traditional → Simplified).
 
-    Text with no character the per-character pass would change (most text: Simplified Chinese
-    written with ASCII digits) skips the pass, which is several times slower than the regular
-    expression that proves it unnecessary (the removal and space steps never add such a
-    character, so testing ``s`` itself is enough)."""
+    Text with no character any step would change (:func:`sql_changed_class`: most Chinese text
+    without spaces) is returned as it is, after one regular expression. Other text with no
+    character the per-character pass would change (Simplified Chinese with spaces or controls)
+    skips the pass, which is several times slower than the regular expression that proves it
+    unnecessary (the removal and space steps never add such a character, so testing ``s`` itself
+    is enough)."""
     spaced = f"regexp_replace(regexp_replace({s}, '{_SQL_REMOVE}', '', 'g'), '{_SQL_SPACES}', ' ', 'g')"
     if list_field is None:
         converted = _sql_char_pass(spaced, None, "")
@@ -430,7 +440,9 @@ def normalize_sql(s: str, list_field: str | None) -> str:
         table = f"(SELECT {{'sz_t2s_base': sz_t2s_base, '{list_field}': {list_field}}} FROM sz_text_t2s)"
         converted = sql_let(table, "sz_t2s", _sql_char_pass(spaced, "sz_t2s", list_field))
     return (
-        f"CASE WHEN {s} IS NULL THEN NULL WHEN regexp_matches({s}, '{_SQL_ASCII_FAST}') THEN {s}"
+        f"CASE WHEN {s} IS NULL THEN NULL"
+        f" WHEN NOT regexp_matches({s}, '{sql_changed_class(list_field)}') THEN {s}"
+        f" WHEN regexp_matches({s}, '{_SQL_ASCII_FAST}') THEN {s}"
         f" WHEN NOT regexp_matches({s}, '{_sql_pass_class(list_field)}') THEN trim({spaced}, ' ')"
         f" ELSE trim({converted}, ' ') END"
     )
