@@ -6,12 +6,15 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import pytest
 from _ingest_fixtures import HEADER, IDS, ROWS, make_workspace, new_resource, rows_of, write_csv, write_text
 
 from shuzhi.errors import DataError, ValidationError
 from shuzhi.ingest import get_version, ingest, list_versions, quarantine, verify_version
+from shuzhi.ingest._cleanse import render_sql
 from shuzhi.workspace import Workspace
 
 
@@ -422,3 +425,29 @@ def test_values_in_standard_form_get_the_same_answer_as_the_full_check(ws: Works
                 assert r[field] == v.normalized and field not in issues, (raw, r)
             else:  # flagged: kept as written, with the standard's reason
                 assert r[field] == raw.strip() and issues[field] == f"{field}.{v.reason}", (raw, r)
+
+
+@pytest.mark.parametrize(
+    ("template", "detail", "expected"),
+    [
+        (
+            "值{value}长度{length}，缺{nokey}",
+            {"value": "abc", "length": 3, "other": 1},
+            "值abc长度3，缺{nokey}",
+        ),
+        ("no keys", {}, "no keys"),
+        ("{a}{a} {b}", {"a": None, "b": "{a}"}, " {a}"),  # one pass: an inserted value is not read again
+        ("{a}", {"a": "身份证"}, "身份证"),
+        ("", {}, ""),
+        (None, {}, None),
+    ],
+)
+def test_reason_templates_render_like_format_map(
+    template: str | None, detail: dict[str, Any], expected: str | None
+) -> None:
+    con = duckdb.connect()
+    got = con.execute(
+        f"SELECT {render_sql('t', 'd::JSON')} FROM (SELECT ?::VARCHAR AS t, ?::VARCHAR AS d)",
+        [template, json.dumps(detail, ensure_ascii=False)],
+    ).fetchone()
+    assert got is not None and got[0] == expected

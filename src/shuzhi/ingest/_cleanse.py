@@ -114,9 +114,10 @@ _DATETIME_FORMATS = (
 )
 _CODE_LISTS = ("sex", "marital", "ethnic")
 #: kinds whose values already in standard form are proven valid by plain projections
-_FAST_KINDS = ("idcard", "phone", "name")
-#: of those, the kinds whose values are nearly all distinct: the projections run per row (see sparse)
-_SPARSE_KINDS = ("idcard", "phone")
+_FAST_KINDS = ("idcard", "phone", "name", "date")
+#: kinds whose values are often nearly all distinct (identity numbers, phones, household and case
+#: numbers): their fast path (see _fast_steps) runs per row and only the rest is looked up (sparse)
+_SPARSE_KINDS = ("idcard", "phone", "text")
 _FAST_ITEMS = {
     "ok": "true",
     "norm": "v_m",
@@ -169,11 +170,24 @@ def _trim_sql(x: str) -> str:
 
 
 def render_sql(template: str, detail: str) -> str:
-    """SQL: ``template`` (an expression) with every ``{key}`` replaced from the JSON ``detail``."""
-    return (
-        f"list_reduce(json_keys({detail}), lambda sz_acc, sz_k: replace(sz_acc, '{{' || sz_k || '}}', "
-        f"coalesce({detail} ->> sz_k, '')), {template})"
+    """SQL: ``template`` (an expression) with every ``{key}`` replaced from the JSON ``detail``, in
+    one pass like ``str.format_map`` (a key the detail lacks stays as written). Only the
+    template's own keys are looked up: a detail carries a field's whole description and a
+    check's parts, two dozen keys."""
+    from shuzhi.standards.text import sql_let
+
+    key = "\\{([A-Za-z0-9_]+)\\}"
+    split = (
+        f"{{'p': regexp_split_to_array(sz_tpl, '{key}'), "  # the texts between the keys
+        f"'k': regexp_extract_all(sz_tpl, '{key}', 1)}}"
     )
+    missing = "'{' || sz_k || '}'"
+    value = f"coalesce({detail} ->> sz_k, CASE WHEN ({detail} -> sz_k) IS NULL THEN {missing} ELSE '' END)"
+    body = (
+        f"sz_tp.p[1] || array_to_string(list_transform(sz_tp.k, "
+        f"lambda sz_k, sz_i: {value} || sz_tp.p[sz_i + 1]), '')"
+    )
+    return sql_let(template, "sz_tpl", sql_let(split, "sz_tp", body))
 
 
 # -- rules and their texts -----------------------------------------------------------------------
@@ -634,10 +648,30 @@ def _verdict_items(kind: str | None, r: str, m: str) -> dict[str, str]:
     }
 
 
+def _fast_items(kind: str | None) -> dict[str, str]:
+    """ok, norm, code, parts, miss and dt of a value its kind's fast path passed (``v_`` columns)."""
+    if kind == "date":  # a plain form: the ISO form of its day
+        return {**_FAST_ITEMS, "norm": "strftime(v_fdate, '%Y-%m-%d')", "dt": "v_fdate"}
+    return _FAST_ITEMS
+
+
 def _fast_steps(kind: str, m: str, p: str) -> list[dict[str, str]]:
-    """Layers ending in ``{p}fast``: whether ``m`` is already in standard form and valid (then its
-    normalized form is ``m`` itself). Only sufficient conditions the full check agrees with:
-    anything else goes through the check."""
+    """Layers ending in ``{p}fast``: whether ``m`` is valid and in standard form (then its
+    normalized form is ``m`` itself; for a date, the ISO form of ``{p}fdate``). Only sufficient
+    conditions the full check agrees with: anything else goes through the check."""
+    if kind == "date":  # 2019-04-30, 2019/4/30, 20190430, 2019年4月30日 (a real day, 1800-2199)
+        from shuzhi.standards.dates import sql_plain_date
+
+        return [{"fdate": sql_plain_date(m)}, {"fast": f"({p}fdate IS NOT NULL)"}]
+    if kind == "text":  # nothing the normalisation changes, not a placeholder: sz_text_clean(m) = m
+        from shuzhi.standards.text import sql_changed_class
+
+        return [
+            {
+                "fast": f"coalesce(NOT regexp_matches({m}, '{sql_changed_class('sz_t2s_text')}')"
+                f" AND NOT sz_text__placeholder({m}), false)"
+            }
+        ]
     if kind == "phone":
         # a mobile number (11 digits 1[3-9]…), or a landline written area-local (0356-2123456)
         # with the area code the check reads (three digits after 01/02, else four), a known
@@ -781,8 +815,9 @@ Count = Callable[[str], int]
 class Cleanser:
     """The cleansing of one load: lookup tables per field, then the batch table.
 
-    ``run(execute, count)`` runs every statement through ``execute`` (``count`` answers a
-    ``SELECT count(*)``); :attr:`tables` lists what it created (drop them afterwards).
+    :meth:`setup`, :meth:`build_lookup` for each of :meth:`lookups`, then :meth:`main_sql`; the
+    statements run through ``execute`` (``count`` answers a query of one integer);
+    :attr:`tables` lists what they created (drop them afterwards).
     """
 
     def __init__(self, plan: FieldsPlan, *, source: str, batch: str, prefix: str) -> None:
@@ -794,11 +829,24 @@ class Cleanser:
         self.texts = f"{prefix}_tx"
         self.fields = [_resolve(fp, plan.region) for fp in plan.fields]
         self.tables: list[str] = [self.reasons, self.texts]
+        #: indexes of the text fields whose values are nearly all distinct (see setup)
+        self.distinct_text: set[int] = set()
 
     # statements ---------------------------------------------------------------------------------
 
-    def setup(self, execute: Run) -> None:
-        """Create the reason texts table and the (empty) table of failure texts."""
+    def setup(self, execute: Run, count: Count) -> None:
+        """Create the reason texts table and the (empty) table of failure texts; find the text
+        fields whose values are nearly all distinct (more than half the rows, by DuckDB's
+        HyperLogLog estimate): those are checked per row (see :meth:`sparse`), the others per
+        distinct value (a department name repeated a million times is checked once)."""
+        for f in self.fields:
+            if f.kind == "text" and self._may_be_sparse(f):
+                assert f.plan.column is not None
+                if count(
+                    f"SELECT (approx_count_distinct({ident(f.plan.column)}) * 2 > count(*))::INTEGER "
+                    f"FROM {ident(self.source)}"
+                ):
+                    self.distinct_text.add(f.plan.index)
         rows = ", ".join(f"({lit(c)}, {lit(z)}, {lit(e)})" for c, z, e in reason_rows())
         execute(
             f"CREATE OR REPLACE TABLE {ident(self.reasons)} AS "
@@ -860,14 +908,20 @@ class Cleanser:
         """Whether the field's lookup holds only the values not already in standard form.
 
         Identity and mobile numbers are nearly all distinct and nearly all written in standard
-        form: the plain projections that prove those valid run once per row, and only the rest
-        (invalid values, 15-digit IDs, spaces, landlines…) is looked up; a row whose value the
-        lookup lacks is valid as written. Not for fields whose value map or constraints apply
-        after the check."""
+        form, as are the household, case and licence numbers of text fields: the plain
+        projections that prove those valid run once per row, and only the rest (invalid values,
+        15-digit IDs, spaces, landlines, Traditional characters…) is looked up; a row whose value
+        the lookup lacks is valid as written (text fields: only those found nearly all distinct
+        by :meth:`setup`). Not for fields whose value map or constraints apply after the check."""
+        if f.kind == "text" and f.plan.index not in self.distinct_text:
+            return False
+        return f.kind in _SPARSE_KINDS and self._may_be_sparse(f)
+
+    @staticmethod
+    def _may_be_sparse(f: _Field) -> bool:
         spec = f.spec
         return (
-            f.kind in _SPARSE_KINDS
-            and f.plan.column is not None
+            f.plan.column is not None
             and not (f.plan.mapping is not None and f.plan.mapping.values)
             and spec.type is FieldType.string
             and not spec.values
@@ -887,7 +941,7 @@ class Cleanser:
         q = _stack(rel, {"v_": _steps_trim("raw", "v_", self.plan.null_values)})
         m, um = _step_map(f, "v_t")
         q = _layer(q, {"m": m, "um": um}, "v_")
-        if f.kind in _FAST_KINDS:
+        if f.kind is not None and (f.kind in _FAST_KINDS or sparse):
             q = _stack(q, {"v_": _fast_steps(f.kind, "v_m", "v_")})
         if sparse:
             q = f"SELECT DISTINCT * FROM ({q}) WHERE NOT v_fast"
@@ -920,9 +974,10 @@ class Cleanser:
                     f"SELECT * EXCLUDE (v_r), {', '.join(f'{e} AS v_{k}' for k, e in verdict.items())} "
                     f"FROM {ident(checked_t)}"
                 )
+            fast_items = _fast_items(f.kind)
             rest = {  # missing values; values already in standard form (valid as written)
-                k: f"CASE WHEN v_m IS NULL THEN {_MISSING_ITEMS[k]} ELSE {_FAST_ITEMS[k]} END"
-                for k in _FAST_ITEMS
+                k: f"CASE WHEN v_m IS NULL THEN {_MISSING_ITEMS[k]} ELSE {fast_items[k]} END"
+                for k in fast_items
             }
             branches.append(
                 f"SELECT *, {', '.join(f'{e} AS v_{k}' for k, e in rest.items())} "

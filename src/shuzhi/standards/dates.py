@@ -59,7 +59,7 @@ from shuzhi.standards.text import (
     sql_verdict,
 )
 
-__all__ = ["ParsedDate", "check_date", "excel_serial_to_date", "parse_date"]
+__all__ = ["ParsedDate", "check_date", "excel_serial_to_date", "parse_date", "sql_plain_date"]
 
 KIND = "date"
 MIN_YEAR = 1800
@@ -493,6 +493,31 @@ macro(
     _check_sql(True),
     "verdict of a date from a source that declares DD/MM/YYYY (the SQL twin of check_date_dayfirst)",
 )
+#: the years sz_date_check accepts, as a regular expression (1800-2199)
+_YEAR_RE = "(?:1[89][0-9]{2}|2[01][0-9]{2})"
+assert (MIN_YEAR, MAX_YEAR) == (1800, 2199), "update _YEAR_RE"
+#: the plain forms: (pattern, strptime format)
+_PLAIN_FORMS = (
+    (f"{_YEAR_RE}-[0-9]{{1,2}}-[0-9]{{1,2}}", "%Y-%m-%d"),
+    (f"{_YEAR_RE}/[0-9]{{1,2}}/[0-9]{{1,2}}", "%Y/%m/%d"),
+    (f"{_YEAR_RE}[0-9]{{4}}", "%Y%m%d"),
+    (f"{_YEAR_RE}年[0-9]{{1,2}}月[0-9]{{1,2}}日", "%Y年%m月%d日"),
+)
+
+
+def sql_plain_date(m: str) -> str:
+    """SQL: the DATE of the text expression ``m`` when it is a day written in a plain form
+    (2019-04-30, 2019-4-30, 2019/4/30, 20190430, 2019年4月30日) of a year sz_date_check accepts,
+    else NULL. For such a value sz_date_check answers valid, that day in ISO form as normalized
+    and no notes; bulk cleansing takes this answer without the parse. A sufficient condition only:
+    other values (another form, an impossible day) go through the check."""
+    whens = " ".join(
+        f"WHEN regexp_full_match({m}, '{pattern}') THEN try_strptime({m}, '{fmt}')"
+        for pattern, fmt in _PLAIN_FORMS
+    )
+    return f"CAST(CASE {whens} END AS DATE)"
+
+
 _PARSE = (
     "list_transform([{check}], lambda sz_v: CASE WHEN sz_v.valid THEN"
     " make_date(sz_v.parts.year, coalesce(sz_v.parts.month, 1), coalesce(sz_v.parts.day, 1)) END)[1]"
