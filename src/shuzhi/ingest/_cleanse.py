@@ -648,35 +648,35 @@ def _verdict_items(kind: str | None, r: str, m: str) -> dict[str, str]:
     }
 
 
-def _fast_items(kind: str | None) -> dict[str, str]:
-    """ok, norm, code, parts, miss and dt of a value its kind's fast path passed (``v_`` columns)."""
-    if kind == "date":  # a plain form: the ISO form of its day
-        return {**_FAST_ITEMS, "norm": "strftime(v_fdate, '%Y-%m-%d')", "dt": "v_fdate"}
-    return _FAST_ITEMS
+def _fast_items() -> dict[str, str]:
+    """ok, norm, code, parts, miss and dt of a value its kind's fast path passed (``v_`` columns
+    of :func:`_fast_steps`)."""
+    return {**_FAST_ITEMS, "norm": "v_fnorm", "dt": "v_fdt"}
 
 
 def _fast_steps(kind: str, m: str, p: str) -> list[dict[str, str]]:
-    """Layers ending in ``{p}fast``: whether ``m`` is valid and in standard form (then its
-    normalized form is ``m`` itself; for a date, the ISO form of ``{p}fdate``). Only sufficient
-    conditions the full check agrees with: anything else goes through the check."""
+    """Layers ending in ``{p}fast`` (``m`` is valid: the check need not run), ``{p}fnorm`` (its
+    normalized form, read where fast), ``{p}fdt`` (its DATE, for a date) and ``{p}asis`` (valid
+    as written: ``fnorm`` is ``m``; what a sparse lookup leaves out, so computed once per row).
+    Only sufficient conditions the full check agrees with (tests/ingest/test_fast_paths.py):
+    anything else goes through the check. The checks' notes are not kept by ingestion, so a
+    fast path may skip them."""
+    no_date = "NULL::DATE"
     if kind == "date":  # 2019-04-30, 2019/4/30, 20190430, 2019年4月30日 (a real day, 1800-2199)
         from shuzhi.standards.dates import sql_plain_date
 
-        return [{"fdate": sql_plain_date(m)}, {"fast": f"({p}fdate IS NOT NULL)"}]
-    if kind == "text":  # nothing the normalisation changes, not a placeholder: sz_text_clean(m) = m
-        from shuzhi.standards.text import sql_changed_class
-
+        day = f"{p}fday"
         return [
-            {
-                "fast": f"coalesce(NOT regexp_matches({m}, '{sql_changed_class('sz_t2s_text')}')"
-                f" AND NOT sz_text__placeholder({m}), false)"
-            }
+            {"fday": sql_plain_date(m)},
+            {"fast": f"({day} IS NOT NULL)", "fnorm": f"strftime({day}, '%Y-%m-%d')", "fdt": day},
+            {"asis": f"coalesce({p}fast AND {p}fnorm = {m}, false)"},
         ]
     if kind == "phone":
-        # a mobile number (11 digits 1[3-9]…), or a landline written area-local (0356-2123456)
-        # with the area code the check reads (three digits after 01/02, else four), a known
-        # one, and a local number of that area's length not starting with 0 or 1: both are
-        # normalized as written, without notes
+        # as written: a mobile number (11 digits 1[3-9]…), or a landline written area-local
+        # (0356-2123456) with the area code the check reads (three digits after 01/02, else
+        # four), a known one, and a local number of that area's length not starting with 0 or 1;
+        # valid too: a mobile number with +86 or 86 before it, or spaces or dashes between its
+        # groups (+86 139 1234 5678), normalized to its 11 digits
         area = f"split_part({m}, '-', 1)"
         local = f"split_part({m}, '-', 2)"
         landline = (
@@ -685,27 +685,47 @@ def _fast_steps(kind: str, m: str, p: str) -> list[dict[str, str]]:
             " (SELECT sz_pa_code || ':' || unnest(string_split(sz_pa_lengths, '/')) FROM sz_phone_area_codes)"
         )
         mobile = f"regexp_full_match({m}, '1[3-9][0-9]{{9}}')"
-        return [{"fast": f"coalesce({mobile} OR ({landline}), false)"}]
+        written = f"regexp_full_match({m}, '(?:[+]?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{{4}}){{2}}')"
+        return [
+            {"asis": f"coalesce({mobile} OR ({landline}), false)"},
+            {"written": f"CASE WHEN NOT {p}asis THEN coalesce({written}, false) ELSE false END"},
+            {
+                "fast": f"({p}asis OR {p}written)",
+                "fnorm": f"CASE WHEN {p}asis THEN {m} WHEN {p}written "
+                f"THEN right(regexp_replace({m}, '[^0-9]', '', 'g'), 11) END",
+                "fdt": no_date,
+            },
+        ]
+    if kind == "text":  # nothing the normalisation changes, not a placeholder: sz_text_clean(m) = m
+        from shuzhi.standards.text import sql_changed_class
+
+        plain = (
+            f"coalesce(NOT regexp_matches({m}, '{sql_changed_class('sz_t2s_text')}')"
+            f" AND NOT sz_text__placeholder({m}), false)"
+        )
+        return [{"asis": plain}, {"fast": f"{p}asis", "fnorm": m, "fdt": no_date}]
     if kind == "name":  # 2 to 25 plain Simplified ideographs (per distinct value: names repeat)
         from shuzhi.standards.names import sql_plain_valid
 
-        return [{"fast": sql_plain_valid(m)}]
+        return [{"asis": sql_plain_valid(m)}, {"fast": f"{p}asis", "fnorm": m, "fdt": no_date}]
     from shuzhi.standards.idcard import EARLIEST_BIRTH, PROVINCES, sql_check_value
 
     # 17 digits and a check character: the digits once as a BIGINT, the check by arithmetic
     # (the same test as idcard.bulk_sql's fast branch)
     d17 = f"{p}d17"
     expected = f"substr('0123456789X', ({sql_check_value(d17)})::INTEGER + 1, 1)"
+    digits = f"CASE WHEN regexp_full_match({m}, '[0-9]{{17}}[0-9X]') THEN substr({m}, 1, 17)::BIGINT END"
     return [
-        {"d17": f"CASE WHEN regexp_full_match({m}, '[0-9]{{17}}[0-9X]') THEN substr({m}, 1, 17)::BIGINT END"},
+        {"d17": digits},
         {
-            "fast": f"coalesce({d17} IS NOT NULL"
+            "asis": f"coalesce({d17} IS NOT NULL"
             f" AND substr({m}, 1, 2) IN {_in_list(sorted(PROVINCES))}"
             f" AND substr({m}, 1, 6) IN (SELECT code FROM sz_divisions WHERE length(code) = 6)"
             f" AND try_strptime(substr({m}, 7, 8), '%Y%m%d')::DATE"
             f" BETWEEN DATE '{EARLIEST_BIRTH.isoformat()}' AND current_date"
             f" AND {expected} = substr({m}, 18, 1), false)"
         },
+        {"fast": f"{p}asis", "fnorm": m, "fdt": no_date},
     ]
 
 
@@ -944,7 +964,7 @@ class Cleanser:
         if f.kind is not None and (f.kind in _FAST_KINDS or sparse):
             q = _stack(q, {"v_": _fast_steps(f.kind, "v_m", "v_")})
         if sparse:
-            q = f"SELECT DISTINCT * FROM ({q}) WHERE NOT v_fast"
+            q = f"SELECT DISTINCT * FROM ({q}) WHERE NOT v_asis"
         return q
 
     def build_lookup(self, f: _Field, execute: Run, count: Count) -> None:
@@ -974,7 +994,7 @@ class Cleanser:
                     f"SELECT * EXCLUDE (v_r), {', '.join(f'{e} AS v_{k}' for k, e in verdict.items())} "
                     f"FROM {ident(checked_t)}"
                 )
-            fast_items = _fast_items(f.kind)
+            fast_items = _fast_items() if fast else _FAST_ITEMS
             rest = {  # missing values; values already in standard form (valid as written)
                 k: f"CASE WHEN v_m IS NULL THEN {_MISSING_ITEMS[k]} ELSE {fast_items[k]} END"
                 for k in fast_items
