@@ -498,7 +498,7 @@ def main() -> None:
             f"\nbest {args.rows / best / 1e3:,.0f} k rows/s (target ≥ 200 k rows/s: "
             f"{'met' if args.rows / best >= 200_000 else 'NOT met'})"
         )
-        print("\ncleanse phase = the lookup tables (one after the other) + the main query and key check:")
+        print("\ncleanse phase = the lookup tables (two at a time) + the main query and key check:")
         for i, run in enumerate(runs, 1):
             if run["split"] is not None:
                 print(f"  run {i}: {run['split'][0]:.1f} s + {run['split'][1]:.1f} s")
