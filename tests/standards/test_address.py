@@ -571,3 +571,47 @@ def test_lean_check_is_the_check_without_the_parts_of_valid_addresses(con: duckd
                 f["valid"], f["normalized"], f["reason"], f["notes"],
             )  # fmt: skip
             assert lv["parts"] == (f["parts"] if f["reason"] is not None else None)
+
+
+def _rows_and_macro(con: duckdb.DuckDBPyConnection, batch: list[str | None], ctx: str | None) -> list[Any]:
+    """(row form, lean macro) verdicts of ``batch``, in order."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE addr_rows AS "
+        "SELECT * FROM unnest(?::VARCHAR[]) WITH ORDINALITY AS t(v, i)",
+        [batch],
+    )
+    rows_sql = KINDS["address"].sql_check_rows
+    assert rows_sql is not None
+    macro = "sz_address_check_lean(v)" if ctx is None else f"sz_address_check_ctx_lean(v, '{ctx}')"
+    return con.execute(
+        f"SELECT r.out, {macro} FROM ({rows_sql('addr_rows', 'v', ctx, 'out')}) AS r ORDER BY r.i"
+    ).fetchall()
+
+
+def test_row_form_keeps_every_row_and_column(con: duckdb.DuckDBPyConnection) -> None:
+    rows_sql = KINDS["address"].sql_check_rows
+    assert rows_sql is not None
+    source = "(SELECT * FROM (VALUES (1, NULL), (2, '不详'), (3, '晋城市城区凤台东街1号')) AS t(n, a))"
+    got = con.execute(f"SELECT * FROM ({rows_sql(source, 'a', '140500', 'out')}) ORDER BY n").fetchall()
+    assert [r[:2] for r in got] == [(1, None), (2, "不详"), (3, "晋城市城区凤台东街1号")]
+    assert got[0][2]["reason"] == "empty" and got[2][2]["valid"]
+
+
+def test_row_form_agrees_with_the_lean_check_on_samples(con: duckdb.DuckDBPyConnection) -> None:
+    for ctx in (None, "140500", "140522", "110000"):
+        for rows, macro in _rows_and_macro(con, SAMPLES, ctx):
+            assert rows == macro
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+@given(
+    st.lists(st.one_of(values, address_junk), min_size=1, max_size=60),
+    st.sampled_from([None, "140500", "140522", "110000"]),
+)
+def test_row_form_agrees_with_the_lean_check(
+    con: duckdb.DuckDBPyConnection, batch: list[str | None], ctx: str | None
+) -> None:
+    for rows, macro in _rows_and_macro(con, batch, ctx):
+        assert rows == macro

@@ -454,6 +454,8 @@ class _Field:
     lookup: bool  # computed once per distinct value
     action: OnInvalid
     static: dict[str, Any] = field(default_factory=dict)
+    #: the check as a query over rows (CheckKind.sql_check_rows), where the kind has one
+    check_rows: Callable[[str, str, str | None, str], str] | None = None
 
     @property
     def spec(self) -> FieldSpec:
@@ -477,6 +479,7 @@ def _resolve(fp: FieldPlan, region: str | None) -> _Field:
         kind = "date"  # the date parser of the standards reads what departments write
     check_sql: str | None = None
     context: str | None = None
+    check_rows = None
     if kind in KINDS:
         k = KINDS[kind]
         variant = (cm.variant if cm is not None else None) or f.variant
@@ -486,6 +489,8 @@ def _resolve(fp: FieldPlan, region: str | None) -> _Field:
             check_sql, context = k.sql_check_in_lean or k.sql_check_in, region
         else:  # the parts of valid values are not read here: the lean twin where there is one
             check_sql = k.sql_check_lean or k.sql_check
+        if check_sql in (k.sql_check_in_lean, k.sql_check_lean) and check_sql is not None:
+            check_rows = k.sql_check_rows
     action = f.invalid_action
     if f.required and (
         action is OnInvalid.null or (action is OnInvalid.flag and f.type is not FieldType.string)
@@ -501,7 +506,7 @@ def _resolve(fp: FieldPlan, region: str | None) -> _Field:
     static = field_details(f)
     if date_format:
         static["format"] = date_format
-    return _Field(fp, kind, check_sql, context, lookup, action, static)
+    return _Field(fp, kind, check_sql, context, lookup, action, static, check_rows)
 
 
 def field_details(f: FieldSpec) -> dict[str, Any]:
@@ -985,10 +990,12 @@ class Cleanser:
             n_check = count(f"SELECT count(*) FROM {ident(stage)} WHERE {cond}")
             branches = []
             if n_check:  # planning a full check costs up to seconds: only when some value needs it
-                execute(
-                    f"CREATE OR REPLACE TABLE {ident(checked_t)} AS "
-                    f"SELECT *, {checked['r']} AS v_r FROM {ident(stage)} WHERE {cond}"
-                )
+                if f.check_rows is not None:  # the same verdicts, without a correlated subquery
+                    needed = f"(SELECT * FROM {ident(stage)} WHERE {cond})"
+                    rows = f.check_rows(needed, "v_m", f.context, "v_r")
+                else:
+                    rows = f"SELECT *, {checked['r']} AS v_r FROM {ident(stage)} WHERE {cond}"
+                execute(f"CREATE OR REPLACE TABLE {ident(checked_t)} AS {rows}")
                 verdict = _verdict_items(f.kind, "v_r", "v_m")
                 branches.append(
                     f"SELECT * EXCLUDE (v_r), {', '.join(f'{e} AS v_{k}' for k, e in verdict.items())} "

@@ -46,6 +46,11 @@ class CheckKind:
     sql_check_lean: str | None = None
     #: the same twin of ``sql_check_in`` (s, ctx)
     sql_check_in_lean: str | None = None
+    #: the lean check as a query over rows, where a macro's correlated subquery would be
+    #: decorrelated per call: ``(source, value, context or None, out)`` → SQL selecting every
+    #: column of ``source`` and, as ``out``, the verdict ``sql_check_in_lean`` (or
+    #: ``sql_check_lean`` without a context) gives for the expression ``value``
+    sql_check_rows: Callable[[str, str, str | None, str], str] | None = None
 
 
 KINDS: dict[str, CheckKind] = {}
