@@ -451,3 +451,37 @@ def test_reason_templates_render_like_format_map(
         [template, json.dumps(detail, ensure_ascii=False)],
     ).fetchone()
     assert got is not None and got[0] == expected
+
+
+def test_text_fields_checked_per_row_or_per_value_give_the_same_values(ws: Workspace, tmp_path: Path) -> None:
+    """A text field whose values are nearly all distinct (case numbers) is checked per row, one
+    whose values repeat (a unit's name) per distinct value: both normalise what needs it and
+    keep the rest as written."""
+    fields = [
+        {"name": "case_no", "label": "案卷号", "standard": "text", "key": True},
+        {"name": "unit", "label": "单位", "standard": "text"},
+    ]
+    code = new_resource(ws, fields)
+    cases = [f"AJ-{i:05d}" for i in range(60)] + [
+        "ＡＪ－００１００",
+        "案卷 1  2",
+        "晉城-7",
+        "无",
+        "N/A",
+        "x\u200by",
+    ]
+    units = ["城区民政局", "城區民政局", "  泽州县 民政局 ", "不详"]
+    lines = [f"{c},{units[i % len(units)]}" for i, c in enumerate(cases)]
+    path = write_csv(tmp_path / "cases.csv", lines, header="案卷号,单位")
+    r = ingest(ws, code, path)
+    got = {row["_row"]: (row["case_no"], row["unit"]) for row in rows_of(ws, code)}
+    assert r.rows_in == len(cases)
+    by_case = {c: got.get(i + 2) for i, c in enumerate(cases)}
+    assert by_case["AJ-00004"] == ("AJ-00004", "城区民政局")
+    assert by_case["ＡＪ－００１００"] == ("AJ-00100", "城区民政局")  # full-width to ASCII
+    assert by_case["案卷 1  2"][0] == "案卷 1 2"  # white space collapsed
+    assert by_case["晉城-7"][0] == "晋城-7"  # Traditional to Simplified
+    assert by_case["x\u200by"][0] == "xy"  # zero-width removed
+    assert {by_case[c][1] for c in cases[:4]} == {"城区民政局", "泽州县 民政局", None}
+    # 无 and N/A mean missing: the key is required, so those rows are quarantined
+    assert r.rows_quarantined == 2

@@ -113,7 +113,7 @@ _DATETIME_FORMATS = (
     "%Y年%m月%d日%H时%M分",
 )
 _CODE_LISTS = ("sex", "marital", "ethnic")
-#: kinds whose values already in standard form are proven valid by plain projections
+#: kinds with a fast path (_fast_steps): values that plain projections prove valid skip the check
 _FAST_KINDS = ("idcard", "phone", "name", "date")
 #: kinds whose values are often nearly all distinct (identity numbers, phones, household and case
 #: numbers): their fast path (see _fast_steps) runs per row and only the rest is looked up (sparse)
