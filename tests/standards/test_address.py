@@ -583,9 +583,11 @@ def _rows_and_macro(con: duckdb.DuckDBPyConnection, batch: list[str | None], ctx
     rows_sql = KINDS["address"].sql_check_rows
     assert rows_sql is not None
     macro = "sz_address_check_lean(v)" if ctx is None else f"sz_address_check_ctx_lean(v, '{ctx}')"
-    return con.execute(
+    rows = con.execute(
         f"SELECT r.out, {macro} FROM ({rows_sql('addr_rows', 'v', ctx, 'out')}) AS r ORDER BY r.i"
     ).fetchall()
+    assert len(rows) == len(batch)  # no row lost or repeated
+    return rows
 
 
 def test_row_form_keeps_every_row_and_column(con: duckdb.DuckDBPyConnection) -> None:
