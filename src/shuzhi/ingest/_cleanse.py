@@ -835,13 +835,15 @@ def _layer(inner: str, items: Mapping[str, str], p: str) -> str:
 
 Run = Callable[[str], None]
 Count = Callable[[str], int]
+Fetch = Callable[[str], list[tuple[Any, ...]]]
 
 
 class Cleanser:
     """The cleansing of one load: lookup tables per field, then the batch table.
 
     :meth:`setup`, :meth:`build_lookup` for each of :meth:`lookups`, then :meth:`main_sql`; the
-    statements run through ``execute`` (``count`` answers a query of one integer);
+    statements run through ``execute`` (``count`` answers a query of one integer, ``fetch``
+    gives a query's rows);
     :attr:`tables` lists what they created (drop them afterwards).
     """
 
@@ -859,19 +861,19 @@ class Cleanser:
 
     # statements ---------------------------------------------------------------------------------
 
-    def setup(self, execute: Run, count: Count) -> None:
+    def setup(self, execute: Run, fetch: Fetch) -> None:
         """Create the reason texts table and the (empty) table of failure texts; find the text
         fields whose values are nearly all distinct (more than half the rows, by DuckDB's
-        HyperLogLog estimate): those are checked per row (see :meth:`sparse`), the others per
-        distinct value (a department name repeated a million times is checked once)."""
-        for f in self.fields:
-            if f.kind == "text" and self._may_be_sparse(f):
-                assert f.plan.column is not None
-                if count(
-                    f"SELECT (approx_count_distinct({ident(f.plan.column)}) * 2 > count(*))::INTEGER "
-                    f"FROM {ident(self.source)}"
-                ):
-                    self.distinct_text.add(f.plan.index)
+        HyperLogLog estimate, all fields in one scan): those are checked per row (see
+        :meth:`sparse`), the others per distinct value (a department name repeated a million
+        times is checked once)."""
+        texts = [f for f in self.fields if f.kind == "text" and self._may_be_sparse(f)]
+        if texts:
+            estimates = ", ".join(
+                f"approx_count_distinct({ident(str(f.plan.column))}) * 2 > count(*)" for f in texts
+            )
+            row = fetch(f"SELECT {estimates} FROM {ident(self.source)}")[0]
+            self.distinct_text = {f.plan.index for f, many in zip(texts, row, strict=True) if many}
         rows = ", ".join(f"({lit(c)}, {lit(z)}, {lit(e)})" for c, z, e in reason_rows())
         execute(
             f"CREATE OR REPLACE TABLE {ident(self.reasons)} AS "

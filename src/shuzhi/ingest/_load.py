@@ -662,7 +662,7 @@ class _Load:
         steps = len(lookups) + 2
         self.tick("cleanse", 0, steps)
         try:
-            cl.setup(self.engine.execute, self.count)
+            cl.setup(self.engine.execute, self.engine.fetch_rows)
             self._build_lookups(cl, lookups, steps)
             self.engine.execute(cl.main_sql())
         finally:
