@@ -23,17 +23,21 @@ time of the process (all threads, and the GBK transcoding worker processes it wa
 shared machine the wall time says less) and the peak resident memory of the process sampled
 every 20 ms during the load.
 
-Run: ``.venv/bin/python benchmarks/bench_ingest.py [--rows N] [--runs 3] [--keep] [--profile]``.
-``--profile`` also times each standard's SQL form alone over the distinct values of its column,
-to see which one dominates the cleansing phase.
+Run: ``.venv/bin/python benchmarks/bench_ingest.py [--rows N] [--runs 3] [--keep] [--profile]
+[--timeline]``. ``--profile`` also times each standard's SQL form alone over the distinct values
+of its column, to see which one dominates the cleansing phase; ``--timeline`` prints the first
+load's SQL statements with their start, end and thread (the lookups run two at a time), to see
+what lies on the critical path.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import platform
+import re
 import resource
 import shutil
 import subprocess
@@ -374,7 +378,61 @@ def write_inputs(folder: Path, rows: int, *, keep_utf8: bool = False) -> Path:
     return gbk
 
 
-def run_once(folder: Path, csv_path: Path, n: int) -> dict[str, Any]:
+class Timeline:
+    """The load's SQL statements with their start, end and thread (``--timeline``): wraps the
+    DuckDB engine's query methods for the duration of a ``with`` block."""
+
+    def __init__(self) -> None:
+        self.t0 = time.perf_counter()
+        self.events: list[tuple[float, float, str, str]] = []
+        self._saved: dict[str, Any] = {}
+
+    def __enter__(self) -> Timeline:
+        from shuzhi.engine import DuckDBEngine
+
+        for name in ("execute", "fetch_rows", "fetch_arrow"):
+            original = getattr(DuckDBEngine, name)
+            self._saved[name] = original
+            setattr(DuckDBEngine, name, self._wrap(original))
+        self.t0 = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from shuzhi.engine import DuckDBEngine
+
+        for name, original in self._saved.items():
+            setattr(DuckDBEngine, name, original)
+
+    def _wrap(self, original: Any) -> Any:
+        def timed(engine: Any, sql: str, *args: Any, **kw: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return original(engine, sql, *args, **kw)
+            finally:
+                label = " ".join(str(sql).split())
+                m = re.search(r'"_sz_ing_\w+?_(\w+)"', label[:90])
+                what = f"{label.split()[0]} {m.group(1)}" if m else label[:60]
+                thread = threading.current_thread().name
+                self.events.append((start - self.t0, time.perf_counter() - self.t0, thread, what))
+
+        return timed
+
+    def print(self, marks: list[tuple[str, int, int | None, float]], least: float = 0.02) -> None:
+        print(
+            f"\ntimeline of the first load (statements of {least * 1000:.0f} ms and more; s from its start):"
+        )
+        print("| start | end | took | thread | statement |")
+        print("|---|---|---|---|---|")
+        for start, end, thread, what in self.events:
+            if end - start >= least:
+                print(f"| {start:.2f} | {end:.2f} | {end - start:.2f} | {thread} | `{what}` |")
+        first: dict[str, float] = {}
+        for stage, _, _, t in marks:  # seconds from the load's start already
+            first.setdefault(stage, t)
+        print("phases start at: " + ", ".join(f"{stage} {t:.2f} s" for stage, t in first.items()))
+
+
+def run_once(folder: Path, csv_path: Path, n: int, timeline: Timeline | None = None) -> dict[str, Any]:
     from shuzhi.catalog import declare
     from shuzhi.ingest import ingest
     from shuzhi.workspace import Workspace
@@ -386,13 +444,15 @@ def run_once(folder: Path, csv_path: Path, n: int) -> dict[str, Any]:
         declare(ws, str(folder / "catalog.yaml"))
         phases = Phases()
         proc = psutil.Process()
-        with PeakRSS() as rss:
+        with PeakRSS() as rss, timeline or contextlib.nullcontext():
             cpu0 = sum(proc.cpu_times()[:4])  # with the transcoding worker processes
             t = time.perf_counter()
             phases.t0 = t
             result = ingest(ws, "BENCH-HJRK", csv_path, mapping=folder / "mapping.yaml", progress=phases)
             total = time.perf_counter() - t
             cpu = sum(proc.cpu_times()[:4]) - cpu0
+        if timeline is not None:
+            timeline.print(phases.marks)
     finally:
         ws.close()
     shutil.rmtree(ws_dir, ignore_errors=True)
@@ -463,6 +523,11 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the generated folder (its path is printed)")
     ap.add_argument("--dir", type=Path, default=None, help="where to generate (default: a temporary folder)")
     ap.add_argument("--profile", action="store_true", help="also time each standard's SQL form alone")
+    ap.add_argument(
+        "--timeline",
+        action="store_true",
+        help="print the first load's SQL statements with their times and threads",
+    )
     args = ap.parse_args()
 
     print(f"machine: {machine()}")
@@ -471,7 +536,10 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     try:
         csv_path = write_inputs(folder, args.rows, keep_utf8=args.profile)
-        runs = [run_once(folder, csv_path, n) for n in range(1, args.runs + 1)]
+        runs = [
+            run_once(folder, csv_path, n, Timeline() if args.timeline and n == 1 else None)
+            for n in range(1, args.runs + 1)
+        ]
         r = runs[-1]["result"]
         print(
             f"\nloaded {r.rows_loaded:,} of {r.rows_in:,} rows, quarantined {r.rows_quarantined:,}, "
