@@ -453,6 +453,10 @@ def _write(path: Path, rows: list[tuple[str, ...]], header: str = "code,name,val
 
 
 def test_load_updates_adds_renames_and_retires(tmp_path: Path, fresh: None) -> None:
+    from shuzhi.standards.idcard import check_arrow, check_char, check_idcard
+
+    number = "14059919900307123" + check_char("14059919900307123")
+    assert check_arrow([number]).column("reason").to_pylist() == ["idcard.unknown_region"]
     rows: list[tuple[str, ...]] = [(c, n) for c, n in _current_list() if c != "140581"]
     rows = [(c, "晋城新区" if c == "140502" else n) for c, n in rows]
     rows.append(("140599", "测试区", "2026-06-30"))
@@ -483,6 +487,9 @@ def test_load_updates_adds_renames_and_retires(tmp_path: Path, fresh: None) -> N
     )
     assert check_many("division", ["140581"], con=c)[0].notes == ("division.retired",)
     c.close()
+    # so does the identity number's vectorised check (its table of region codes is rebuilt)
+    assert check_idcard(number).valid
+    assert check_arrow([number]).column("valid").to_pylist() == [True]
 
 
 def test_load_updates_restores_a_retired_code(tmp_path: Path, fresh: None) -> None:

@@ -338,3 +338,19 @@ def test_property_bulk_over_many_batches(values: list[str | None]) -> None:
 def test_the_kernel_is_exported() -> None:
     assert idcard.check_arrow is check_arrow
     assert {"bulk", "bulk_arrow", "check_arrow"} <= set(idcard.__all__)
+
+
+def test_the_region_table_holds_every_known_code() -> None:
+    """The kernel's table of region codes (read from the division table's cached Arrow form)
+    says of every code 0–999,999 what check_idcard says: a province not in use, no such code,
+    or a known (current or retired) code."""
+    from shuzhi.standards._idcard_vec import _table
+    from shuzhi.standards.idcard import PROVINCES, _six_digit_divisions
+
+    provinces = {int(p) for p in PROVINCES}
+    expected = np.array([1 if c // 10000 in provinces else 0 for c in range(1_000_000)], np.uint8)
+    for code, _, _ in _six_digit_divisions():
+        if int(code) // 10000 in provinces:
+            expected[int(code)] = 2
+    assert np.array_equal(_table("region"), expected)
+    assert _table("region")[440524] == 2  # 潮阳县, retired in 1993

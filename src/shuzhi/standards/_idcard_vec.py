@@ -133,7 +133,7 @@ _CODE_OF_KEY = _code_of_key()
 _REASON_DICT = pa.array(list(REASONS), pa.string())
 
 _tables_lock = threading.Lock()
-_tables: dict[str, Any] = {}
+_tables: dict[tuple[str, int], Any] = {}
 
 
 def _weights() -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
@@ -158,14 +158,20 @@ def _weights() -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.ND
 
 def _region_table() -> U8:
     """Status of every code 0–999,999: 0 province not in use, 1 no such code, 2 a known code
-    (current or retired) — the same sets as check_idcard's PROVINCES and resolve_region."""
-    from shuzhi.standards.idcard import PROVINCES, _six_digit_divisions
+    (current or retired) — the same sets as check_idcard's PROVINCES and resolve_region. The
+    codes are read from the division table's Arrow form (cached per process and on disk)."""
+    from shuzhi.standards._sql import TABLES, _arrow_table
+    from shuzhi.standards.idcard import EXTRA_REGIONS, PROVINCES
 
     codes = np.arange(1_000_000)
     prov = np.zeros(100, bool)
     prov[[int(p) for p in PROVINCES]] = True
     table = prov[codes // 10000].astype(np.uint8)
-    known = np.array([int(c) for c, _, _ in _six_digit_divisions()], np.int64)
+    column = _arrow_table(TABLES["sz_divisions"]).column("code")
+    six = pc.filter(column, pc.fill_null(pc.match_substring_regex(column, "^[1-9][0-9]{5}$"), False))
+    known = np.concatenate(
+        [pc.cast(six, pa.int64()).to_numpy(), np.array([int(c) for c in EXTRA_REGIONS], np.int64)]
+    )
     known = known[prov[known // 10000]]
     table[known] = 2
     return table
@@ -193,13 +199,19 @@ def _date_table() -> npt.NDArray[np.int32]:
 
 
 def _table(name: str) -> Any:
-    t = _tables.get(name)
+    """A table of the kernel, built once per process (the region table again when the division
+    data change: :func:`divisions.generation`)."""
+    key = (name, divisions.generation() if name == "region" else 0)
+    t = _tables.get(key)
     if t is None:
         with _tables_lock:
-            t = _tables.get(name)
+            t = _tables.get(key)
             if t is None:
                 t = {"region": _region_table, "date": _date_table, "weights": _weights}[name]()
-                _tables[name] = t
+                if name == "region":  # an older generation's table is not needed any more
+                    for old in [k for k in _tables if k[0] == "region"]:
+                        del _tables[old]
+                _tables[key] = t
     return t
 
 
