@@ -135,3 +135,103 @@ def test_phone_written_mobiles_are_normalized_without_the_check(con: duckdb.Duck
     assert _passed(con, "phone", values, "v_fnorm")[:10] == ["13912345678"] * 10
     assert _passed(con, "phone", values) == [True] * 10 + [False] * 5
     assert _passed(con, "phone", values, "v_asis") == [False] * 9 + [True] + [False] * 5
+
+
+def _id_values() -> list[str | None]:
+    """Identity numbers as departments write them: valid (current and retired regions), in
+    lower case, the 15-digit form, full-width, with spaces, with a wrong check character, a
+    bad or future date, an unknown region, placeholders, junk — some repeated, some that trim
+    to the same number."""
+    from shuzhi.standards.idcard import check_char
+
+    def full(first17: str) -> str:
+        return first17 + check_char(first17)
+
+    out: list[str | None] = []
+    for i, region in enumerate(("140525", "110101", "440524", "140502", "999999", "150000")):
+        for birth in ("19900307", "20000229", "19000229", "20991231", "18791231", "20231301"):
+            first17 = f"{region}{birth}{(i * 37) % 1000:03d}"
+            out.append(full(first17))
+            out.append(first17 + ("0" if check_char(first17) != "0" else "1"))  # wrong check char
+    x = next(f for f in (f"14052519900307{n:03d}" for n in range(1000)) if check_char(f) == "X")
+    base = full("14052519900307123")
+    out += [
+        x + "X",
+        x + "x",
+        f" {base}",
+        f"{base}\u3000",
+        base[:6] + " " + base[6:],
+        "".join(chr(ord(c) + 0xFEE0) for c in base),  # full-width digits
+        "140525900307123",
+        "14052590030712",
+        "1405251990030712345",
+        "14052519900307123",
+        "14052A199003071234",
+        "",
+        "无",
+        "不详",
+        "N/A",
+        "-",
+        None,
+        "身份证号",
+        base,
+        base,
+    ]
+    return out
+
+
+def _cleansed(engine: Any, values: list[str | None], *, vectorised: bool) -> tuple[list[Any], list[Any]]:
+    """The batch rows and the quarantine errors of ``values`` as an identity-number column,
+    cleansed with the kind's vectorised check (``arrow``) or with SQL alone."""
+    from tests.ingest._ingest_fixtures import resource_spec
+
+    from shuzhi.catalog.spec import ResourceSpec
+    from shuzhi.ingest._cleanse import Cleanser, plan_fields
+
+    fields = [{"name": "id_number", "label": "身份证号", "standard": "idcard", "required": True}]
+    spec = ResourceSpec.model_validate(resource_spec("T-VEC", fields))
+    plan = plan_fields(spec, None, ["身份证号"], file="ids.csv")
+    tag = "k" if vectorised else "s"
+    src = f"src_{tag}"
+    engine.execute(
+        f'CREATE OR REPLACE TABLE {src} AS SELECT i::BIGINT AS _row, v AS "身份证号" '
+        "FROM unnest(?::VARCHAR[]) WITH ORDINALITY AS t(v, i)",
+        [values],
+    )
+    cl = Cleanser(plan, source=src, batch=f"b_{tag}", prefix=f"p_{tag}", arrow=engine if vectorised else None)
+    cl.setup(engine.execute, engine.fetch_rows)
+    for f in cl.lookups():
+        cl.build_lookup(f, engine.execute, lambda sql: int(engine.fetch_rows(sql)[0][0]))
+    engine.execute(cl.main_sql())
+    batch = engine.fetch_rows(
+        f"SELECT _row, id_number, _fails::VARCHAR, _issues::VARCHAR FROM b_{tag} ORDER BY _row"
+    )
+    errors = engine.fetch_rows(f"SELECT _row, _errors::VARCHAR FROM ({cl.errors_sql()}) ORDER BY _row")
+    for view in cl.views:
+        engine.unregister(view)
+    return batch, errors
+
+
+def test_identity_numbers_cleansed_by_the_vectorised_check_as_by_sql() -> None:
+    """With an in-process engine the identity numbers are sorted out by the vectorised kernel
+    (check_arrow) and only the refused ones go through the SQL check: every row, value, reason
+    and reason text is what the SQL path alone gives, and no row is lost or repeated."""
+    from shuzhi.engine import DuckDBEngine
+
+    values = _id_values()
+    with DuckDBEngine() as engine:
+        kernel = _cleansed(engine, values, vectorised=True)
+        sql = _cleansed(engine, values, vectorised=False)
+    assert kernel == sql
+    batch, errors = kernel
+    assert [r[0] for r in batch] == list(range(1, len(values) + 1))  # none lost, none repeated
+    got = {v: r[1] for v, r in zip(values, batch, strict=True)}
+    base = values[-1]
+    x = next(v for v in values if v and v.endswith("x"))
+    assert got["140525900307123"] == base  # the 15-digit form upgraded
+    assert got[f" {base}"] == got[f"{base}\u3000"] == base  # trimmed
+    assert got["".join(chr(ord(c) + 0xFEE0) for c in base)] == base  # full-width digits
+    assert got[x] == x.upper()
+    reasons = " ".join(e[1] for e in errors)
+    for code in ("check_mismatch", "bad_length", "bad_chars", "bad_date", "unknown_province", "required"):
+        assert code in reasons

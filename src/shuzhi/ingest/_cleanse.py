@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
@@ -456,6 +456,8 @@ class _Field:
     static: dict[str, Any] = field(default_factory=dict)
     #: the check as a query over rows (CheckKind.sql_check_rows), where the kind has one
     check_rows: Callable[[str, str, str | None, str], str] | None = None
+    #: the check of a whole Arrow column (CheckKind.check_arrow), where the kind has one
+    check_arrow: Callable[[Any], Any] | None = None
 
     @property
     def spec(self) -> FieldSpec:
@@ -479,9 +481,11 @@ def _resolve(fp: FieldPlan, region: str | None) -> _Field:
         kind = "date"  # the date parser of the standards reads what departments write
     check_sql: str | None = None
     context: str | None = None
-    check_rows = None
+    check_rows = check_arrow = None
     if kind in KINDS:
         k = KINDS[kind]
+        if f.variant is None and not (cm is not None and cm.variant):
+            check_arrow = k.check_arrow
         variant = (cm.variant if cm is not None else None) or f.variant
         if kind == "date" and variant:
             check_sql = k.variants[variant].sql_check
@@ -506,7 +510,7 @@ def _resolve(fp: FieldPlan, region: str | None) -> _Field:
     static = field_details(f)
     if date_format:
         static["format"] = date_format
-    return _Field(fp, kind, check_sql, context, lookup, action, static, check_rows)
+    return _Field(fp, kind, check_sql, context, lookup, action, static, check_rows, check_arrow)
 
 
 def field_details(f: FieldSpec) -> dict[str, Any]:
@@ -838,6 +842,14 @@ Count = Callable[[str], int]
 Fetch = Callable[[str], list[tuple[Any, ...]]]
 
 
+class ArrowIO(Protocol):
+    """An in-process engine's hand-over of Arrow tables (:class:`shuzhi.engine.DuckDBEngine`)."""
+
+    def fetch_arrow(self, sql: str) -> Any: ...
+
+    def register(self, name: str, source: Any) -> None: ...
+
+
 class Cleanser:
     """The cleansing of one load: lookup tables per field, then the batch table.
 
@@ -847,8 +859,14 @@ class Cleanser:
     :attr:`tables` lists what they created (drop them afterwards).
     """
 
-    def __init__(self, plan: FieldsPlan, *, source: str, batch: str, prefix: str) -> None:
+    def __init__(
+        self, plan: FieldsPlan, *, source: str, batch: str, prefix: str, arrow: ArrowIO | None = None
+    ) -> None:
         self.plan = plan
+        #: where a kind has a vectorised check (CheckKind.check_arrow), the values are handed to it
+        #: as Arrow columns through ``arrow``; :attr:`views` lists what it registered
+        self.arrow = arrow
+        self.views: list[str] = []
         self.source = source
         self.batch = batch
         self.prefix = prefix
@@ -856,21 +874,23 @@ class Cleanser:
         self.texts = f"{prefix}_tx"
         self.fields = [_resolve(fp, plan.region) for fp in plan.fields]
         self.tables: list[str] = [self.reasons, self.texts]
-        #: indexes of the text fields whose values are nearly all distinct (see setup)
+        #: indexes of the text fields whose values are with many distinct values (see setup)
         self.distinct_text: set[int] = set()
 
     # statements ---------------------------------------------------------------------------------
 
     def setup(self, execute: Run, fetch: Fetch) -> None:
         """Create the reason texts table and the (empty) table of failure texts; find the text
-        fields whose values are nearly all distinct (more than half the rows, by DuckDB's
+        fields with many distinct values (more than a tenth of the rows, by DuckDB's
         HyperLogLog estimate, all fields in one scan): those are checked per row (see
         :meth:`sparse`), the others per distinct value (a department name repeated a million
-        times is checked once)."""
+        times is checked once). Per row, the plain test is one regular expression; per distinct
+        value, the values are grouped, normalised and joined back: a household number shared by
+        three people is cheaper tested three times."""
         texts = [f for f in self.fields if f.kind == "text" and self._may_be_sparse(f)]
         if texts:
             estimates = ", ".join(
-                f"approx_count_distinct({ident(str(f.plan.column))}) * 2 > count(*)" for f in texts
+                f"approx_count_distinct({ident(str(f.plan.column))}) * 10 > count(*)" for f in texts
             )
             row = fetch(f"SELECT {estimates} FROM {ident(self.source)}")[0]
             self.distinct_text = {f.plan.index for f, many in zip(texts, row, strict=True) if many}
@@ -938,7 +958,7 @@ class Cleanser:
         form, as are the household, case and licence numbers of text fields: the plain
         projections that prove those valid run once per row, and only the rest (invalid values,
         15-digit IDs, spaces, landlines, Traditional characters…) is looked up; a row whose value
-        the lookup lacks is valid as written (text fields: only those found nearly all distinct
+        the lookup lacks is valid as written (text fields: only those found to have many distinct values
         by :meth:`setup`). Not for fields whose value map or constraints apply after the check."""
         if f.kind == "text" and f.plan.index not in self.distinct_text:
             return False
@@ -955,12 +975,56 @@ class Cleanser:
             and spec.max_length is None
         )
 
+    def _vectorised(self, f: _Field) -> bool:
+        return self.arrow is not None and f.check_arrow is not None
+
+    def _candidates(self, f: _Field, name: str) -> str:
+        """SQL: the distinct raw values of a sparse field's column that are not valid as written,
+        found by the kind's vectorised check over the whole column (one pass, no SQL per row):
+        a value it accepts with a normalized form equal to the value itself needs no lookup."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        assert self.arrow is not None and f.check_arrow is not None
+        raw = self.arrow.fetch_arrow(f"SELECT {ident(str(f.plan.column))} FROM {ident(self.source)}").column(
+            0
+        )
+        verdict = f.check_arrow(raw)
+        asis = pc.fill_null(
+            pc.and_kleene(verdict.column("valid"), pc.equal(verdict.column("normalized"), raw)), False
+        )
+        view = f"{name}_raw"
+        self.arrow.register(view, pa.table({"raw": pc.unique(raw.filter(pc.invert(asis)))}))
+        self.views.append(view)
+        return f"SELECT raw FROM {ident(view)}"
+
+    def _accepted(self, f: _Field, stage: str, cond: str, name: str) -> str:
+        """Register the values of ``stage`` meeting ``cond`` that the kind's vectorised check
+        accepts, with their normalized form (``k_m``, ``k_norm``); return the view's name. The
+        others (refused: the SQL check gives their reasons' details) are left to the SQL check."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        assert self.arrow is not None and f.check_arrow is not None
+        values = self.arrow.fetch_arrow(f"SELECT DISTINCT v_m FROM {ident(stage)} WHERE {cond}").column(0)
+        verdict = f.check_arrow(values)
+        valid = pc.fill_null(verdict.column("valid"), False)
+        view = f"{name}_ok"
+        self.arrow.register(
+            view,
+            pa.table({"k_m": values.filter(valid), "k_norm": verdict.column("normalized").filter(valid)}),
+        )
+        self.views.append(view)
+        return view
+
     def _lookup_input(self, f: _Field) -> str:
         """SQL: the distinct raw values of the field's column (or its default), trimmed and mapped
         (for a sparse lookup, only those not in standard form)."""
         sparse = self.sparse(f)
         if f.plan.column is None:
             rel = f"SELECT {lit(f.plan.default)}::VARCHAR AS raw"
+        elif sparse and self._vectorised(f):
+            rel = self._candidates(f, self._lookup_name(f))
         elif sparse:
             rel = f"SELECT {ident(f.plan.column)} AS raw FROM {ident(self.source)}"
         else:
@@ -989,14 +1053,23 @@ class Cleanser:
         else:
             fast = f.kind in _FAST_KINDS
             cond = "v_m IS NOT NULL AND NOT v_fast" if fast else "v_m IS NOT NULL"
-            n_check = count(f"SELECT count(*) FROM {ident(stage)} WHERE {cond}")
             branches = []
+            sql_cond = cond  # the values the SQL check is for
+            if self._vectorised(f):  # the values the vectorised check accepts skip the SQL check
+                accepted = self._accepted(f, stage, cond, name)
+                items = {**_FAST_ITEMS, "norm": "k.k_norm"}
+                branches.append(
+                    f"SELECT s.*, {', '.join(f'{e} AS v_{k}' for k, e in items.items())} "
+                    f"FROM {ident(stage)} AS s JOIN {ident(accepted)} AS k ON s.v_m = k.k_m WHERE {cond}"
+                )
+                sql_cond = f"{cond} AND v_m NOT IN (SELECT k_m FROM {ident(accepted)})"
+            n_check = count(f"SELECT count(*) FROM {ident(stage)} WHERE {sql_cond}")
             if n_check:  # planning a full check costs up to seconds: only when some value needs it
                 if f.check_rows is not None:  # the same verdicts, without a correlated subquery
-                    needed = f"(SELECT * FROM {ident(stage)} WHERE {cond})"
+                    needed = f"(SELECT * FROM {ident(stage)} WHERE {sql_cond})"
                     rows = f.check_rows(needed, "v_m", f.context, "v_r")
                 else:
-                    rows = f"SELECT *, {checked['r']} AS v_r FROM {ident(stage)} WHERE {cond}"
+                    rows = f"SELECT *, {checked['r']} AS v_r FROM {ident(stage)} WHERE {sql_cond}"
                 execute(f"CREATE OR REPLACE TABLE {ident(checked_t)} AS {rows}")
                 verdict = _verdict_items(f.kind, "v_r", "v_m")
                 branches.append(

@@ -657,7 +657,11 @@ class _Load:
             )
 
         # cleanse ------------------------------------------------------------------------------
-        cl = Cleanser(plan, source=self.src, batch=self.batch, prefix=self.prefix)
+        from shuzhi.engine import DuckDBEngine
+
+        # an in-process engine hands columns to the standards' vectorised checks as Arrow
+        arrow = self.engine if isinstance(self.engine, DuckDBEngine) else None
+        cl = Cleanser(plan, source=self.src, batch=self.batch, prefix=self.prefix, arrow=arrow)
         lookups = cl.lookups()
         steps = len(lookups) + 2
         self.tick("cleanse", 0, steps)
@@ -667,6 +671,8 @@ class _Load:
             self.engine.execute(cl.main_sql())
         finally:
             self.tables += cl.tables
+            for view in cl.views:
+                self.engine.unregister(view)
         for t in cl.tables:  # lookups are not needed any more: free their memory
             if t not in (cl.reasons, cl.texts):
                 self.engine.execute(f"DROP TABLE IF EXISTS {ident(t)}")

@@ -51,6 +51,10 @@ class CheckKind:
     #: column of ``source`` and, as ``out``, the verdict ``sql_check_in_lean`` (or
     #: ``sql_check_lean`` without a context) gives for the expression ``value``
     sql_check_rows: Callable[[str, str, str | None, str], str] | None = None
+    #: the check of a whole Arrow column at once (a vectorised kernel): a ``pyarrow.Table`` with
+    #: at least ``valid`` and ``normalized``, one row per value in order, the verdicts ``check``
+    #: gives; for an in-process engine, which can hand a column over without a copy
+    check_arrow: Callable[[Any], Any] | None = None
 
 
 KINDS: dict[str, CheckKind] = {}

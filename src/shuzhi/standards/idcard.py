@@ -332,7 +332,16 @@ def parse_idcard(value: object) -> dict[str, Any] | None:
     return {"normalized": v.normalized, **v.parts}
 
 
-register_kind(CheckKind(KIND, "公民身份号码", "citizen identity number", check_idcard, "sz_idcard_check"))
+register_kind(
+    CheckKind(
+        KIND,
+        "公民身份号码",
+        "citizen identity number",
+        check_idcard,
+        "sz_idcard_check",
+        check_arrow=check_arrow,
+    )
+)
 
 
 # --------------------------------------------------------------------------------------------
