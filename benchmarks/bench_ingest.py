@@ -432,7 +432,9 @@ class Timeline:
         print("phases start at: " + ", ".join(f"{stage} {t:.2f} s" for stage, t in first.items()))
 
 
-def run_once(folder: Path, csv_path: Path, n: int, timeline: Timeline | None = None) -> dict[str, Any]:
+def run_once(
+    folder: Path, csv_path: Path, n: int, n_rows: int, timeline: Timeline | None = None
+) -> dict[str, Any]:
     from shuzhi.catalog import declare
     from shuzhi.ingest import ingest
     from shuzhi.workspace import Workspace
@@ -453,6 +455,14 @@ def run_once(folder: Path, csv_path: Path, n: int, timeline: Timeline | None = N
             cpu = sum(proc.cpu_times()[:4]) - cpu0
         if timeline is not None:
             timeline.print(phases.marks)
+        # the version holds the loaded rows, each once (a lookup with a repeated key would repeat them)
+        files = str(ws.warehouse / "BENCH-HJRK" / f"v{result.version}" / "data" / "*.parquet")
+        written = duckdb.sql(f"SELECT count(*), count(DISTINCT _row) FROM read_parquet('{files}')").fetchone()
+        if result.rows_in != n_rows or written != (result.rows_loaded, result.rows_loaded):
+            raise SystemExit(
+                f"wrong row counts: {result.rows_in:,} rows read of {n_rows:,}; the version has "
+                f"{written} rows (distinct), {result.rows_loaded:,} loaded"
+            )
     finally:
         ws.close()
     shutil.rmtree(ws_dir, ignore_errors=True)
@@ -537,7 +547,7 @@ def main() -> None:
     try:
         csv_path = write_inputs(folder, args.rows, keep_utf8=args.profile)
         runs = [
-            run_once(folder, csv_path, n, Timeline() if args.timeline and n == 1 else None)
+            run_once(folder, csv_path, n, args.rows, Timeline() if args.timeline and n == 1 else None)
             for n in range(1, args.runs + 1)
         ]
         r = runs[-1]["result"]
