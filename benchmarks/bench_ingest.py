@@ -457,7 +457,10 @@ def run_once(
             timeline.print(phases.marks)
         # the version holds the loaded rows, each once (a lookup with a repeated key would repeat them)
         files = str(ws.warehouse / "BENCH-HJRK" / f"v{result.version}" / "data" / "*.parquet")
-        written = duckdb.sql(f"SELECT count(*), count(DISTINCT _row) FROM read_parquet('{files}')").fetchone()
+        with duckdb.connect() as con:
+            written = con.execute(
+                f"SELECT count(*), count(DISTINCT _row) FROM read_parquet('{files}')"
+            ).fetchone()
         if result.rows_in != n_rows or written != (result.rows_loaded, result.rows_loaded):
             raise SystemExit(
                 f"wrong row counts: {result.rows_in:,} rows read of {n_rows:,}; the version has "
