@@ -1063,13 +1063,21 @@ class Cleanser:
                     f"FROM {ident(stage)} AS s JOIN {ident(accepted)} AS k ON s.v_m = k.k_m WHERE {cond}"
                 )
                 sql_cond = f"{cond} AND v_m NOT IN (SELECT k_m FROM {ident(accepted)})"
-            n_check = count(f"SELECT count(*) FROM {ident(stage)} WHERE {sql_cond}")
+            # the values the check is for, in a table of their own: a check over a filtered scan
+            # gets vectors of a few rows each (the filter's selection), and a check's hundreds
+            # of expressions cost per vector — names: 0.44 s over the 35,000 of 352,000 values
+            # that need it, 0.15 s over the same values stored together
+            needed = f"{name}_need"
+            self.tables.append(needed)
+            execute(
+                f"CREATE OR REPLACE TABLE {ident(needed)} AS SELECT * FROM {ident(stage)} WHERE {sql_cond}"
+            )
+            n_check = count(f"SELECT count(*) FROM {ident(needed)}")
             if n_check:  # planning a full check costs up to seconds: only when some value needs it
                 if f.check_rows is not None:  # the same verdicts, without a correlated subquery
-                    needed = f"(SELECT * FROM {ident(stage)} WHERE {sql_cond})"
-                    rows = f.check_rows(needed, "v_m", f.context, "v_r")
+                    rows = f.check_rows(ident(needed), "v_m", f.context, "v_r")
                 else:
-                    rows = f"SELECT *, {checked['r']} AS v_r FROM {ident(stage)} WHERE {sql_cond}"
+                    rows = f"SELECT *, {checked['r']} AS v_r FROM {ident(needed)}"
                 execute(f"CREATE OR REPLACE TABLE {ident(checked_t)} AS {rows}")
                 verdict = _verdict_items(f.kind, "v_r", "v_m")
                 branches.append(
