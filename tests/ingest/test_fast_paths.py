@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 
-from shuzhi.ingest._cleanse import _fast_steps, _stack
+from shuzhi.ingest._cleanse import _BLANKS, _fast_steps, _raw_plain, _stack
 from shuzhi.standards.phone import area_codes
 from shuzhi.standards.text import PLACEHOLDERS
 
@@ -235,3 +235,38 @@ def test_identity_numbers_cleansed_by_the_vectorised_check_as_by_sql() -> None:
     reasons = " ".join(e[1] for e in errors)
     for code in ("check_mismatch", "bad_length", "bad_chars", "bad_date", "unknown_province", "required"):
         assert code in reasons
+
+
+def test_the_raw_tests_imply_the_fast_paths(con: duckdb.DuckDBPyConnection) -> None:
+    """A value the test on the column as read (before trimming) passes is one the fast path calls
+    valid as written, with no blank to trim: the rows it lets go would have left the lookup."""
+    values = [
+        "13912345678",
+        "12912345678",
+        "1391234567",
+        "139123456789",
+        "0356-8303749",
+        "000",
+        "0",
+        "1405251990",
+        "AJ-00100",
+        "１２３",
+        "12 3",
+        "N/A",
+        "无",
+        "",
+    ]
+    values += [b + v for v in ("13912345678", "123") for b in _BLANKS] + [
+        v + b for v in ("123",) for b in _BLANKS
+    ]
+    for kind in ("phone", "text"):
+        plain = _raw_plain(kind, "v")
+        assert plain is not None
+        rows = con.execute(
+            f"SELECT v, coalesce({plain}, false), v_asis FROM ({_fast_sql(kind)}) ORDER BY i", [values]
+        ).fetchall()
+        passed = [v for v, raw_ok, _ in rows if raw_ok]
+        assert all(asis for _, raw_ok, asis in rows if raw_ok), kind
+        assert all(v == v.strip(_BLANKS) and v for v in passed), kind
+        assert passed  # not vacuous
+    assert _raw_plain("name", "v") is None

@@ -738,6 +738,19 @@ def _fast_steps(kind: str, m: str, p: str) -> list[dict[str, str]]:
     ]
 
 
+def _raw_plain(kind: str | None, x: str) -> str | None:
+    """SQL: a cheaper sufficient condition than the fast path's (:func:`_fast_steps`) for the
+    column value ``x`` as read — no blank to trim, so the same test as on the trimmed value —
+    to be valid as written: an 11-digit mobile number, a text of ASCII digits (which text
+    normalisation leaves alone and no placeholder is). None for other kinds. The caller also
+    makes sure ``x`` is not a null value (tests/ingest/test_fast_paths.py)."""
+    if kind == "phone":
+        return f"regexp_full_match({x}, '1[3-9][0-9]{{9}}')"
+    if kind == "text":
+        return f"regexp_full_match({x}, '[0-9]+')"
+    return None
+
+
 def _int_sql(x: str) -> str:
     d = f"TRY_CAST(replace({x}, ',', '') AS DOUBLE)"
     return (
@@ -1026,7 +1039,12 @@ class Cleanser:
         elif sparse and self._vectorised(f):
             rel = self._candidates(f, self._lookup_name(f))
         elif sparse:
-            rel = f"SELECT {ident(f.plan.column)} AS raw FROM {ident(self.source)}"
+            col = ident(f.plan.column)
+            rel = f"SELECT {col} AS raw FROM {ident(self.source)}"
+            plain = _raw_plain(f.kind, col)
+            if plain is not None:  # the bulk of the column leaves before the layers below
+                nulls = _in_list(sorted({"", *(_norm(n) for n in self.plan.null_values)}))
+                rel += f" WHERE NOT coalesce({col} NOT IN {nulls} AND {plain}, false)"
         else:
             rel = f"SELECT DISTINCT {ident(f.plan.column)} AS raw FROM {ident(self.source)}"
         q = _stack(rel, {"v_": _steps_trim("raw", "v_", self.plan.null_values)})

@@ -179,22 +179,22 @@ def _region_table() -> U8:
 
 def _date_table() -> npt.NDArray[np.int32]:
     """Days since 1970-01-01 of ``y * 384 + (m - 1) * 32 + d`` (y 0–9999, m 1–12, d 0–31), or
-    _NO_DATE where that is no date (year 0, day 0, 31 April, 29 February of a common year)."""
-    y = np.arange(10000, dtype=np.int64)[:, None, None]
-    m = np.arange(1, 13, dtype=np.int64)[None, :, None]
-    d = np.arange(32, dtype=np.int64)[None, None, :]
+    _NO_DATE where that is no date (year 0, day 0, 31 April, 29 February of a common year). The
+    day before each month's first is computed per (year, month), 120,000 of them; the days are
+    added in one broadcast (int32: the table is built once per process, on the first check)."""
+    y = np.arange(10000, dtype=np.int64)[:, None]
+    m = np.arange(1, 13, dtype=np.int64)[None, :]
     leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
-    dim = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], np.int64)[m]
-    dim = dim + ((m == 2) & leap)
-    ok = (y >= 1) & (d >= 1) & (d <= dim)
-    # days from civil (H. Hinnant), proleptic Gregorian as datetime.date
+    dim = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], np.int64)[m] + ((m == 2) & leap)
+    # days from civil (H. Hinnant), proleptic Gregorian as datetime.date, of day 0 of (y, m)
     yy = y - (m <= 2)
     era = yy // 400
     yoe = yy - era * 400
-    doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    days = era * 146097 + doe - 719468
-    table = np.where(ok, days, _NO_DATE).astype(np.int32)
+    doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 - 1
+    day0 = (era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468).astype(np.int32)
+    d = np.arange(32, dtype=np.int32)[None, None, :]
+    ok = (d >= 1) & (d <= dim[:, :, None].astype(np.int32)) & (y[:, :, None] >= 1)
+    table = np.where(ok, day0[:, :, None] + d, np.int32(_NO_DATE))
     return table.reshape(10000 * 384)
 
 
