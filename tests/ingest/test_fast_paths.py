@@ -183,7 +183,7 @@ def _id_values() -> list[str | None]:
 def _cleansed(engine: Any, values: list[str | None], *, vectorised: bool) -> tuple[list[Any], list[Any]]:
     """The batch rows and the quarantine errors of ``values`` as an identity-number column,
     cleansed with the kind's vectorised check (``arrow``) or with SQL alone."""
-    from tests.ingest._ingest_fixtures import resource_spec
+    from _ingest_fixtures import resource_spec
 
     from shuzhi.catalog.spec import ResourceSpec
     from shuzhi.ingest._cleanse import Cleanser, plan_fields

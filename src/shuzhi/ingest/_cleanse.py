@@ -887,7 +887,7 @@ class Cleanser:
         self.texts = f"{prefix}_tx"
         self.fields = [_resolve(fp, plan.region) for fp in plan.fields]
         self.tables: list[str] = [self.reasons, self.texts]
-        #: indexes of the text fields whose values are with many distinct values (see setup)
+        #: indexes of the text fields with many distinct values (see setup)
         self.distinct_text: set[int] = set()
 
     # statements ---------------------------------------------------------------------------------

@@ -885,12 +885,12 @@ def _parse_steps_sql(*, precheck: bool = False) -> str:
     return _steps_over(f"(SELECT sz_address_norm(s) AS t, ctx AS cx{pre})")
 
 
-def _steps_over(sql: str, steps: Sequence[tuple[str, str]] = ()) -> str:
+def _steps_over(sql: str, steps: Sequence[tuple[str, str]] | None = None) -> str:
     """The steps of :func:`_parse` (or ``steps``, a slice of them) as nested derived tables over
     ``sql``, a derived table with the columns ``t`` (normalised text) and ``cx`` (context) — or
     whatever columns the steps read — and any others, which are kept."""
     prev = "v0"
-    for i, (cols, join) in enumerate(steps or _STEPS, start=1):
+    for i, (cols, join) in enumerate(_STEPS if steps is None else steps, start=1):
         cur = f"v{i}"
         sql = f"(SELECT {prev}.*, {cols.replace('@', prev)} FROM {sql} AS {prev} {join.replace('@', prev)})"
         prev = cur
