@@ -66,6 +66,21 @@ def test_queries_with_parameters(eng: DuckDBEngine) -> None:
         eng.fetch_rows("SELECT no_such_column FROM t")
 
 
+def test_results_streamed_in_batches(eng: DuckDBEngine) -> None:
+    """fetch_batches yields the whole result, in order, in batches of at most ``rows`` rows —
+    DuckDB's streamed, and the engines' default (the whole table cut in pieces) alike."""
+    from shuzhi.engine import Engine
+
+    sql = "SELECT i, i::VARCHAR AS s FROM range(10000) r(i) ORDER BY i"
+    for batches in (list(eng.fetch_batches(sql, rows=4096)), list(Engine.fetch_batches(eng, sql, rows=3000))):
+        assert len(batches) > 1 and all(0 < b.num_rows <= 4096 for b in batches)
+        assert [v for b in batches for v in b.column("i").to_pylist()] == list(range(10000))
+    assert list(eng.fetch_batches("SELECT 1 WHERE false")) in (
+        [],
+        [pa.record_batch({"1": pa.array([], pa.int32())})],
+    )
+
+
 def test_python_variables_are_not_tables(eng: DuckDBEngine) -> None:
     people = pa.table({"a": [1]})  # noqa: F841  (DuckDB would find this by name if scans were on)
     with pytest.raises(duckdb.CatalogException):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeAlias
@@ -48,6 +48,14 @@ class Engine(ABC):
     @abstractmethod
     def fetch_arrow(self, sql: str, params: Params = None) -> pa.Table:
         """Run a query and return its whole result as an Arrow table."""
+
+    def fetch_batches(
+        self, sql: str, params: Params = None, *, rows: int = 1 << 20
+    ) -> Iterator[pa.RecordBatch]:
+        """Run a query and yield its result as Arrow record batches of at most ``rows`` rows. An
+        engine that can streams them (DuckDB); this default cuts :meth:`fetch_arrow`'s table.
+        Run no other query on the same thread until the batches are consumed."""
+        yield from self.fetch_arrow(sql, params).to_batches(max_chunksize=rows)
 
     @abstractmethod
     def fetch_rows(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -152,6 +152,14 @@ class DuckDBEngine(Engine):
         to_table = getattr(rel, "to_arrow_table", None) or rel.arrow  # duckdb < 1.4: arrow() is a table
         table: pa.Table = to_table()
         return table
+
+    def fetch_batches(
+        self, sql: str, params: Params = None, *, rows: int = 1 << 20
+    ) -> Iterator[pa.RecordBatch]:
+        rel = self._cursor().sql(sql, params=params)
+        if rel is None:
+            return
+        yield from rel.to_arrow_reader(rows)
 
     def fetch_rows(self, sql: str, params: Params = None) -> list[tuple[Any, ...]]:
         return list(self._cursor().execute(sql, params).fetchall())

@@ -28,7 +28,7 @@ are looked up when the quarantine is written, from a small table of the failing 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -860,6 +860,8 @@ class ArrowIO(Protocol):
 
     def fetch_arrow(self, sql: str) -> Any: ...
 
+    def fetch_batches(self, sql: str) -> Iterator[Any]: ...
+
     def register(self, name: str, source: Any) -> None: ...
 
 
@@ -993,21 +995,25 @@ class Cleanser:
 
     def _candidates(self, f: _Field, name: str) -> str:
         """SQL: the distinct raw values of a sparse field's column that are not valid as written,
-        found by the kind's vectorised check over the whole column (one pass, no SQL per row):
-        a value it accepts with a normalized form equal to the value itself needs no lookup."""
+        found by the kind's vectorised check over the whole column (no SQL per row), streamed in
+        batches: a value it accepts with a normalized form equal to the value itself needs no
+        lookup. Only the other values are kept in memory."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
         assert self.arrow is not None and f.check_arrow is not None
-        raw = self.arrow.fetch_arrow(f"SELECT {ident(str(f.plan.column))} FROM {ident(self.source)}").column(
-            0
-        )
-        verdict = f.check_arrow(raw)
-        asis = pc.fill_null(
-            pc.and_kleene(verdict.column("valid"), pc.equal(verdict.column("normalized"), raw)), False
-        )
+        kept = []
+        for batch in self.arrow.fetch_batches(
+            f"SELECT {ident(str(f.plan.column))} FROM {ident(self.source)}"
+        ):
+            raw = batch.column(0)
+            verdict = f.check_arrow(raw)
+            same = pc.equal(verdict.column("normalized"), raw)
+            asis = pc.fill_null(pc.and_kleene(verdict.column("valid"), same), False)
+            kept.append(pc.unique(raw.filter(pc.invert(asis))).cast(pa.string()))
+        values = pc.unique(pa.chunked_array(kept, pa.string())) if kept else pa.array([], pa.string())
         view = f"{name}_raw"
-        self.arrow.register(view, pa.table({"raw": pc.unique(raw.filter(pc.invert(asis)))}))
+        self.arrow.register(view, pa.table({"raw": values}))
         self.views.append(view)
         return f"SELECT raw FROM {ident(view)}"
 
