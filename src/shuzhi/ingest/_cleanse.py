@@ -1012,9 +1012,7 @@ class Cleanser:
             asis = pc.fill_null(pc.and_kleene(verdict.column("valid"), same), False)
             kept.append(pc.unique(raw.filter(pc.invert(asis))).cast(pa.string()))
         values = pc.unique(pa.chunked_array(kept, pa.string())) if kept else pa.array([], pa.string())
-        view = f"{name}_raw"
-        self.arrow.register(view, pa.table({"raw": values}))
-        self.views.append(view)
+        view = self._register(f"{name}_raw", pa.table({"raw": values}))
         return f"SELECT raw FROM {ident(view)}"
 
     def _accepted(self, f: _Field, stage: str, cond: str, name: str) -> str:
@@ -1028,11 +1026,15 @@ class Cleanser:
         values = self.arrow.fetch_arrow(f"SELECT DISTINCT v_m FROM {ident(stage)} WHERE {cond}").column(0)
         verdict = f.check_arrow(values)
         valid = pc.fill_null(verdict.column("valid"), False)
-        view = f"{name}_ok"
-        self.arrow.register(
-            view,
+        return self._register(
+            f"{name}_ok",
             pa.table({"k_m": values.filter(valid), "k_norm": verdict.column("normalized").filter(valid)}),
         )
+
+    def _register(self, view: str, table: Any) -> str:
+        """Make the Arrow ``table`` queryable as ``view`` (unregistered after the load)."""
+        assert self.arrow is not None
+        self.arrow.register(view, table)
         self.views.append(view)
         return view
 
