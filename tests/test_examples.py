@@ -95,6 +95,20 @@ def test_catalog_declares_four_departments_resources_of_jincheng() -> None:
     assert resources["JC-SJ-QYDJ"].field("uscc").standard == "uscc"
 
 
+def test_the_registry_is_found_by_the_pinyin_initials_the_docs_give(tmp_path: Path) -> None:
+    # docs/catalog.md and the README: `shuzhi catalog search rkk` finds the household registry,
+    # named 户籍人口信息 and tagged 人口库
+    from shuzhi.catalog import declare, search
+    from shuzhi.workspace import Workspace
+
+    ws = Workspace.init(tmp_path / "ws")
+    try:
+        declare(ws, str(EXAMPLE / "catalog.yaml"))
+        assert [e.code for e in search(ws, "rkk")][:1] == ["JC-GA-HJRK"]
+    finally:
+        ws.close()
+
+
 def test_every_mapping_loads_and_names_fields_its_resource_has() -> None:
     resources = _resources()
     paths = sorted((EXAMPLE / "mappings").glob("*.yaml"))

@@ -219,6 +219,15 @@ def test_search_ranks_code_then_name_then_pinyin_then_text(city: Workspace) -> N
     assert codes(search(city, "renkou")) == ["X-1", "JC-GA-HJRK"]
 
 
+def test_a_tag_is_found_by_its_pinyin(city: Workspace) -> None:
+    assert "JC-MZ-DBDX" not in codes(search(city, "shjz"))
+    declare(city, changed(spec_of(city, "JC-MZ-DBDX"), tags=["社会救助", "人口库"]))
+    assert "JC-MZ-DBDX" in codes(search(city, "shjz"))  # 社会救助 by its initials
+    assert "JC-MZ-DBDX" in codes(search(city, "renkouku"))
+    # a name's pinyin still ranks first
+    assert codes(search(city, "rkk"))[:2] == ["JC-GA-HJRK", "JC-MZ-DBDX"]
+
+
 def test_search_is_not_fooled_by_like_wildcards(city: Workspace) -> None:
     assert search(city, "%") == [] and search(city, "r_n") == []  # unescaped, r_n would find "ren"
     assert search(city, "nothing-like-this") == []

@@ -3,8 +3,8 @@
 Every saved resource gets a ``search_text``: lower-cased, Traditional characters converted to
 Simplified, full-width forms to ASCII. It holds the code, the names, the summary, tags,
 classification, the fields' labels and names, the department's name, and the pinyin of the
-resource's and the department's names without tones, in full and as initials (人口库 →
-``renkouku``, ``rkk``). The pinyin of the resource's own name is written after a marker
+resource's name, the department's name and the tags without tones, in full and as initials
+(人口库 → ``renkouku``, ``rkk``: a resource tagged 人口库 is found by ``rkk``). The pinyin of the resource's own name is written after a marker
 (:data:`MARK`) so that a query can rank "the name's pinyin starts with this" above "this occurs
 somewhere" with a plain ``LIKE``, which every database has.
 
@@ -59,12 +59,16 @@ def search_text(
     name_en: str | None,
     department_name: str,
     other: Iterable[str | None],
+    keywords: Iterable[str] = (),
 ) -> str:
-    """The ``search_text`` of a resource (see the module docstring)."""
+    """The ``search_text`` of a resource (see the module docstring); ``keywords`` (its tags) are
+    searched by their pinyin too."""
     parts: list[str] = [code, name, name_en or ""]
     parts += [MARK + form for form in pinyin_forms(name)]
     parts.append(department_name)
     parts += pinyin_forms(department_name)
+    for word in keywords:
+        parts += [word, *pinyin_forms(word)]
     parts += [p for p in other if p]
     cleaned = (_clean(p.replace(MARK, " ") if not p.startswith(MARK) else p) for p in parts if p)
     return " ".join(p for p in cleaned if p)

@@ -513,11 +513,16 @@ def _field_columns(f: FieldSpec) -> tuple[Any, ...]:
 
 
 def _search_text(spec: ResourceSpec, department_name: str) -> str:
-    other: list[str | None] = [spec.summary, *spec.tags, *spec.classification]
+    other: list[str | None] = [spec.summary, *spec.classification]
     for f in spec.fields:
         other += [f.label, f.label_en, f.name]
     return search_text(
-        code=spec.code, name=spec.name, name_en=spec.name_en, department_name=department_name, other=other
+        code=spec.code,
+        name=spec.name,
+        name_en=spec.name_en,
+        department_name=department_name,
+        other=other,
+        keywords=spec.tags,
     )
 
 
