@@ -4,9 +4,10 @@ Every saved resource gets a ``search_text``: lower-cased, Traditional characters
 Simplified, full-width forms to ASCII. It holds the code, the names, the summary, tags,
 classification, the fields' labels and names, the department's name, and the pinyin of the
 resource's name, the department's name and the tags without tones, in full and as initials
-(人口库 → ``renkouku``, ``rkk``: a resource tagged 人口库 is found by ``rkk``). The pinyin of the resource's own name is written after a marker
-(:data:`MARK`) so that a query can rank "the name's pinyin starts with this" above "this occurs
-somewhere" with a plain ``LIKE``, which every database has.
+(人口库 → ``renkouku``, ``rkk``: a resource tagged 人口库 is found by ``rkk``). The pinyin of the
+resource's own name is written after a marker (:data:`MARK`) so that a query can rank "the
+name's pinyin starts with this" above "this occurs somewhere" with a plain ``LIKE``, which every
+database has.
 
 Pinyin follows pypinyin's default readings; phrases are read as pypinyin's phrase dictionary
 reads them (重庆 → ``chongqing``) and, where that differs, character by character as well
