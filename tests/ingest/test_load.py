@@ -157,6 +157,27 @@ def test_quarantine_keeps_the_original_values_and_row_numbers(ws: Workspace, tmp
     assert rows_of(ws, code)[0]["_row"] == 4
 
 
+def test_the_quarantine_keeps_declared_null_values_as_written(ws: Workspace, tmp_path: Path) -> None:
+    # 无 and 不详 are missing values for cleansing, but the department gets back what it wrote
+    code = new_resource(ws)
+    names = ["id_number", "name", "sex", "birth_date", "phone", "address", "amount", "members", "note"]
+    cols = "\n".join(f"  {c}: {n}" for c, n in zip(HEADER.split(","), names, strict=True))
+    mapping = write_text(
+        tmp_path / "m.yaml",
+        f'resource: {code}\nsource: {{null_values: ["", "无", "不详"]}}\ncolumns:\n{cols}\n',
+    )
+    rows = [ROWS[0] + "不详", "无,不详,女,1985-06-12,13803561234,,650,2,不详"]
+    r = ingest(ws, code, write_csv(tmp_path / "a.csv", rows), mapping=mapping)
+    assert r.rows_loaded == 1 and r.rows_quarantined == 1
+    (bad,) = quarantine(ws, code).rows
+    assert (bad.values["公民身份号码"], bad.values["姓名"], bad.values["备注"]) == ("无", "不详", "不详")
+    assert {(e["rule"], e["value"]) for e in bad.errors} == {
+        ("id_number.required", "无"),
+        ("name.required", "不详"),
+    }
+    assert rows_of(ws, code)[0]["note"] is None  # the kept row's 备注 不详: missing
+
+
 def test_value_maps_translate_codes_and_refuse_unknown_ones(ws: Workspace, tmp_path: Path) -> None:
     code = new_resource(
         ws,

@@ -108,6 +108,18 @@ def test_undecodable_bytes_name_line_and_offset(read: Reader, write: Write, samp
     assert "UTF-8" in str(err) and "GB18030" in str(err)  # which encodings were tried
 
 
+def test_a_bad_byte_in_utf8_is_reported_where_utf8_stops(read: Reader, write: Write, sample: Any) -> None:
+    # GB18030 stops at the first Chinese word of this UTF-8 file; UTF-8 at the real fault
+    good = sample.csv().encode("utf-8")
+    bad = good + "赵六,".encode() + b"\xff\xfe\x80" + b",x,y,z\n"
+    with pytest.raises(DataError) as e:
+        read(write("bad.csv", bad))
+    err = e.value
+    offset = len(good) + len("赵六,".encode())
+    assert err.row == 5 and f"byte offset {offset}" in str(err) and "FF FE 80" in str(err)
+    assert "source:" in str(err)  # where encoding: goes
+
+
 @pytest.mark.parametrize("sep", [",", ";", "\t", "|", "^"])
 def test_delimiter_is_detected(read: Reader, write: Write, sep: str, sample: Any) -> None:
     value = "晋城市城区东街街道1号,之一"  # a comma inside a value
@@ -292,7 +304,7 @@ def test_quote_can_be_switched_off(read: Reader, write: Write) -> None:
 def test_empty_file_or_header_only(read: Reader, write: Write, text: str) -> None:
     with pytest.raises(DataError) as e:
         read(write("empty.csv", text))
-    assert "文件为空 / the file has no data rows" in str(e.value)
+    assert "文件中没有数据行 / the file has no data rows" in str(e.value)
     assert not read.exists()
 
 
@@ -300,8 +312,9 @@ def test_null_values(read: Reader, write: Write) -> None:
     text = 'a,b,c\n1,,NULL\n2,无,""\n'
     read(write("n.csv", text))
     assert read.rows() == [("1", None, "NULL", 2), ("2", "无", None, 3)]
+    # other null values stay as written (cleansing reads them as missing; the quarantine keeps them)
     read(write("n.csv", text), null_values=["", "NULL", "无"])
-    assert read.rows() == [("1", None, None, 2), ("2", None, None, 3)]
+    assert read.rows() == [("1", None, "NULL", 2), ("2", "无", None, 3)]
     read(write("n.csv", text), null_values=[])
     assert read.rows() == [("1", "", "NULL", 2), ("2", "无", "", 3)]
 

@@ -60,7 +60,7 @@ def test_sheet_by_index_and_first_sheet_by_default(read: Reader, people_xlsx: Pa
     assert src.sheet == "名单" and src.rows == 3
     with pytest.raises(DataError) as e:  # the first sheet holds a sentence, no table
         read(people_xlsx)
-    assert "文件为空" in str(e.value)
+    assert "文件中没有数据行" in str(e.value)
 
 
 def test_missing_sheet_lists_the_sheets(read: Reader, people_xlsx: Path) -> None:

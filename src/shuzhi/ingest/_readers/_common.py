@@ -230,7 +230,7 @@ def find_header(
     layout = next((i for i, n in enumerate(filled) if n >= need), None)
     if not ctx.expected:
         if layout is None:
-            raise ctx.error("文件为空 / the file has no data rows")
+            raise ctx.error("文件中没有数据行 / the file has no data rows")
         return layout
     wanted = {clean_name(e).casefold() for e in ctx.expected if clean_name(e)}
     best, best_score = None, 0
@@ -268,7 +268,10 @@ def find_header(
 
 
 def null_list(ctx: Context) -> list[str]:
-    return list(dict.fromkeys(ctx.options.null_values))
+    """The values a reader makes NULL: only the empty text, when it is a null value. The other
+    null values (无, 不详, NULL, …) stay as written in the source table, so that a quarantined row
+    shows what the department wrote; cleansing reads them as missing."""
+    return [""] if "" in ctx.options.null_values else []
 
 
 def _null_mapped(ctx: Context, expr: str) -> str:
@@ -427,7 +430,7 @@ def finish(
         delete_footer(ctx, columns, unit)
     rows = _count(ctx, f"SELECT count(*) FROM {ident(ctx.table)}")
     if rows == 0:
-        raise ctx.error("文件为空 / the file has no data rows")
+        raise ctx.error("文件中没有数据行 / the file has no data rows")
     columns = drop_empty_generated(ctx, columns, set(generated))
     return SourceTable(
         table=ctx.table,

@@ -198,7 +198,7 @@ def _read(
     opts = ctx.options
     width = max((len(r) for r in grid), default=0)
     if not grid or width == 0:
-        raise ctx.error("文件为空 / the file has no data rows")
+        raise ctx.error("文件中没有数据行 / the file has no data rows")
     top = [[clean_name(cell_text(v)) for v in row] for row in grid[:HEADER_SCAN]]
     top = [row + [""] * (width - len(row)) for row in top]
 

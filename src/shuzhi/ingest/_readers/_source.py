@@ -28,7 +28,8 @@ def read_source(
     progress: Progress | None = None,
 ) -> SourceTable:
     """Read ``source`` into the DuckDB table ``table`` (replaced if it exists): every source
-    column as VARCHAR (the text as written; the ``null_values`` become NULL) plus BIGINT
+    column as VARCHAR (the text as written; empty cells are NULL when ``""`` is a null value,
+    other null values are kept for cleansing to read as missing) plus BIGINT
     ``_row``, the row number a clerk would look for.
 
     ``source`` is a file path, or a SQLAlchemy URL when ``options.format`` is ``sql`` (or the

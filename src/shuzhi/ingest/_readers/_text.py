@@ -303,8 +303,9 @@ def _undecodable(ctx: Context, where: dict[str, Any], tried: list[str]) -> DataE
     names_en = ", ".join(_label(t) for t in tried)
     return DataError(
         f"无法解码：第 {line} 行（字节偏移 {at}，该行第 {col} 字节）的字节 {bad} "
-        f"不是 {names} 编码的文字；已尝试 {names}，请用 encoding: 指定文件的编码 / undecodable bytes {bad} "
-        f"at line {line}, byte offset {at}: not valid {names_en} text (tried {names_en}; set encoding:)",
+        f"不是 {names} 编码的文字；已尝试 {names}，请在映射文件的 source: 中用 encoding: 指定文件的编码 / "
+        f"undecodable bytes {bad} at line {line}, byte offset {at}: not valid {names_en} text "
+        f"(tried {names_en}; set encoding: under source: in the mapping file)",
         file=ctx.file,
         row=line,
     )
@@ -323,6 +324,7 @@ def prepare_text(ctx: Context, path: Path, *, quote: bytes | None = None) -> Tex
         encoding = "utf-8-sig"
     else:
         encoding = asked
+    utf8_fault: dict[str, Any] | None = None  # where UTF-8 failed, when GB18030 is tried next
     with ThreadPoolExecutor(1, thread_name_prefix="shuzhi-sha256") as pool:
         digest: Future[str] = pool.submit(_hash, path)
         if encoding in ("utf-8", "utf-8-sig"):
@@ -331,6 +333,7 @@ def prepare_text(ctx: Context, path: Path, *, quote: bytes | None = None) -> Tex
             except _Undecodable as e:
                 if asked is not None:
                     raise _undecodable(ctx, e.where, [encoding]) from None
+                utf8_fault = e.where
                 encoding = "gb18030"
                 ctx.note(
                     f"编码 GB18030（自动识别：第 {e.where['line']} 行不是 UTF-8）",
@@ -358,7 +361,12 @@ def prepare_text(ctx: Context, path: Path, *, quote: bytes | None = None) -> Tex
                 scan = _incremental(ctx, path, target, encoding, quote)
         except _Undecodable as e:
             target.unlink(missing_ok=True)
-            raise _undecodable(ctx, e.where, tried) from None
+            where = e.where
+            if utf8_fault is not None and utf8_fault["offset"] > where["offset"]:
+                # neither fits: the bad bytes are where the encoding that read further stopped
+                # (a UTF-8 file with one bad line is not reported at its first Chinese word)
+                where = utf8_fault
+            raise _undecodable(ctx, where, tried) from None
         except BaseException:
             target.unlink(missing_ok=True)
             raise
