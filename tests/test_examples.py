@@ -109,6 +109,18 @@ def test_the_registry_is_found_by_the_pinyin_initials_the_docs_give(tmp_path: Pa
         ws.close()
 
 
+def test_every_resource_of_people_says_which_fields_are_the_subjects() -> None:
+    # `shuzhi registry build` on the sample: 居民健康档案 has the resident's 姓名 and the
+    # 责任医生's; its registry section says which is the subject's
+    from shuzhi.registry._roles import derive_roles
+    from shuzhi.registry._spec import Role
+
+    jkda = derive_roles(_resources()["JC-WJ-JKDA"])
+    assert jkda is not None and jkda.roles[Role.name] == "name"
+    for spec in _resources().values():
+        derive_roles(spec)  # raises for an ambiguous role
+
+
 def test_every_mapping_loads_and_names_fields_its_resource_has() -> None:
     resources = _resources()
     paths = sorted((EXAMPLE / "mappings").glob("*.yaml"))
