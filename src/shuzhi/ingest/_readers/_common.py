@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HEADER_SCAN",
+    "NO_ROWS",
     "ROW",
     "Context",
     "Progress",
@@ -50,6 +51,8 @@ __all__ = [
 ROW = "_row"
 #: how many lines/rows from the top are searched for the header
 HEADER_SCAN = 50
+#: the error of a source without data rows (an empty file, or a header alone)
+NO_ROWS = "文件中没有数据行 / the file has no data rows"
 
 Progress = Callable[[int, int | None], None]
 
@@ -230,7 +233,7 @@ def find_header(
     layout = next((i for i, n in enumerate(filled) if n >= need), None)
     if not ctx.expected:
         if layout is None:
-            raise ctx.error("文件中没有数据行 / the file has no data rows")
+            raise ctx.error(NO_ROWS)
         return layout
     wanted = {clean_name(e).casefold() for e in ctx.expected if clean_name(e)}
     best, best_score = None, 0
@@ -430,7 +433,7 @@ def finish(
         delete_footer(ctx, columns, unit)
     rows = _count(ctx, f"SELECT count(*) FROM {ident(ctx.table)}")
     if rows == 0:
-        raise ctx.error("文件中没有数据行 / the file has no data rows")
+        raise ctx.error(NO_ROWS)
     columns = drop_empty_generated(ctx, columns, set(generated))
     return SourceTable(
         table=ctx.table,

@@ -25,6 +25,7 @@ import duckdb
 from shuzhi.errors import DataError
 from shuzhi.ingest._readers._common import (
     HEADER_SCAN,
+    NO_ROWS,
     ROW,
     Context,
     SourceTable,
@@ -259,7 +260,7 @@ def _bad_lines(
 def read_csv(ctx: Context, path: Path) -> SourceTable:
     opts = ctx.options
     if path.stat().st_size == 0:
-        raise ctx.error("文件中没有数据行 / the file has no data rows")
+        raise ctx.error(NO_ROWS)
     quote = _option_quote(opts.quote)
     text_file = prepare_text(ctx, path, quote=quote.encode("utf-8") if quote else None)
     try:
@@ -281,7 +282,7 @@ def _read(ctx: Context, tf: TextFile, quote: str | None) -> SourceTable:
         ctx.note(f"分隔符：{zh}（自动识别）", f"delimiter: {en} (detected)")
     records = _records(sample, delimiter, quote, complete)
     if not any(any(f.strip() for f in r.fields) for r in records):
-        raise ctx.error("文件中没有数据行 / the file has no data rows")
+        raise ctx.error(NO_ROWS)
 
     # -- the header
     header_rows = opts.header_rows if isinstance(opts.header_rows, int) else 1
@@ -298,7 +299,7 @@ def _read(ctx: Context, tf: TextFile, quote: str | None) -> SourceTable:
         at = find_header(ctx, [r.fields for r in top], [r.first for r in top])
     heads = records[at : at + header_rows]
     if len(heads) < header_rows:
-        raise ctx.error("文件中没有数据行 / the file has no data rows")
+        raise ctx.error(NO_ROWS)
     raw_names = heads[0].fields if header_rows == 1 else _combine([h.fields for h in heads])
     header_line, header_end = heads[0].first, heads[-1].last
     if header_line > 1:

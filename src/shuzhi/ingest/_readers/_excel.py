@@ -28,6 +28,7 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 from shuzhi.errors import DataError
 from shuzhi.ingest._readers._common import (
     HEADER_SCAN,
+    NO_ROWS,
     ROW,
     Context,
     SourceTable,
@@ -198,7 +199,7 @@ def _read(
     opts = ctx.options
     width = max((len(r) for r in grid), default=0)
     if not grid or width == 0:
-        raise ctx.error("文件中没有数据行 / the file has no data rows")
+        raise ctx.error(NO_ROWS)
     top = [[clean_name(cell_text(v)) for v in row] for row in grid[:HEADER_SCAN]]
     top = [row + [""] * (width - len(row)) for row in top]
 

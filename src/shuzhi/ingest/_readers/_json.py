@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from shuzhi.errors import DataError
 from shuzhi.ingest._readers._common import (
+    NO_ROWS,
     ROW,
     Context,
     SourceTable,
@@ -269,7 +270,7 @@ def _bad_json(ctx: Context, e: json.JSONDecodeError, line_offset: int = 0) -> Da
 
 def read_json(ctx: Context, path: Path, *, lines: bool) -> SourceTable:
     if path.stat().st_size == 0:
-        raise ctx.error("文件中没有数据行 / the file has no data rows")
+        raise ctx.error(NO_ROWS)
     tf = prepare_text(ctx, path)
     try:
         batches = _Batches(ctx)
@@ -293,7 +294,7 @@ def read_json(ctx: Context, path: Path, *, lines: bool) -> SourceTable:
                 _read_document(ctx, doc, batches)
         batches.flush()
         if batches.total == 0:
-            raise ctx.error("文件中没有数据行 / the file has no data rows")
+            raise ctx.error(NO_ROWS)
         names = batches.names
         unique_names(ctx, batches.raw, chinese=batches.chinese)  # the notes (duplicates, empty keys), once
         return finish(
