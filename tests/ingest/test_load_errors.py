@@ -118,6 +118,18 @@ def test_a_mapping_naming_a_field_the_catalog_lacks_names_file_line_and_field(
     assert "marital_status" in str(e.value) and "religion" in str(e.value)
 
 
+def test_an_unknown_encoding_names_the_mapping_file_and_line(
+    ws: Workspace, loaded: str, tmp_path: Path
+) -> None:
+    mapping = write_text(tmp_path / "m.yaml", f"resource: {loaded}\nsource:\n  encoding: gbkk\n")
+    with pytest.raises(ValidationError) as e:
+        ingest(ws, loaded, write_csv(tmp_path / "a.csv", ROWS), mapping=mapping)
+    _unchanged(ws, loaded)
+    keys = list(e.value.errors)
+    assert any(k.startswith(f"{mapping}:3") and "encoding" in k for k in keys), keys
+    assert "gbkk" in str(e.value) and "未知的编码" in str(e.value)
+
+
 def test_a_mapping_for_another_resource_is_refused(ws: Workspace, loaded: str, tmp_path: Path) -> None:
     mapping = write_text(tmp_path / "m.yaml", "resource: OTHER-RES\n")
     with pytest.raises(ValidationError, match="OTHER-RES"):

@@ -22,6 +22,7 @@ Without a mapping, source columns are matched to fields by name or Chinese label
 
 from __future__ import annotations
 
+import codecs
 import os
 from typing import Annotated, Any, Literal, Self
 
@@ -63,11 +64,23 @@ class SourceOptions(_Spec):
     #: on the command line
     table: str | None = None
     query: str | None = None
-    #: values read as missing before any cleansing (the standards also treat placeholders such as
-    #: 无, 不详, /, — as missing where a field has a standard)
+    #: values cleansing reads as missing (kept as written in the source table, so the quarantine
+    #: shows them; the standards also treat placeholders such as 无, 不详, /, — as missing)
     null_values: list[str] = [""]
     #: rows at the end that are not data (合计/total lines): skip this many
     skip_footer: int = 0
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, v: str) -> str:
+        if v.strip().lower() not in ("", "auto"):
+            try:
+                codecs.lookup(v.strip())
+            except LookupError:
+                raise ValueError(
+                    f"未知的编码 / unknown encoding: {v!r} (e.g. utf-8, gb18030, gbk, big5, utf-16)"
+                ) from None
+        return v
 
     @model_validator(mode="after")
     def _one_sql_source(self) -> Self:
