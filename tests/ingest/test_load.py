@@ -292,6 +292,7 @@ def test_duplicate_keys_in_a_full_load_quarantine_the_later_rows(ws: Workspace, 
     assert r.rows_loaded == 2 and [q.rule for q in r.quarantine] == ["key.duplicate"]
     (bad,) = quarantine(ws, code).rows
     assert bad.row == 4 and bad.values["姓名"] == "张伟伟"
+    assert bad.errors[0]["column"] == "公民身份号码"  # the file's column, not the field's name
     assert (
         "与第 2 行重复" in bad.errors[0]["reason_zh"] and "14050219900307151X" in bad.errors[0]["reason_zh"]
     )
@@ -329,7 +330,7 @@ def test_upsert_refuses_duplicate_keys_and_loads_nothing(ws: Workspace, tmp_path
     with pytest.raises(DataError) as e:
         ingest(ws, code, f, mode="upsert")
     msg = str(e.value)
-    assert "dup.csv" in msg and "14050219900307151X" in msg and "2, 4" in msg and "id_number" in msg
+    assert "dup.csv" in msg and "14050219900307151X" in msg and "2, 4" in msg and "公民身份号码" in msg
     assert e.value.row == 4 and e.value.rule == "key.duplicate"
     assert get_version(ws, code).number == 1 and len(rows_of(ws, code)) == 2
 

@@ -99,6 +99,7 @@ def test_duplicate_keys_in_upsert_name_the_key_and_the_rows(
     f = write_csv(tmp_path / "dup.csv", [ROWS[1], ROWS[1].replace("王芳", "王方")])
     msg = _fails(ws, loaded, f, mode="upsert")
     assert "dup.csv" in msg and "row 3" in msg and "14050219850612202X" in msg and "2, 3" in msg
+    assert "column 公民身份号码" in msg and "主键值：行号" in msg  # the file's column; what the numbers are
 
 
 def test_a_mapping_naming_a_field_the_catalog_lacks_names_file_line_and_field(

@@ -680,7 +680,15 @@ class _Load:
         current, prev_dir, prev_columns = self._previous()
         keys = [f.name for f in self.spec.key_fields]
         if keys:
-            self._check_keys(keys, st.file, name, cl.reasons, prev_dir if self.mode == "append" else None)
+            # the file's own column names, for the clerk (the field's name where no column fed it)
+            by_field = {m.field: m.column for m in plan.matches if m.column}
+            self._check_keys(
+                keys,
+                [by_field.get(k, k) for k in keys],
+                st.file,
+                cl.reasons,
+                prev_dir if self.mode == "append" else None,
+            )
         self.tick("cleanse", steps, steps)
 
         rows_in, rows_q, rows_flagged = self.engine.fetch_rows(
@@ -1039,9 +1047,12 @@ class _Load:
             out.append((c, name))
         return out
 
-    def _check_keys(self, keys: list[str], file: str, name: str, rt: str, prev_dir: Path | None) -> None:
+    def _check_keys(
+        self, keys: list[str], columns: list[str], file: str, rt: str, prev_dir: Path | None
+    ) -> None:
         """Duplicate keys in the file (upsert: an error; otherwise the later rows are quarantined)
-        and, for append, keys the current version already has (quarantined)."""
+        and, for append, keys the current version already has (quarantined); ``columns`` name
+        the key fields as the file does."""
         b = ident(self.batch)
         kcols = ", ".join(ident(k) for k in keys)
         notnull = " AND ".join(f"{ident(k)} IS NOT NULL" for k in keys)
@@ -1051,7 +1062,7 @@ class _Load:
             f"min(_row) OVER (PARTITION BY {kcols}) AS first_row, "
             f"{key_text} AS key FROM {b} WHERE {notnull}) WHERE _row <> first_row"
         )
-        key_names = ", ".join(keys)
+        key_names = ", ".join(columns)
         if self.mode == "upsert":
             groups = self.engine.fetch_rows(
                 f"SELECT key, list(_row ORDER BY _row), count(*) OVER () "
@@ -1064,8 +1075,8 @@ class _Load:
                 shown = "; ".join(f"{k}: {', '.join(str(r) for r in rows)}" for k, rows, _ in groups)
                 first_key, first_rows, _ = groups[0]
                 raise errors.DataError(
-                    f"upsert 要求文件中主键（{key_names}）不重复，共 {total} 个主键重复："
-                    f"{shown}；未加载任何数据 / "
+                    f"upsert 要求文件中主键（{key_names}）不重复，共 {total} 个主键重复"
+                    f"（主键值：行号）：{shown}；未加载任何数据 / "
                     f"upsert needs unique keys ({key_names}) in the file; {total} key(s) repeat "
                     f"(key: rows): {shown}; nothing was loaded",
                     file=file,
@@ -1075,7 +1086,7 @@ class _Load:
                     rule="key.duplicate",
                 )
             return
-        cols = lit(", ".join(keys))
+        cols = lit(key_names)
         detail = "json_object('key', d.key, 'first_row', d.first_row)"
         zh = render_sql(f"(SELECT zh FROM {ident(rt)} WHERE code = 'key.duplicate')", detail)
         en = render_sql(f"(SELECT en FROM {ident(rt)} WHERE code = 'key.duplicate')", detail)
