@@ -680,11 +680,10 @@ class _Load:
         current, prev_dir, prev_columns = self._previous()
         keys = [f.name for f in self.spec.key_fields]
         if keys:
-            # the file's own column names, for the clerk (the field's name where no column fed it)
-            by_field = {m.field: m.column for m in plan.matches if m.column}
             self._check_keys(
                 keys,
-                [by_field.get(k, k) for k in keys],
+                # as the file names them, for the clerk (the field's name where no column fed it)
+                [f.column or f.name for f in plan.key_fields],
                 st.file,
                 cl.reasons,
                 prev_dir if self.mode == "append" else None,

@@ -39,6 +39,20 @@ class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True)
 
 
+def codec_name(encoding: str | None) -> str | None:
+    """The Python codec an ``encoding`` option names, or None for ``auto``; ValueError (in both
+    languages) for an unknown one."""
+    asked = (encoding or "auto").strip()
+    if asked.lower() in ("", "auto"):
+        return None
+    try:
+        return codecs.lookup(asked).name
+    except LookupError:
+        raise ValueError(
+            f"未知的编码 / unknown encoding: {asked!r} (e.g. utf-8, gb18030, gbk, big5, utf-16)"
+        ) from None
+
+
 class SourceOptions(_Spec):
     """How to read the source. Every option may be left to detection."""
 
@@ -73,13 +87,7 @@ class SourceOptions(_Spec):
     @field_validator("encoding")
     @classmethod
     def _known_encoding(cls, v: str) -> str:
-        if v.strip().lower() not in ("", "auto"):
-            try:
-                codecs.lookup(v.strip())
-            except LookupError:
-                raise ValueError(
-                    f"未知的编码 / unknown encoding: {v!r} (e.g. utf-8, gb18030, gbk, big5, utf-16)"
-                ) from None
+        codec_name(v)
         return v
 
     @model_validator(mode="after")

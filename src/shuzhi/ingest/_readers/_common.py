@@ -278,12 +278,7 @@ def null_list(ctx: Context) -> list[str]:
 
 
 def _null_mapped(ctx: Context, expr: str) -> str:
-    nulls = null_list(ctx)
-    if not nulls:
-        return expr
-    if nulls == [""]:
-        return f"nullif({expr}, '')"
-    return f"CASE WHEN {expr} IN ({', '.join(literal(v) for v in nulls)}) THEN NULL ELSE {expr} END"
+    return f"nullif({expr}, '')" if null_list(ctx) else expr
 
 
 def projection(ctx: Context, columns: Sequence[tuple[str, str]]) -> str:

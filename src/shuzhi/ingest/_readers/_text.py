@@ -36,6 +36,7 @@ from shuzhi.errors import DataError, ValidationError
 from shuzhi.ingest._readers import _transcoder
 from shuzhi.ingest._readers._common import Context
 from shuzhi.ingest._readers._transcoder import CHUNK, Scan, transcode_range
+from shuzhi.ingest.mapping import codec_name
 
 __all__ = ["PARALLEL_MIN", "TextFile", "prepare_text", "sample_text"]
 
@@ -84,19 +85,13 @@ class TextFile:
 
 def _requested(ctx: Context) -> str | None:
     """The encoding the options ask for (a Python codec name), or None for auto."""
-    asked = (ctx.options.encoding or "auto").strip()
-    if asked.lower() in ("", "auto"):
+    try:  # checked when the options were read; options built without validation end here
+        name = codec_name(ctx.options.encoding)
+    except ValueError as e:
+        raise ValidationError({"encoding": [str(e)]}) from None
+    if name is None:
         return None
-    try:
-        name = codecs.lookup(asked).name
-    except LookupError:
-        raise ValidationError(
-            {
-                "encoding": [
-                    f"未知的编码 / unknown encoding: {asked!r} (e.g. utf-8, gb18030, gbk, big5, utf-16)"
-                ]
-            }
-        ) from None
+    asked = ctx.options.encoding.strip()
     if name in _WIDEN:
         ctx.note(
             f"按 GB18030 读取指定的 {asked}（GB18030 包含 {asked} 的全部字符）",
