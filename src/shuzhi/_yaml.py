@@ -66,6 +66,40 @@ def _plain(node: Any) -> Any:
     return node
 
 
+#: what a clerk is told for the syntax errors people make (a fragment of ruamel's text → Chinese)
+_SYNTAX_ZH = (
+    ("found unexpected end of stream", "引号没有闭合"),
+    ("expected ',' or ']'", "方括号 [ 没有闭合，或其中缺少逗号"),
+    ("expected ',' or '}'", "花括号 { 没有闭合，或其中缺少逗号"),
+    (
+        "mapping values are not allowed here",
+        "这里不能有冒号：值中含有“: ”时请给值加引号，或检查上一行是否缺少冒号",
+    ),
+    ("found character '\\t'", "不能用制表符（Tab）缩进，请用空格"),
+    ("could not find expected ':'", "缺少冒号：每个键后应为“键: 值”"),
+    ("expected <block end>", "缩进不一致：同一层的键应对齐"),
+    ("expected <document start>", "缩进不一致或多了一行顶格的文字"),
+    ("found undefined alias", "引用了未定义的锚点（*名称）"),
+)
+
+
+def _syntax_error(file: str, text: str, e: Any) -> dict[str, list[str]]:
+    """``{file:line: [message]}`` for a YAML syntax error: the line where the problem is — where
+    an unclosed quote or bracket starts when the parser only noticed at the end of the file —
+    and what it is, in Chinese where it is a common slip, with ruamel's English."""
+    problem, context = e.problem_mark, e.context_mark
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    mark = problem or context
+    if context is not None and (mark is None or mark.line + 1 > lines):
+        mark = context  # the end of the file: name where the unclosed thing starts
+    line = mark.line + 1 if mark is not None else None
+    english = " ".join(str(x) for x in (e.context, e.problem) if x)
+    zh = next((z for fragment, z in _SYNTAX_ZH if fragment in english), "无法解析")
+    if context is not None and line is not None and context.line + 1 != line:
+        zh += f"（相关位置：第 {context.line + 1} 行）"
+    return {_where(file, line, None): [f"YAML 语法错误：{zh} / YAML syntax error: {english}"]}
+
+
 def load_yaml(path: str | os.PathLike[str], *, text: str | None = None) -> YamlDocument:
     """Read a YAML file (or ``text``, reported as ``path``), refusing duplicate keys."""
     from ruamel.yaml import YAML
@@ -87,12 +121,7 @@ def load_yaml(path: str | os.PathLike[str], *, text: str | None = None) -> YamlD
     try:
         raw = yaml.load(text)
     except MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = " ".join(str(x) for x in (e.context, e.problem) if x)
-        raise errors.ValidationError(
-            {_where(file, line, None): [f"YAML 语法错误 / YAML syntax error: {problem}"]}
-        ) from None
+        raise errors.ValidationError(_syntax_error(file, text, e)) from None
     except YAMLError as e:
         raise errors.ValidationError({file: [f"YAML 语法错误 / YAML syntax error: {e}"]}) from None
     return YamlDocument(_plain(raw), raw, file)

@@ -108,6 +108,28 @@ def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
     assert "YAML" in errs[where][0]
 
 
+@pytest.mark.parametrize(
+    ("text", "line", "zh"),
+    [
+        # an unclosed quote is noticed at the end of the file: the line where it opens is named
+        ('a:\n  b: 1\n  c: "x\n  d: 2\n', 3, "引号没有闭合"),
+        ("a: [1, 2\nb: 3\n", 2, "方括号 [ 没有闭合"),
+        ("a:\n\tb: 1\n", 2, "不能用制表符"),
+        ("a: b: c\n", 1, "这里不能有冒号"),
+        ("a:\n  b: 1\n c: 2\n", 3, "缩进不一致"),
+    ],
+)
+def test_yaml_syntax_errors_name_the_line_and_say_what_is_wrong_in_chinese(
+    tmp_path: Path, text: str, line: int, zh: str
+) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(text, encoding="utf-8")
+    errs = problems(path)
+    assert list(errs) == [f"{path}:{line}"]
+    (message,) = errs[f"{path}:{line}"]
+    assert message.startswith(f"YAML 语法错误：{zh}") and "/ YAML syntax error: " in message
+
+
 def test_duplicate_keys_are_refused(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD.replace("    name: 户籍人口库\n", "    name: 户籍人口库\n    name: 人口库\n"))
     (where,) = problems(path)
