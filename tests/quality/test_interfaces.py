@@ -45,8 +45,11 @@ def test_cli_scorecard_of_a_resource(evaluated: Workspace) -> None:
     assert "低保对象" in out and "v1" in out
     for label in ("规范性", "完整性", "准确性", "一致性", "时效性", "可访问性"):
         assert label in out
-    assert "“公民身份号码”均存在于 JC-GA-HJRK 的“id_number”" in out
+    # the other resource's field by its label too
+    assert "“公民身份号码”均存在于 JC-GA-HJRK 的“公民身份号码”" in out
     assert "140502********" in out  # samples masked
+    # sampled values by the fields' labels, with the row they are on
+    assert re.search(r"第\d+行：公民身份号码=140502\*+", out) and "id_number=" not in out
     assert "14050219800101002" not in out
 
     data = json.loads(cli(evaluated, "JC-GA-HJRK", "--version", "1", "--json"))
@@ -54,6 +57,7 @@ def test_cli_scorecard_of_a_resource(evaluated: Workspace) -> None:
     unique = next(r for r in data["rules"] if r["rule_id"] == "unique:id_number")
     assert (unique["checked"], unique["failing"]) == (9, 2)
     english = cli(evaluated, "JC-GA-HJRK", "--lang", "en")
+    assert re.search(r"row \d+: id_number=", cli(evaluated, "JC-MZ-DBDX", "--lang", "en"))
     assert "conformity" in english and "the six dimensions" in english
 
 
@@ -93,6 +97,7 @@ def test_report_is_self_contained_and_in_chinese(evaluated: Workspace, tmp_path:
         "总览",
     ):
         assert text in page
+    assert re.search(r"第\d+行：公民身份号码=140502\*+", page)  # samples by the fields' labels
     found = re.search(r"const DATA = (\{.*?\});\s*var LEVEL_COLOR", page, re.S)
     assert found is not None
     data = json.loads(found.group(1))
@@ -168,3 +173,23 @@ async def test_a_resource_not_loaded_for_three_months_is_late_everywhere(
         assert body["dimensions"]["timeliness"]["score"] == 0 and body["score"] == data["score"]
         dept = (await c.get(f"{API_PREFIX}/quality/departments/JC-GA")).json()
         assert dept["dimensions"]["timeliness"]["score"] == 0
+
+
+def test_a_sampled_empty_value_reads_as_empty() -> None:
+    from shuzhi.quality import RuleResult
+    from shuzhi.quality.rules import Dimension
+
+    r = RuleResult(
+        rule_id="standard:birth_date",
+        kind="standard",
+        dimension=Dimension.conformity,
+        fields=("birth_date",),
+        description_zh="",
+        description_en="",
+        checked=3,
+        failing=1,
+        sample=({"_row": 7, "id_number": "140502********", "birth_date": None},),
+    )
+    labels = {"id_number": "公民身份号码", "birth_date": "出生日期"}
+    assert r.sample_lines("zh", labels) == ["第7行：公民身份号码=140502********，出生日期=（空）"]
+    assert r.sample_lines("en", labels) == ["row 7: id_number=140502********, birth_date=(empty)"]

@@ -144,6 +144,16 @@ def test_rules_describe_themselves_with_the_fields_labels() -> None:
     assert p.describe("zh", spec) == "“手机号码”符合格式 1[0-9]{10}"
     assert p.describe("en") == "mobile matches 1[0-9]{10}"
     assert Range(field="age", min=0, max=130).describe("zh", spec) == "“年龄”取值在 [0, 130] 之内"
+    # one bound reads as one bound
+    assert Range(field="age", min=18).describe("zh", spec) == "“年龄”不小于 18"
+    assert Range(field="age", max=130).describe("en", spec) == "age at most 130"
+    # another resource's field by its label when its spec is at hand, by its name otherwise
+    ref = References(field="id_number", references="JC-GA-HJRK.id_number")
+    mine = SPECS["JC-MZ-DBDX"]
+    assert ref.describe("zh", mine, SPECS.get) == "“公民身份号码”均存在于 JC-GA-HJRK 的“公民身份号码”"
+    assert ref.describe("zh", mine) == "“公民身份号码”均存在于 JC-GA-HJRK 的“id_number”"
+    agree = Agrees(field="name", agrees_with="JC-GA-HJRK.name", on="id_number")
+    assert agree.describe("zh", mine, SPECS.get) == "同一“公民身份号码”的“姓名”与 JC-GA-HJRK 的“姓名”一致"
     assert Pattern(field="mobile", pattern="x", label="自定义").describe("en") == "自定义"
 
 

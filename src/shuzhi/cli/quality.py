@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -25,7 +25,7 @@ from shuzhi.cli.check import Lang
 from shuzhi.cli.workspace import WorkspaceOpt
 
 if TYPE_CHECKING:
-    from shuzhi.quality import DepartmentScore, QualityRun
+    from shuzhi.quality import DepartmentScore, QualityRun, RuleResult
 
 __all__ = ["register"]
 
@@ -50,14 +50,10 @@ def _level(run_level: str | None, lang: Lang) -> str:
     return f"[{_LEVEL_STYLE.get(run_level, '')}]{text}[/]"
 
 
-def _sample_text(sample: tuple[dict[str, Any], ...]) -> str:
-    if not sample:
-        return ""
-    first = sample[0]
-    row = first.get("_row")
-    values = ", ".join(f"{k}={v}" for k, v in first.items() if k != "_row")
-    more = f" (+{len(sample) - 1})" if len(sample) > 1 else ""
-    return f"#{row} {values}{more}"
+def _sample_text(run: QualityRun, r: RuleResult, lang: Lang) -> str:
+    lines = r.sample_lines(lang.value, run.labels)
+    more = f" (+{len(lines) - 1})" if len(lines) > 1 else ""
+    return lines[0] + more if lines else ""
 
 
 def _note(note: str | None, lang: Lang) -> str:
@@ -124,7 +120,7 @@ def _print_run(run: QualityRun, lang: Lang) -> None:
             str(r.checked),
             failing,
             rate,
-            _sample_text(r.sample) or (_note(r.note, lang) if r.status == "ok" and r.failing else ""),
+            _sample_text(run, r, lang) or (_note(r.note, lang) if r.status == "ok" and r.failing else ""),
         )
     out.print(rules)
 

@@ -185,10 +185,7 @@ def _resource(
             cls = " skipped"
         else:
             rate = "—" if r.rate is None else f"{r.rate:.2%}"
-            sample = "<br>".join(
-                _e(f"第{s.get('_row')}行 " + "，".join(f"{k}={v}" for k, v in s.items() if k != "_row"))
-                for s in r.sample[:3]
-            ) or _e(_zh(r.note))
+            sample = "<br>".join(_e(line) for line in r.sample_lines("zh", run.labels)[:3]) or _e(_zh(r.note))
             if r.failing:
                 figures = (
                     f"<td class='n'>{r.checked:,}</td><td class='n bad'>{r.failing:,}</td>"

@@ -16,7 +16,7 @@ import datetime as dt
 import hashlib
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -108,6 +108,25 @@ class RuleResult:
     def description(self, lang: str = "zh") -> str:
         return self.description_zh if lang == "zh" else self.description_en
 
+    def sample_lines(self, lang: str = "zh", labels: Mapping[str, str] | None = None) -> list[str]:
+        """The sampled rows as a clerk reads them: the row number, then each field — by its Chinese
+        label in Chinese (``labels``: name → label) — with its masked value, 空 for none."""
+        lines = []
+        for s in self.sample:
+            if lang == "zh":
+                values = "，".join(
+                    f"{(labels or {}).get(k, k)}={'（空）' if v is None else v}"
+                    for k, v in s.items()
+                    if k != "_row"
+                )
+                lines.append(f"第{s.get('_row')}行：{values}")
+            else:
+                values = ", ".join(
+                    f"{k}={'(empty)' if v is None else v}" for k, v in s.items() if k != "_row"
+                )
+                lines.append(f"row {s.get('_row')}: {values}")
+        return lines
+
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
         return {
             "rule_id": self.rule_id,
@@ -152,6 +171,8 @@ class QualityRun:
     started_at: dt.datetime = dataclasses.field(default_factory=utcnow)
     duration_s: float = 0.0
     id: int | None = None
+    #: the resource's fields' Chinese labels (name → label, from the catalog), for the samples
+    labels: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def coverage(self) -> float:
@@ -310,9 +331,11 @@ def _assess(
     eng = engine if engine is not None else ws.engine
     spec = target.spec
     q = quality if quality is not None else _declared_quality(spec)
-    rules = resolve_rules(
-        spec, q, related=lambda code: target.others[code][0] if code in target.others else None
-    )
+
+    def related(code: str) -> ResourceSpec | None:
+        return target.others[code][0] if code in target.others else None
+
+    rules = resolve_rules(spec, q, related=related)
     today = today or dt.date.today()
     loaded_on = target.version.loaded_at.date() if target.version is not None else today
 
@@ -369,6 +392,7 @@ def _assess(
                         sample=sample,
                         fields=rule.field_names(),
                         spec=spec,
+                        related=related,
                     )
                 if plan.missing:
                     error = "数据缺少信息项 / the data lacks fields: " + ", ".join(plan.missing)
@@ -388,7 +412,16 @@ def _assess(
                     else "数据版本不可读 / the version could not be read"
                 )
                 results.append(
-                    _result(one, 0, 0, status="skipped", note=why, fields=one.field_names(), spec=spec)
+                    _result(
+                        one,
+                        0,
+                        0,
+                        status="skipped",
+                        note=why,
+                        fields=one.field_names(),
+                        spec=spec,
+                        related=related,
+                    )
                 )
         else:
             results.append(
@@ -416,6 +449,7 @@ def _assess(
         engine=eng.kind,
         started_at=started,
         duration_s=0.0,
+        labels=_labels(spec),
     )
     return dataclasses.replace(
         run, hold_reason=gate(spec, run, quality=q), duration_s=time.perf_counter() - t0
@@ -462,14 +496,15 @@ def _result(
     sample: tuple[dict[str, Any], ...] = (),
     fields: tuple[str, ...] = (),
     spec: ResourceSpec | None = None,
+    related: Callable[[str], ResourceSpec | None] | None = None,
 ) -> RuleResult:
     return RuleResult(
         rule_id=rule.rule_id,
         kind=rule.kind_name(),
         dimension=rule.dimension,
         fields=fields,
-        description_zh=rule.describe("zh", spec),
-        description_en=rule.describe("en", spec),
+        description_zh=rule.describe("zh", spec, related),
+        description_en=rule.describe("en", spec, related),
         checked=checked,
         failing=failing,
         weight=rule.weight,
@@ -675,6 +710,7 @@ def failed_run(ws: Workspace, resource: str, number: int, error: BaseException |
         status="failed",
         error="质量评估出错 / the quality evaluation raised " + text,
         engine=ws.engine.kind,
+        labels=_labels(spec),
     )
     try:
         gated = declares_gate(spec)
@@ -709,6 +745,10 @@ def _resource_row(s: Session, code: str) -> Resource:
     if row is None:
         raise errors.NotFound("resource", code)
     return row
+
+
+def _labels(spec: ResourceSpec) -> dict[str, str]:
+    return {f.name: f.label for f in spec.fields if f.label}
 
 
 def _spec(row: Resource) -> ResourceSpec:
@@ -863,7 +903,7 @@ def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v if v is None or isinstance(v, str | int | float | bool) else str(v) for k, v in d.items()}
 
 
-def _from_row(row: RunRow, name: str) -> QualityRun:
+def _from_row(row: RunRow, res: Resource) -> QualityRun:
     results = tuple(
         RuleResult(
             rule_id=r.rule_id,
@@ -885,7 +925,7 @@ def _from_row(row: RunRow, name: str) -> QualityRun:
     )
     return QualityRun(
         resource=row.resource_code,
-        resource_name=name,
+        resource_name=res.name,
         department=row.department_code,
         version=row.version_number,
         rows=int(row.rows),
@@ -902,6 +942,7 @@ def _from_row(row: RunRow, name: str) -> QualityRun:
         started_at=row.started_at,
         duration_s=row.duration_s,
         id=row.id,
+        labels=_labels(_spec(res)),
     )
 
 
@@ -969,7 +1010,7 @@ def latest_run(ws: Workspace, resource: str, number: int | None = None) -> Quali
         if row is None:
             what = f"{resource} v{number}" if number is not None else resource
             raise errors.NotFound("quality run", what)
-        return as_of_now(s, _from_row(row, res.name), res)
+        return as_of_now(s, _from_row(row, res), res)
 
 
 def resource_trend(ws: Workspace, resource: str) -> list[QualityRun]:
@@ -977,7 +1018,7 @@ def resource_trend(ws: Workspace, resource: str) -> list[QualityRun]:
     with ws.session() as s:
         res = _resource_row(s, resource)
         rows = _latest_rows(s, [resource])
-        return [as_of_now(s, _from_row(rows[k], res.name), res) for k in sorted(rows, key=lambda k: k[1])]
+        return [as_of_now(s, _from_row(rows[k], res), res) for k in sorted(rows, key=lambda k: k[1])]
 
 
 def _department_tree(s: Session) -> dict[str, str | None]:
@@ -1017,7 +1058,7 @@ def _department_runs(s: Session, code: str) -> tuple[str, list[QualityRun], list
             missing.append(r.code)
             continue
         pick = r.current_version if r.current_version in mine else max(mine)
-        runs.append(as_of_now(s, _from_row(mine[pick], r.name), r))
+        runs.append(as_of_now(s, _from_row(mine[pick], r), r))
     return dept.name, runs, missing
 
 

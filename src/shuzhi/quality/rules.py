@@ -282,19 +282,29 @@ class RuleBase(BaseModel):
         name = getattr(self, "field", None)
         return (name,) if name else ()
 
-    def describe(self, lang: str = "zh", spec: ResourceSpec | None = None) -> str:
+    def describe(
+        self,
+        lang: str = "zh",
+        spec: ResourceSpec | None = None,
+        related: Callable[[str], ResourceSpec | None] | None = None,
+    ) -> str:
         """One line saying what the rule checks, in ``lang`` (with the fields' Chinese labels when
-        the resource's ``spec`` is given)."""
+        the resource's ``spec`` is given, and another resource's, ``CODE.field``, when
+        ``related(code)`` gives its spec)."""
         if self.label:
             return self.label
 
         def n(name: str) -> str:
-            if spec is not None:
+            owner, field = spec, name
+            if "." in name:  # CODE.field: another resource's field
+                code, field = _split_ref(name)
+                owner = related(code) if related is not None else None
+            if owner is not None:
                 try:
-                    return spec.field(name).label
+                    return owner.field(field).label
                 except KeyError:
                     pass
-            return name
+            return field
 
         zh, en = self._texts(n, spec)
         return zh if lang == "zh" else en
@@ -542,6 +552,10 @@ class Range(RowRule):
         hi = "" if self.max is None else _bound_text(self.max)
         zh_hi = hi.replace("today", "今天")
         zh_lo = lo.replace("today", "今天")
+        if self.max is None:  # a bound on one side only reads as such, not as "[0, ]"
+            return f"“{n(self.field)}”不小于 {zh_lo}", f"{self.field} at least {lo}"
+        if self.min is None:
+            return f"“{n(self.field)}”不大于 {zh_hi}", f"{self.field} at most {hi}"
         return f"“{n(self.field)}”取值在 [{zh_lo}, {zh_hi}] 之内", f"{self.field} within [{lo}, {hi}]"
 
     def _bound(self, b: Bound, ctx: SqlContext) -> str:
@@ -738,9 +752,9 @@ class References(RowRule):
         return f"{self.field}->{self.references}"
 
     def _texts(self, n: Callable[[str], str], spec: ResourceSpec | None) -> tuple[str, str]:
-        code, name = _split_ref(self.references)
+        code = self.other
         return (
-            f"“{n(self.field)}”均存在于 {code} 的“{name}”",
+            f"“{n(self.field)}”均存在于 {code} 的“{n(self.references)}”",
             f"every {self.field} exists in {self.references}",
         )
 
@@ -788,9 +802,9 @@ class Agrees(RowRule):
         return (self.on, self.field)
 
     def _texts(self, n: Callable[[str], str], spec: ResourceSpec | None) -> tuple[str, str]:
-        code, name = _split_ref(self.agrees_with)
+        code = self.other
         return (
-            f"同一“{n(self.on)}”的“{n(self.field)}”与 {code} 的“{name}”一致",
+            f"同一“{n(self.on)}”的“{n(self.field)}”与 {code} 的“{n(self.agrees_with)}”一致",
             f"{self.field} agrees with {self.agrees_with} for the same {self.on}",
         )
 
