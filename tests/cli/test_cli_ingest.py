@@ -93,7 +93,11 @@ def test_versions_lists_newest_first_with_the_current_marked(ws: Workspace, load
 
 def test_diff_prints_counts_and_changed_fields(ws: Workspace, loaded: str) -> None:
     out = _run(ws, "diff", loaded, "1", "2")
-    assert "+0" in out and "~1" in out and "amount: 650.5 → 700.0" in out and "14050219850612202X" in out
+    # fields by their labels in Chinese, by their codes in English
+    assert "+0" in out and "~1" in out and "保障金额: 650.5 → 700.0" in out and "14050219850612202X" in out
+    assert "按主键 公民身份号码" in out and "amount" not in out
+    en = _run(ws, "diff", loaded, "1", "2", "--lang", "en")
+    assert "by key id_number" in en and "amount: 650.5 → 700.0" in en
     data = json.loads(_run(ws, "diff", loaded, "1", "2", "--json", "--sample", "0"))
     assert (data["added"], data["removed"], data["changed"]) == (0, 0, 1) and data["changed_sample"] == []
 

@@ -75,8 +75,14 @@ def test_a_missing_mapped_column_names_the_file_the_column_and_the_header(
 
 def test_a_required_field_without_a_column_is_named(ws: Workspace, loaded: str, tmp_path: Path) -> None:
     f = write_text(tmp_path / "a.csv", "身份证号码,名字\n14050219900307151X,张伟\n")
-    msg = _fails(ws, loaded, f)
-    assert "a.csv" in msg and "id_number" in msg and "name" in msg and "--mapping" in msg
+    with pytest.raises(DataError) as e:
+        ingest(ws, loaded, f)
+    _unchanged(ws, loaded)
+    msg = str(e.value)
+    # the fields by their labels (and codes); no column is named: the file has none for them
+    assert e.value.file == str(f) and e.value.column is None
+    assert "公民身份号码（id_number）、姓名（name）" in msg and "表头为 身份证号码、名字" in msg
+    assert "--mapping" in msg and "mapping 字段" in msg
 
 
 def test_extra_columns_are_refused_when_the_mapping_says_so(

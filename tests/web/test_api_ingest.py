@@ -72,7 +72,7 @@ async def test_upload_list_read_diff_and_quarantine(store_ws: Workspace) -> None
         assert r.status_code == 201, r.text
         first = r.json()
         assert (first["version"], first["rows_loaded"], first["loaded_by"]) == (1, 4, "张三")
-        assert first["source"]["name"] == "低保.csv"
+        assert first["source"]["name"] == first["source"]["file"] == "低保.csv"
         r = await _upload(
             c, code, [ROWS[0], ROWS[1].replace("650.5", "700"), BAD], name="v2.csv", mode="upsert"
         )
@@ -138,7 +138,14 @@ async def test_bad_input_answers_one_error_shape(ws: Workspace, client: httpx.As
     assert r.status_code == 422
     body = r.json()
     assert ERROR_KEYS <= set(body) and body["code"] == "data" and body["row"] == 3
-    assert body["file"].endswith("ragged.csv") and "ragged.csv" in body["error"]
+    # the uploaded file's own name, not the server's temporary copy of it
+    assert body["file"] == "ragged.csv" and str(ws.tmp) not in body["error"]
+    headless = "\n".join(["身份证号码,名字", "14050219900307151X,张伟"]).encode()
+    r = await client.post(
+        f"/api/v1/resources/{code}/versions", files={"file": ("无映射.csv", headless, "text/csv")}
+    )
+    assert r.status_code == 422 and r.json()["file"] == "无映射.csv", r.text
+    assert "mapping 字段" in r.json()["error"] and str(ws.tmp) not in r.json()["error"]
     bad_map = f"resource: {code}\ncolumns:\n  身份证: not_a_field\n".encode()
     r = await client.post(
         f"/api/v1/resources/{code}/versions",

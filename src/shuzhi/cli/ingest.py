@@ -434,9 +434,14 @@ def _cell(value: Any) -> str:
 
 def _print_diff(d: VersionDiff, lang: Lang) -> None:
     out = _console()
+
+    def name(field: str) -> str:
+        # fields by their Chinese label in the Chinese UI, by their code in English
+        return d.labels.get(field, field) if lang is Lang.zh else field
+
     out.print(
         f"[bold]{d.resource}[/] v{d.from_version} → v{d.to_version}"
-        + (f"  ({_t(lang, '按主键', 'by key')} {', '.join(d.keys)})" if d.keys else "")
+        + (f"  ({_t(lang, '按主键', 'by key')} {', '.join(map(name, d.keys))})" if d.keys else "")
     )
     counts = Table()
     for h in (
@@ -453,7 +458,7 @@ def _print_diff(d: VersionDiff, lang: Lang) -> None:
         t.add_column(_t(lang, "信息项", "field"))
         t.add_column(_t(lang, "行数", "rows"), justify="right")
         for f, n in sorted(d.changed_by_field.items(), key=lambda kv: -kv[1]):
-            t.add_row(f, f"{n:,}")
+            t.add_row(name(f), f"{n:,}")
         out.print(t)
     show = d.keys or d.fields[:6]
     for title, rows in (
@@ -464,7 +469,7 @@ def _print_diff(d: VersionDiff, lang: Lang) -> None:
             t = Table(title=title, title_justify="left")
             cols = [*show, *[f for f in d.fields if f not in show][: max(0, 6 - len(show))]]
             for c in cols:
-                t.add_column(c, overflow="fold")
+                t.add_column(name(c), overflow="fold")
             for r in rows:
                 t.add_row(*(_cell(r.get(c)) for c in cols))
             out.print(t)
@@ -475,7 +480,7 @@ def _print_diff(d: VersionDiff, lang: Lang) -> None:
         for changed in d.changed_sample:
             t.add_row(
                 " / ".join(_cell(v) for v in changed.key.values()),
-                "\n".join(f"{ch.field}: {_cell(ch.old)} → {_cell(ch.new)}" for ch in changed.changes),
+                "\n".join(f"{name(ch.field)}: {_cell(ch.old)} → {_cell(ch.new)}" for ch in changed.changes),
             )
         out.print(t)
     for note in d.notes:

@@ -374,8 +374,8 @@ def plan_fields(
                 mapped[spec_col.field] = (actual, spec_col)
     if missing:
         raise DataError(
-            f"文件缺少映射中的列 {'、'.join(missing)}；表头为 / the file lacks the mapped column(s) "
-            f"{', '.join(repr(m) for m in missing)}; its header is: {header}",
+            f"文件缺少映射中的列 {'、'.join(missing)}；表头为 {header} / the file lacks the mapped "
+            f"column(s) {', '.join(repr(m) for m in missing)}; its header is: {header}",
             file=file,
             column=", ".join(missing),
         )
@@ -415,18 +415,20 @@ def plan_fields(
         )
     lacking = [p for p in plans if p.spec.required and not p.fed]
     if lacking:
-        names = ", ".join(f"{p.spec.label} ({p.name})" for p in lacking)
-        hint = (
-            f"在映射文件 {mapping_file} 的 columns 或 defaults 中补上 / add it to columns or defaults of "
-            f"{mapping_file}"
-            if mapping_file
-            else "用 --mapping 指定映射文件 / give a mapping file with --mapping"
-        )
+        zh = "、".join(f"{p.spec.label}（{p.name}）" for p in lacking)
+        en = ", ".join(f"{p.spec.label} ({p.name})" for p in lacking)
+        if mapping_file:
+            hint_zh = f"请在映射文件 {mapping_file} 的 columns 中把它对到一列，或在 defaults 中给出默认值"
+            hint_en = f"map it to a column under columns of {mapping_file}, or give a default under defaults"
+        else:
+            hint_zh = "请提供映射文件，把它对到文件中的一列（命令行 --mapping，接口的 mapping 字段）"
+            hint_en = "give a mapping file that maps it to a column (--mapping on the command line, "
+            hint_en += "the mapping field in the API)"
         raise DataError(
-            f"必填信息项没有对应的列：{names}；表头为 {header}；{hint} / required field(s) without a "
-            f"column or default: {names}",
+            f"必填信息项 {zh} 在文件中没有同名的列，也没有默认值；文件的表头为 {header}；{hint_zh} / "
+            f"required field(s) {en} have no column of that name in the file and no default; the "
+            f"header is {header}; {hint_en}",
             file=file,
-            column=", ".join(p.name for p in lacking),
         )
     null_values = list(mapping.source.null_values) if mapping is not None else [""]
     return FieldsPlan(

@@ -223,6 +223,7 @@ def ingest(
     loaded_by: str | None = None,
     progress: Progress | None = None,
     quality: bool = True,
+    source_name: str | None = None,
 ) -> LoadResult:
     """Load ``source`` into a new version of ``resource``.
 
@@ -232,6 +233,9 @@ def ingest(
     without one, source columns are matched to fields by name or Chinese label. ``quality``:
     evaluate the new version and apply the resource's quality gate before publishing it
     (``False`` skips both; a resource that declares a gate then keeps the version held).
+    ``source_name``: how errors, the version's record and the quarantine name the source
+    (default: ``source`` as given) — the HTTP API passes an uploaded file's own name, not the
+    path of the server's temporary copy.
 
     Raises :class:`~shuzhi.errors.ValidationError` for a mapping that does not fit the catalog,
     :class:`~shuzhi.errors.DataError` (naming file, row and column) for unreadable or unusable
@@ -268,8 +272,10 @@ def ingest(
     who = loaded_by or _whoami()
     with _ResourceLock(ws, spec.code):
         _sweep(ws, spec.code)
-        job = _start_job(ws, spec.code, mode, text, who)
-        load = _Load(ws, spec, entry.revision, mspec, mapping_file, text, mode, who, progress, quality)
+        job = _start_job(ws, spec.code, mode, source_name or text, who)
+        load = _Load(
+            ws, spec, entry.revision, mspec, mapping_file, text, mode, who, progress, quality, source_name
+        )
         try:
             result = load.run(started)
         except BaseException as e:
@@ -587,9 +593,11 @@ class _Load:
         who: str | None,
         progress: Progress | None,
         quality: bool = True,
+        source_name: str | None = None,
     ) -> None:
         self.ws, self.spec, self.revision = ws, spec, revision
         self.quality = quality
+        self.source_name = source_name
         self.mapping, self.mapping_file = mapping, mapping_file
         self.source, self.mode, self.who = source, mode, who
         self.progress = progress
@@ -640,6 +648,7 @@ class _Load:
             expected_columns=expected,
             tmp_dir=self.ws.tmp,
             progress=self._read_tick,
+            name=self.source_name,
         )
         _fault("ingest.read")
         name = Path(st.file).name if "://" not in st.file else st.file

@@ -274,6 +274,9 @@ class VersionDiff(BaseModel):
     keys: list[str]
     #: the fields compared (those both versions have)
     fields: list[str]
+    #: the Chinese labels of the compared fields, from the catalog (a field it no longer lists
+    #: has none)
+    labels: dict[str, str] = {}
     added: int
     removed: int
     changed: int
@@ -300,6 +303,7 @@ def diff(ws: Workspace, resource: str, v1: int, v2: int, *, sample: int = 10) ->
     types_a = {str(c["name"]): str(c["type"]) for c in a.columns}
     types_b = {str(c["name"]): str(c["type"]) for c in b.columns}
     fields = [n for n in b.field_columns if n in types_a]
+    labels = {f.name: f.label for f in spec.fields if f.name in fields and f.label}
     notes: list[str] = []
     gone = [n for n in a.field_columns if n not in types_b]
     new = [n for n in b.field_columns if n not in types_a]
@@ -342,6 +346,7 @@ def diff(ws: Workspace, resource: str, v1: int, v2: int, *, sample: int = 10) ->
             to_version=v2,
             keys=[],
             fields=fields,
+            labels=labels,
             added=added,
             removed=removed,
             changed=0,
@@ -409,6 +414,7 @@ def diff(ws: Workspace, resource: str, v1: int, v2: int, *, sample: int = 10) ->
         to_version=v2,
         keys=keys,
         fields=fields,
+        labels=labels,
         added=added,
         removed=removed,
         changed=changed,

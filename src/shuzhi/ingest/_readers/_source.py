@@ -26,6 +26,7 @@ def read_source(
     expected_columns: Sequence[str] = (),
     tmp_dir: Path,
     progress: Progress | None = None,
+    name: str | None = None,
 ) -> SourceTable:
     """Read ``source`` into the DuckDB table ``table`` (replaced if it exists): every source
     column as VARCHAR (the text as written; empty cells are NULL when ``""`` is a null value,
@@ -35,7 +36,9 @@ def read_source(
     ``source`` is a file path, or a SQLAlchemy URL when ``options.format`` is ``sql`` (or the
     text looks like ``driver://…``). ``expected_columns`` (the mapped source columns) find the
     header row below titles; ``tmp_dir`` holds transcoded copies while reading;
-    ``progress(done, total)`` is called now and then (bytes, or rows when the total is unknown).
+    ``progress(done, total)`` is called now and then (bytes, or rows when the total is unknown);
+    ``name`` is how errors and the result name the source (default: ``source`` as given), e.g.
+    an uploaded file's own name rather than the server's temporary copy.
 
     Raises :class:`~shuzhi.errors.NotFound` for a missing file and
     :class:`~shuzhi.errors.DataError` (naming file, row and column) for anything unreadable:
@@ -43,9 +46,10 @@ def read_source(
     On error the table does not exist afterwards.
     """
     text = os.fspath(source)
+    shown = name or text
     ctx = Context(
         engine=engine,
-        file=text,
+        file=shown,
         options=options,
         table=table,
         expected=[str(c) for c in expected_columns],
@@ -57,7 +61,7 @@ def read_source(
 
         return read_sql(ctx, text)
     path = Path(text).expanduser()
-    fmt, moved = sniff(path, text, options.format)
+    fmt, moved = sniff(path, shown, options.format)
     if moved is not None:
         ctx.note(*moved)
     result: SourceTable

@@ -166,7 +166,14 @@ def post_version(
             validate_mapping(get_resource(ws, code).spec, spec_map, file=name, doc=doc)
         path = _save(file, folder)
         result = ingest(
-            ws, code, path, mapping=spec_map, mode=mode, loaded_by=_who(user), quality=not no_quality
+            ws,
+            code,
+            path,
+            mapping=spec_map,
+            mode=mode,
+            loaded_by=_who(user),
+            quality=not no_quality,
+            source_name=path.name,
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
