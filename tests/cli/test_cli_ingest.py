@@ -80,6 +80,7 @@ def test_ingest_json_is_the_load_result(loaded: str) -> None:
     )
     (rule,) = data["quarantine"]
     assert rule["rule"] == "id_number.idcard.check_mismatch" and rule["reason_zh"] and rule["reason_en"]
+    assert (rule["field"], rule["label"]) == ("id_number", "公民身份号码")
 
 
 def test_versions_lists_newest_first_with_the_current_marked(ws: Workspace, loaded: str) -> None:
@@ -105,6 +106,10 @@ def test_diff_prints_counts_and_changed_fields(ws: Workspace, loaded: str) -> No
 def test_quarantine_shows_rules_and_rows_and_exports(ws: Workspace, loaded: str, tmp_path: Path) -> None:
     out = _run(ws, "quarantine", loaded)
     assert "id_number.idcard.check_mismatch" in out and "校验码应为" in out and "赵六" in out
+    # each rule beside the label of its field
+    assert any(
+        "公民身份号码" in line and "id_number.idcard.check_mismatch" in line for line in out.splitlines()
+    )
     assert " 6 " in out  # the line of the file
     en = _run(ws, "quarantine", loaded, "--lang", "en", "--rule", "id_number")
     assert "check character" in en

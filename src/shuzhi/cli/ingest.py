@@ -133,11 +133,13 @@ class ProgressBar:
 
 def _rule_table(rules: list[RuleCount], lang: Lang, title: str) -> Table:
     table = Table(title=title, title_justify="left", show_lines=False)
+    table.add_column(_t(lang, "信息项", "field"))
     table.add_column(_t(lang, "规则", "rule"))
     table.add_column(_t(lang, "行数", "rows"), justify="right")
     table.add_column(_t(lang, "原因", "reason"), overflow="fold")
     for r in rules:
-        table.add_row(r.rule, f"{r.count:,}", r.reason_zh if lang is Lang.zh else r.reason_en)
+        field = (r.label or r.field or "") if lang is Lang.zh else (r.field or "")
+        table.add_row(field, r.rule, f"{r.count:,}", r.reason_zh if lang is Lang.zh else r.reason_en)
     return table
 
 

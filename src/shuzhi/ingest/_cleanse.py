@@ -535,7 +535,8 @@ def field_details(f: FieldSpec) -> dict[str, Any]:
 
 
 def rule_counts(rows: Sequence[tuple[Any, Any]], spec: ResourceSpec | None) -> list[dict[str, Any]]:
-    """(rule, count) rows as dicts with the rule's field, code and texts (values shown as …)."""
+    """(rule, count) rows as dicts with the rule's field (and its label), code and texts (values
+    shown as …)."""
     names = {f.name: f for f in spec.fields} if spec is not None else {}
     out = []
     for rule, n in rows:
@@ -547,6 +548,7 @@ def rule_counts(rows: Sequence[tuple[Any, Any]], spec: ResourceSpec | None) -> l
             {
                 "rule": rule,
                 "field": field_name,
+                "label": f.label if f is not None else None,
                 "code": rule_code(rule),
                 "count": int(n),
                 "reason_zh": rule_text(rule, "zh", details),

@@ -133,6 +133,8 @@ class RuleCount(BaseModel):
 
     rule: str
     field: str | None
+    #: the field's Chinese label (none for a rule of the whole row, such as key.duplicate)
+    label: str | None = None
     code: str
     count: int
     reason_zh: str
