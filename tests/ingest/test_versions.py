@@ -207,3 +207,50 @@ def test_corrected_rows_can_be_sent_again(ws: Workspace, tmp_path: Path) -> None
     assert (r.rows_quarantined, r.rows_loaded, r.rows_updated) == (0, 2, 2)
     assert set(r.unmatched_columns) == {"行号", "问题", "规则"}
     assert len(rows_of(ws, two)) == 4
+
+
+def _people(n: int, start: int = 0) -> list[str]:
+    """``n`` good rows with distinct valid identity numbers."""
+    from shuzhi.standards.idcard import check_char
+
+    given = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红梅鹏辉"
+    out = []
+    for i in range(start, start + n):
+        body = f"14050219800101{i:03d}"
+        name = "张" + given[i % len(given)] + given[i // len(given)]
+        out.append(
+            f"{body}{check_char(body)},{name},男,1980-01-01,13803561234,晋城市城区凤台东街{i}号,100,1,"
+        )
+    return out
+
+
+def test_a_full_load_that_would_drop_most_rows_is_held(ws: Workspace, tmp_path: Path) -> None:
+    from shuzhi.ingest import publish_version
+
+    code = new_resource(ws)
+    ingest(ws, code, write_csv(tmp_path / "all.csv", _people(30)))
+    # six corrections loaded as a full snapshot (the clerk forgot --mode upsert)
+    few = write_csv(tmp_path / "few.csv", _people(6))
+    r = ingest(ws, code, few)
+    assert not r.published and r.hold_reason and "upsert" in r.hold_reason
+    assert "只剩 6 行" in r.hold_reason and "v1 有 30 行" in r.hold_reason
+    assert get_version(ws, code, 1).current and len(rows_of(ws, code)) == 30
+    # the same corrections as an upsert are published; so is a full load keeping half or more
+    assert ingest(ws, code, few, mode="upsert").published
+    assert ingest(ws, code, write_csv(tmp_path / "half.csv", _people(15))).published
+    # a held snapshot that is meant is published by hand
+    held = ingest(ws, code, write_csv(tmp_path / "four.csv", _people(4)))
+    assert not held.published
+    publish_version(ws, code, held.version, reason="机构撤并，名单确已缩减", by="李四")
+    assert len(rows_of(ws, code)) == 4
+    # a small table may shrink freely: fewer than ten rows gone is not held
+    assert ingest(ws, code, write_csv(tmp_path / "one.csv", _people(1))).published
+
+
+def test_loading_the_very_same_file_again_says_so(ws: Workspace, tmp_path: Path) -> None:
+    code = new_resource(ws)
+    f = write_csv(tmp_path / "a.csv", ROWS)
+    first = ingest(ws, code, f)
+    assert not any("sha256" in n for n in first.notes)
+    again = ingest(ws, code, f)
+    assert again.published and any("与当前版本 v1 的完全相同" in n for n in again.notes)

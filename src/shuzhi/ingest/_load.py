@@ -208,6 +208,30 @@ class PublishResult(BaseModel):
     warnings: list[str]
 
 
+#: a full load whose snapshot would have fewer than this share of the current version's rows
+#: (and at least SHRINK_MIN_ROWS fewer) is kept but not published: usually a partial file, or
+#: corrections loaded without ``--mode upsert``; ``publish`` makes it current when it is meant
+SHRINK_SHARE = 0.5
+SHRINK_MIN_ROWS = 10
+
+
+def _shrink_hold(mode: str, current: int | None, previous_rows: int | None, rows_total: int) -> str | None:
+    """The hold reason of a full load that would leave less than half of the current version."""
+    if mode != "full" or current is None or not previous_rows:
+        return None
+    gone = previous_rows - rows_total
+    if gone < SHRINK_MIN_ROWS or rows_total >= SHRINK_SHARE * previous_rows:
+        return None
+    return (
+        f"全量加载后只剩 {rows_total:,} 行，当前版本 v{current} 有 {previous_rows:,} 行，将少 {gone:,} 行"
+        f"（{gone / previous_rows:.0%}），版本未发布：如只是更正或新增部分数据，请用 upsert 或 append 方式"
+        f"加载；如确是新的全量数据，请用 publish 发布 / this full load leaves {rows_total:,} rows where "
+        f"current version v{current} has {previous_rows:,} ({gone / previous_rows:.0%} fewer), so it is "
+        "kept but not made current: load corrections or additions with mode upsert or append; if it "
+        "is the whole new snapshot, publish it"
+    )
+
+
 def _counts(rows: Sequence[tuple[Any, Any]], spec: ResourceSpec | None) -> list[RuleCount]:
     return [RuleCount(**d) for d in rule_counts(rows, spec)]
 
@@ -608,6 +632,9 @@ class _Load:
         self.src = f"{self.prefix}_src"
         self.batch = f"{self.prefix}_b"
         self.tables: list[str] = [self.src, self.batch]
+        #: the current version's rows and source hash when the load started (see _previous)
+        self.previous_rows: int | None = None
+        self.previous_hash: str | None = None
         self.partial: Path | None = None
         self._read_ticks = 0
 
@@ -764,6 +791,14 @@ class _Load:
                 f"所有 {rows_in} 行都被隔离，版本未发布 / "
                 f"all {rows_in} rows were quarantined: the version is "
                 "kept for review but not made current"
+            )
+        shrink = _shrink_hold(self.mode, current, self.previous_rows, rows_total)
+        if shrink is not None:
+            holds.append(shrink)
+        if current is not None and st.sha256 == self.previous_hash:
+            notes.append(
+                f"源文件与当前版本 v{current} 的完全相同（sha256 一致）/ the source is the very file "
+                f"current version v{current} was loaded from (same sha256)"
             )
         loaded_at = dt.datetime.now(dt.UTC)
         quarantine = _counts(q_summary, self.spec)
@@ -958,7 +993,8 @@ class _Load:
             raise
 
     def _previous(self) -> tuple[int | None, Path | None, list[dict[str, Any]]]:
-        """The current version's number, data folder and columns (None, None, [] before the first)."""
+        """The current version's number, data folder and columns (None, None, [] before the first);
+        its row count and source hash are kept in ``self.previous_rows`` / ``previous_hash``."""
         from shuzhi.store import Resource, ResourceVersion
 
         with self.ws.session() as s:
@@ -972,6 +1008,7 @@ class _Load:
                     ResourceVersion.resource_id == row.id, ResourceVersion.number == row.current_version
                 )
             ).scalar_one()
+            self.previous_rows, self.previous_hash = int(v.rows_total), v.source_hash
             return int(v.number), self.ws.warehouse / v.path / DATA_DIR, list(v.columns)
 
     def _next_number(self) -> int:
