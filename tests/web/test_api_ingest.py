@@ -129,6 +129,8 @@ async def test_a_mapping_file_can_be_uploaded(ws: Workspace, client: httpx.Async
     )
     assert r.status_code == 201, r.text
     assert {m["field"]: m["matched_by"] for m in r.json()["columns"]}["name"] == "mapping"
+    # no X-Shuzhi-User: recorded as anonymous, not as the server's OS account
+    assert r.json()["loaded_by"] == "anonymous"
 
 
 async def test_bad_input_answers_one_error_shape(ws: Workspace, client: httpx.AsyncClient) -> None:

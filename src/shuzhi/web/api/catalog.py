@@ -10,9 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Annotated, Any, Literal
-from urllib.parse import unquote
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -36,7 +35,7 @@ from shuzhi.catalog import (
 )
 from shuzhi.errors import ValidationError
 from shuzhi.web._errors import ERROR_RESPONSES, NOT_FOUND, ErrorPublic
-from shuzhi.web.api.deps import LangDep, WorkspaceDep
+from shuzhi.web.api.deps import LangDep, UserDep, WorkspaceDep
 from shuzhi.workspace import Workspace
 
 __all__ = ["MAX_IMPORT_BYTES", "TAG", "router"]
@@ -141,27 +140,11 @@ class DeclareReportPublic(BaseModel):
 
 # -- dependencies ---------------------------------------------------------------------------------
 
-UserHeader = Annotated[
-    str | None,
-    Header(alias="X-Shuzhi-User", description="操作人，记入修订历史 / who is changing the catalog (history)"),
-]
-
-
-def _who(header: str | None) -> str | None:
-    """The user named by ``X-Shuzhi-User``: percent-decoded, or raw UTF-8 bytes read as such."""
-    if not header:
-        return None
-    try:
-        header = header.encode("latin-1").decode("utf-8")
-    except UnicodeError:
-        pass
-    return unquote(header).strip() or None
-
 
 def _declare_body(ws: Workspace, spec: ResourceSpec | DepartmentSpec, user: str | None) -> DeclareReport:
     """Declare one spec from a request body; problems are keyed like FastAPI's (``body.department``)."""
     try:
-        return declare(ws, spec, by=_who(user))
+        return declare(ws, spec, by=user)
     except ValidationError as e:
         raise ValidationError({f"body.{k}": v for k, v in e.errors.items()}) from None
 
@@ -221,7 +204,7 @@ def list_resources_route(
     summary="新建或修改资源 / create or update a resource",
 )
 def post_resource(
-    spec: ResourceSpec, ws: WorkspaceDep, lang: LangDep, response: Response, user: UserHeader = None
+    spec: ResourceSpec, ws: WorkspaceDep, lang: LangDep, response: Response, user: UserDep
 ) -> dict[str, Any]:
     """201 when the resource is new, 200 when it was updated (a new revision) or is unchanged."""
     report = _declare_body(ws, spec, user)
@@ -247,7 +230,7 @@ def put_resource(
     ws: WorkspaceDep,
     lang: LangDep,
     response: Response,
-    user: UserHeader = None,
+    user: UserDep,
 ) -> dict[str, Any]:
     """The body's ``code`` must be the one in the path."""
     if spec.code != code:
@@ -267,10 +250,10 @@ def delete_resource(
     reason: Annotated[str, Query(min_length=1, description="撤销原因 / why it is retired")],
     ws: WorkspaceDep,
     lang: LangDep,
-    user: UserHeader = None,
+    user: UserDep,
 ) -> dict[str, Any]:
     """Retires the entry (it leaves lists and searches); its history and data versions stay."""
-    return _public(retire(ws, code, by=_who(user), reason=reason), lang)
+    return _public(retire(ws, code, by=user, reason=reason), lang)
 
 
 @router.post(
@@ -283,10 +266,10 @@ def restore_resource(
     code: str,
     ws: WorkspaceDep,
     lang: LangDep,
+    user: UserDep,
     comment: Annotated[str | None, Query(description="说明 / comment")] = None,
-    user: UserHeader = None,
 ) -> dict[str, Any]:
-    return _public(restore(ws, code, by=_who(user), comment=comment), lang)
+    return _public(restore(ws, code, by=user, comment=comment), lang)
 
 
 @router.get(
@@ -331,7 +314,7 @@ def departments(ws: WorkspaceDep) -> dict[str, Any]:
     summary="新建或修改部门 / create or update a department",
 )
 def post_department(
-    spec: DepartmentSpec, ws: WorkspaceDep, response: Response, user: UserHeader = None
+    spec: DepartmentSpec, ws: WorkspaceDep, response: Response, user: UserDep
 ) -> dict[str, Any]:
     report = _declare_body(ws, spec, user)
     if spec.code in report.departments_created:
@@ -381,7 +364,7 @@ def dcat(
     },
     summary="导入目录 YAML / declare a catalog YAML",
 )
-async def import_catalog(request: Request, ws: WorkspaceDep, user: UserHeader = None) -> dict[str, Any]:
+async def import_catalog(request: Request, ws: WorkspaceDep, user: UserDep) -> dict[str, Any]:
     """Declares the departments and resources of a catalog YAML, all or none; errors name
     ``request:LINE key``."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -396,5 +379,5 @@ async def import_catalog(request: Request, ws: WorkspaceDep, user: UserHeader = 
         raise ValidationError(
             {"request": [f"须为 UTF-8 编码 / must be UTF-8 ({e.reason} at byte {e.start})"]}
         ) from None
-    report = await run_in_threadpool(declare_text, ws, text, name="request", by=_who(user))
+    report = await run_in_threadpool(declare_text, ws, text, name="request", by=user)
     return report.to_dict()

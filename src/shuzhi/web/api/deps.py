@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import unquote
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request
 
 from shuzhi.errors import ConfigError
 from shuzhi.web._checkers import CheckerPool
 from shuzhi.workspace import Workspace
 
-__all__ = ["CheckersDep", "Lang", "LangDep", "OptionalWorkspaceDep", "WorkspaceDep"]
+__all__ = ["ANONYMOUS", "CheckersDep", "Lang", "LangDep", "OptionalWorkspaceDep", "UserDep", "WorkspaceDep"]
 
 Lang = Literal["zh", "en"]
 
@@ -27,6 +28,32 @@ def workspace(request: Request) -> Workspace:
             "服务未打开工作区 / the server runs without a workspace: start it with --workspace DIR"
         )
     return ws
+
+
+#: who a request without ``X-Shuzhi-User`` is recorded as (never the server's own OS account)
+ANONYMOUS = "anonymous"
+
+
+def user(
+    header: Annotated[
+        str | None,
+        Header(
+            alias="X-Shuzhi-User",
+            description="操作人，记入版本、修订历史与发布记录（可百分号编码；缺省记为 anonymous）/ who "
+            "acts, recorded on versions, history and publications (percent-encoded; anonymous "
+            "when absent)",
+        ),
+    ] = None,
+) -> str:
+    """The user named by ``X-Shuzhi-User``: percent-decoded, or raw UTF-8 bytes read as such;
+    :data:`ANONYMOUS` without one."""
+    if header:
+        try:
+            header = header.encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            pass
+        header = unquote(header).strip()
+    return header or ANONYMOUS
 
 
 def lang(
@@ -48,3 +75,4 @@ OptionalWorkspaceDep = Annotated[Workspace | None, Depends(optional_workspace)]
 WorkspaceDep = Annotated[Workspace, Depends(workspace)]
 LangDep = Annotated[Lang, Depends(lang)]
 CheckersDep = Annotated[CheckerPool, Depends(checkers)]
+UserDep = Annotated[str, Depends(user)]

@@ -12,9 +12,8 @@ import shutil
 import uuid
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import unquote
 
-from fastapi import APIRouter, File, Form, Header, Query, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
@@ -37,7 +36,7 @@ from shuzhi.ingest import (
     version_rows,
 )
 from shuzhi.web._errors import NOT_FOUND, ErrorPublic
-from shuzhi.web.api.deps import WorkspaceDep
+from shuzhi.web.api.deps import UserDep, WorkspaceDep
 from shuzhi.workspace import Workspace
 
 __all__ = ["TAG", "router"]
@@ -53,21 +52,6 @@ router = APIRouter(prefix="/resources/{code}", tags=["ingest"])
 _CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorPublic, "description": "该资源正在加载 / another load of the resource is running"}
 }
-
-UserHeader = Annotated[
-    str | None,
-    Header(alias="X-Shuzhi-User", description="加载人 / who loads (percent-encoded)"),
-]
-
-
-def _who(header: str | None) -> str | None:
-    if not header:
-        return None
-    try:
-        header = header.encode("latin-1").decode("utf-8")
-    except UnicodeError:
-        pass
-    return unquote(header).strip() or None
 
 
 class VersionListPublic(BaseModel):
@@ -125,6 +109,7 @@ def post_version(
     code: str,
     ws: WorkspaceDep,
     response: Response,
+    user: UserDep,
     file: Annotated[UploadFile, File(description="数据文件 / the data file (CSV, Excel, JSON, Parquet)")],
     mapping: Annotated[UploadFile | None, File(description="映射文件 / mapping YAML (optional)")] = None,
     mode: Annotated[Literal["full", "append", "upsert"], Form(description="full | append | upsert")] = "full",
@@ -135,7 +120,6 @@ def post_version(
             "(a resource with a quality gate then keeps the version held)"
         ),
     ] = False,
-    user: UserHeader = None,
 ) -> LoadResult:
     """Runs the load synchronously and answers its report: 201 when the new version is current,
     200 when it was kept but not published — held by the resource's quality gate, or every row
@@ -171,7 +155,7 @@ def post_version(
             path,
             mapping=spec_map,
             mode=mode,
-            loaded_by=_who(user),
+            loaded_by=user,
             quality=not no_quality,
             source_name=path.name,
         )
@@ -209,13 +193,11 @@ class PublishRequest(BaseModel):
     summary="发布暂缓的版本为当前版本 / make a held (or earlier) version current",
     responses={**NOT_FOUND, **_CONFLICT},
 )
-def post_publish(
-    code: str, n: int, body: PublishRequest, ws: WorkspaceDep, user: UserHeader = None
-) -> PublishResult:
+def post_publish(code: str, n: int, body: PublishRequest, ws: WorkspaceDep, user: UserDep) -> PublishResult:
     """Checks the version's files against their checksum, moves the current pointer to it and
     records who (``X-Shuzhi-User``), when and why. 409 when it is already current or a load is
     running."""
-    return publish_version(ws, code, n, reason=body.reason, by=_who(user))
+    return publish_version(ws, code, n, reason=body.reason, by=user)
 
 
 @router.get(

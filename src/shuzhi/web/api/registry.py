@@ -15,14 +15,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from shuzhi.registry import build, build_all, decide, export, lookup, review_queue, stats, update
 from shuzhi.web._errors import ERROR_RESPONSES, NOT_FOUND, ErrorPublic
-from shuzhi.web.api.deps import WorkspaceDep
+from shuzhi.web.api.deps import UserDep, WorkspaceDep
 
 __all__ = ["TAG", "router"]
 
@@ -212,7 +212,7 @@ def decide_route(
     ws: WorkspaceDep,
     item: int,
     body: DecisionRequest,
-    user: Annotated[str | None, Header(alias="X-Shuzhi-User", description="裁定人 / who decides")] = None,
+    user: UserDep,
     entity: Annotated[str, Query(description=_ENTITY_DOC)] = "person",
 ) -> dict[str, Any]:
     return decide(
