@@ -13,7 +13,8 @@ through the loaded document to find them.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,7 +22,15 @@ import pydantic
 
 from shuzhi import errors
 
-__all__ = ["YamlDocument", "dump_yaml", "load_model", "load_yaml", "validate_model"]
+__all__ = [
+    "YamlDocument",
+    "dump_yaml",
+    "load_model",
+    "load_yaml",
+    "register_choices",
+    "validate_model",
+    "validation_message",
+]
 
 M = TypeVar("M", bound=pydantic.BaseModel)
 
@@ -150,22 +159,76 @@ def validate_model(model: type[M], doc: YamlDocument, *, at: Sequence[str | int]
             loc = [*at, *(p for p in err["loc"] if isinstance(p, str | int))]
             # pydantic adds the tag of a union member / the validator name; drop what the document lacks
             where = _where(doc.file, doc.line(loc), loc)
-            problems.setdefault(where, []).append(_message(err))
+            problems.setdefault(where, []).append(validation_message(err))
         raise errors.ValidationError(problems) from None
 
 
-def _message(err: Any) -> str:
-    kind, msg = err["type"], err["msg"]
+#: the Chinese labels of enumerations' values (values → label), by their set of values, so that
+#: an invalid value is answered with the choices a clerk writes (see :func:`register_choices`)
+_CHOICE_LABELS: dict[frozenset[str], dict[str, str]] = {}
+
+
+def register_choices(labels: Mapping[str, str]) -> None:
+    """Make errors about an enumeration with these values list their Chinese ``labels`` too."""
+    _CHOICE_LABELS[frozenset(labels)] = dict(labels)
+
+
+def _choices(expected: str) -> tuple[str, str]:
+    """(Chinese, English) lists of the choices in pydantic's ``'a', 'b' or 'c'``."""
+    values = re.findall(r"'((?:[^'\\]|\\.)*)'", expected)
+    if not values:
+        return expected, expected
+    labels = _CHOICE_LABELS.get(frozenset(values), {})
+    zh = [labels.get(v, v) for v in values]
+    en = values
+    join_zh = "、".join(zh[:-1]) + " 或 " + zh[-1] if len(zh) > 1 else zh[0]
+    join_en = ", ".join(en[:-1]) + " or " + en[-1] if len(en) > 1 else en[0]
+    return join_zh, join_en
+
+
+def validation_message(err: Mapping[str, Any]) -> str:
+    """One pydantic error as ``中文 / English`` (the common kinds; the rest in pydantic's English)."""
+    kind, msg = err["type"], str(err.get("msg", ""))
+    ctx = err.get("ctx") or {}
+    given = err.get("input")
     if kind == "extra_forbidden":
         return "未知的键 / unknown key"
     if kind == "missing":
         return "缺少必填项 / required key missing"
+    if kind in ("enum", "literal_error"):
+        zh, en = _choices(str(ctx.get("expected", "")))
+        return f"取值无效 {given!r}；应为 {zh} / invalid value {given!r}; expected {en}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"应为键值结构（如 键: 值），实为 {given!r} / expected a mapping (key: value), got {given!r}"
+    if kind == "list_type":
+        return f"应为列表，实为 {given!r} / expected a list, got {given!r}"
+    if kind == "string_type":
+        return f"应为文本，实为 {given!r} / expected text, got {given!r}"
+    if kind == "string_too_short":
+        n = ctx.get("min_length", 1)
+        zh = "不能为空" if n == 1 else f"至少 {n} 个字符"
+        return f"{zh} / {msg}"
+    if kind == "string_too_long":
+        return f"最多 {ctx.get('max_length')} 个字符 / {msg}"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"应为整数，实为 {given!r} / expected an integer, got {given!r}"
+    if kind in ("float_parsing", "float_type", "decimal_parsing"):
+        return f"应为数字，实为 {given!r} / expected a number, got {given!r}"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"应为 true 或 false，实为 {given!r} / expected true or false, got {given!r}"
+    if kind in ("date_parsing", "date_from_datetime_parsing", "date_type"):
+        return f"应为日期（如 2024-03-01），实为 {given!r} / expected a date (2024-03-01), got {given!r}"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        sign = {"greater_than_equal": "≥", "greater_than": ">", "less_than_equal": "≤", "less_than": "<"}[
+            kind
+        ]
+        bound = next(iter(ctx.values()), "")
+        return f"应 {sign} {bound}，实为 {given!r} / expected {sign} {bound}, got {given!r}"
+    if kind == "string_pattern_mismatch":
+        return f"格式不符（应匹配 {ctx.get('pattern')}）：{given!r} / {msg}"
     if msg.startswith("Value error, "):
-        msg = msg[len("Value error, ") :]
-    if kind == "enum":
-        expected = err.get("ctx", {}).get("expected", "")
-        return f"取值无效 / invalid value {err.get('input')!r}; 应为 / expected {expected}"
-    return str(msg)
+        return msg[len("Value error, ") :]
+    return msg
 
 
 def load_model(model: type[M], path: str | os.PathLike[str], *, text: str | None = None) -> M:

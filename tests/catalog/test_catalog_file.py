@@ -68,7 +68,8 @@ def test_the_fixture_loads_with_chinese_terms_stored_as_english_values(catalog_y
         pytest.param(GOOD.replace("    department: JC-GA\n", "    department: JC-GA\n    owner: x\n"),
                      8, "resources[0].owner", "unknown key", id="unknown-key"),
         pytest.param(GOOD.replace("type: 无条件共享", "type: 随便共享"),
-                     14, "resources[0].sharing.type", "invalid value '随便共享'", id="bad-enum"),
+                     14, "resources[0].sharing.type",
+                     "取值无效 '随便共享'；应为 无条件共享、有条件共享 或 不予共享", id="bad-enum"),
         pytest.param(GOOD.replace("type: 无条件共享", "type: 有条件共享"),
                      13, "resources[0].sharing", "needs a condition", id="conditional-without-condition"),
         pytest.param(GOOD.replace("        key: true\n", "        key: true\n" + TWICE),
@@ -79,6 +80,11 @@ def test_the_fixture_loads_with_chinese_terms_stored_as_english_values(catalog_y
                      9, "resources[0].fields[0].name", "should match pattern", id="field-name-pattern"),
         pytest.param(GOOD.replace("    name: 户籍人口库\n", ""),
                      5, "resources[0].name", "required key missing", id="missing-name"),
+        pytest.param(GOOD.replace("key: true", "key: 是的"),
+                     12, "resources[0].fields[0].key", "应为 true 或 false，实为 '是的'", id="not-a-bool"),
+        pytest.param(GOOD.replace("    sharing:\n      type: 无条件共享\n", "    sharing: 无条件共享\n"),
+                     13, "resources[0].sharing", "应为键值结构（如 键: 值），实为 '无条件共享'",
+                     id="not-a-mapping"),
     ],
 )  # fmt: skip
 def test_errors_name_file_line_and_key(tmp_path: Path, text: str, line: int, key: str, message: str) -> None:

@@ -157,6 +157,13 @@ async def test_bad_input_answers_one_error_shape(ws: Workspace, client: httpx.As
     assert any(k.startswith("m.yaml:3") for k in r.json()["errors"])
     r = await _upload(client, code, ROWS, mode="merge")
     assert r.status_code == 422
+    # the framework's validation answers in Chinese too
+    assert r.json()["errors"]["body.mode"] == [
+        "取值无效 'merge'；应为 full、append 或 upsert / "
+        "invalid value 'merge'; expected full, append or upsert"
+    ]
+    r = await client.get(f"/api/v1/resources/{code}/diff", params={"from": 1})
+    assert r.status_code == 422 and r.json()["errors"]["query.to"] == ["缺少必填项 / required key missing"]
     assert (await client.get(f"/api/v1/resources/{code}/versions")).json()["current"] == 1
     assert not list((ws.tmp / "uploads").glob("*"))  # uploads are removed whatever happens
 

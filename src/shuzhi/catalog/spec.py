@@ -21,6 +21,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shuzhi._yaml import register_choices
 from shuzhi.quality.rules import QualitySpec
 from shuzhi.registry._spec import RegistrySpec
 
@@ -87,6 +88,7 @@ class _Labelled(StrEnum):
 
 def _labels(cls: type[_Labelled], zh: dict[str, str], en: dict[str, str], **aliases: str) -> None:
     _LABELS[cls] = (zh, en, aliases)
+    register_choices(zh)  # an invalid value is answered with the Chinese terms the YAML uses
 
 
 def label(value: _Labelled | str | None, lang: str = "zh") -> str:

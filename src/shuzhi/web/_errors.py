@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shuzhi._yaml import validation_message
 from shuzhi.errors import ShuzhiError, ValidationError
 
 __all__ = ["ERROR_RESPONSES", "NOT_FOUND", "ErrorPublic", "error_response", "install_error_handlers"]
@@ -86,7 +87,7 @@ async def _request_validation(request: Request, exc: Exception) -> JSONResponse:
     errors: dict[str, list[str]] = {}
     for err in exc.errors():
         key = ".".join(str(part) for part in err.get("loc", ())) or "request"
-        errors.setdefault(key, []).append(str(err.get("msg", "invalid")))
+        errors.setdefault(key, []).append(validation_message(err))
     detail = "; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items())
     return error_response(ValidationError(errors, f"请求无效 / invalid request — {detail}"))
 
