@@ -171,6 +171,18 @@ def test_header_missing_names_what_is_missing_and_what_was_found(
     assert not read.exists()
 
 
+def test_a_file_of_garbage_is_shown_briefly_with_a_hint(read: Reader, write: Write) -> None:
+    # random high bytes decode as GB18030 to thousands of characters: the message shows a few
+    line = "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(600))
+    path = write("乱码.csv", (line + "\n") * 3, "gb18030")
+    with pytest.raises(DataError) as e:
+        read(path, expected=["公民身份号码", "姓名"])
+    msg = str(e.value)
+    assert len(msg) < 700 and "…（共 1 格 / 1 cells）" in msg
+    assert "一个映射列也没有找到" in msg and "encoding: gbk" in msg
+    assert not read.exists()
+
+
 def test_explicit_header_row(read: Reader, write: Write, sample: Any) -> None:
     text = "a,b,c,d,e\n" + sample.csv()
     src = read(write("p.csv", text), header_row=2)

@@ -251,20 +251,40 @@ def find_header(
     missing = [e for e in ctx.expected if clean_name(e).casefold() not in have]
     zh_unit, en_unit = unit
     where_zh = (
-        f"第 {numbers[shown]} {zh_unit}像表头：{'、'.join(found_cells)}" if shown is not None else "没有内容"
+        f"第 {numbers[shown]} {zh_unit}像表头：{_preview(found_cells, '、')}"
+        if shown is not None
+        else "没有内容"
     )
     where_en = (
-        f"{en_unit} {numbers[shown]} looks like the header: {', '.join(found_cells)}"
+        f"{en_unit} {numbers[shown]} looks like the header: {_preview(found_cells, ', ')}"
         if shown is not None
         else "nothing found"
     )
+    hint_zh = hint_en = ""
+    if best_score == 0:  # not one mapped column: rarely a typo, usually the wrong file or encoding
+        hint_zh = (
+            "；一个映射列也没有找到：请确认文件是否选对、是否为表格，"
+            "编码不对时可在映射的 source: 下写 encoding: gbk"
+        )
+        hint_en = (
+            "; not one mapped column was found: check that this is the right file and a table; "
+            "if its encoding is wrong, give encoding: gbk under source: of the mapping"
+        )
     raise DataError(
-        f"前 {HEADER_SCAN} {zh_unit}中找不到含有映射列的表头（缺少 {'、'.join(missing)}）；{where_zh} / "
+        f"前 {HEADER_SCAN} {zh_unit}中找不到含有映射列的表头（缺少 {'、'.join(missing)}）；"
+        f"{where_zh}{hint_zh} / "
         f"no header row among the first {HEADER_SCAN} {en_unit}s names most of the mapped columns "
-        f"(missing: {', '.join(missing)}); {where_en}",
+        f"(missing: {', '.join(missing)}); {where_en}{hint_en}",
         file=ctx.file,
         row=numbers[shown] if shown is not None else None,
     )
+
+
+def _preview(cells: Sequence[str], sep: str, limit: int = 80) -> str:
+    """The cells joined, cut at about ``limit`` characters (a binary file read as text gives
+    thousands of them)."""
+    text = sep.join(cells)
+    return text if len(text) <= limit else text[:limit] + f"…（共 {len(cells)} 格 / {len(cells)} cells）"
 
 
 # -- Arrow batches into the table --------------------------------------------------------------
