@@ -137,9 +137,13 @@ async def test_api(client: httpx.AsyncClient) -> None:
     assert (
         r.status_code == 200 and r.headers["content-type"].startswith("text/html") and "各维度得分" in r.text
     )
-    for missing in ("/quality/resources/NO-SUCH", "/quality/resources/JC-SC-QY", "/quality/departments/NOPE"):
+    for missing, what in (
+        ("/quality/resources/NO-SUCH", "资源 / resource not found: NO-SUCH"),
+        ("/quality/resources/JC-SC-QY", "质量评估结果 / quality run not found: JC-SC-QY"),
+        ("/quality/departments/NOPE", "部门 / department not found: NOPE"),
+    ):
         r = await client.get(API_PREFIX + missing)
-        assert r.status_code == 404 and r.json()["ok"] is False
+        assert r.status_code == 404 and r.json()["ok"] is False and r.json()["error"] == what, r.text
 
 
 @pytest.mark.anyio

@@ -183,6 +183,7 @@ def register(app: typer.Typer) -> None:
         """数据质量评估（GB/T 36344 六个维度）/ data quality scorecards: resource, department, report."""
         from shuzhi import quality as q
         from shuzhi.errors import NotFound
+        from shuzhi.quality._run import QUALITY_RUN
         from shuzhi.workspace import Workspace
 
         with Workspace.open(workspace) as ws:
@@ -206,7 +207,7 @@ def register(app: typer.Typer) -> None:
                 try:
                     result = q.latest_run(ws, target, version)
                 except NotFound as e:
-                    if e.kind != "quality run":
+                    if e.kind != QUALITY_RUN:
                         raise
             if result is None:
                 result = q.evaluate(ws, target, version)

@@ -72,6 +72,10 @@ __all__ = [
 ]
 
 
+#: the kind of :class:`~shuzhi.errors.NotFound` raised when no run is stored yet
+QUALITY_RUN = "质量评估结果 / quality run"
+
+
 @dataclasses.dataclass(frozen=True)
 class RuleResult:
     """One rule's figures in a run."""
@@ -191,7 +195,7 @@ class QualityRun:
         for r in self.results:
             if r.rule_id == rule_id:
                 return r
-        raise errors.NotFound("rule", rule_id)
+        raise errors.NotFound("规则 / rule", rule_id)
 
     def level_label(self, lang: str = "zh") -> str | None:
         return grade(self.score, lang)
@@ -743,7 +747,7 @@ def version_checksum(data: Path) -> str:
 def _resource_row(s: Session, code: str) -> Resource:
     row = s.scalar(sa.select(Resource).where(Resource.code == code))
     if row is None:
-        raise errors.NotFound("resource", code)
+        raise errors.NotFound("资源 / resource", code)
     return row
 
 
@@ -791,11 +795,11 @@ def _target(
             else []
         )
         if not found:
-            raise errors.NotFound("version", f"{code} (尚未加载数据 / nothing loaded yet)")
+            raise errors.NotFound("版本 / version", f"{code} (尚未加载数据 / nothing loaded yet)")
         number = found[-1]
     version = versions.get(number)
     if version is None and not (ws.warehouse / code / f"v{number}").exists():
-        raise errors.NotFound("version", f"{code} v{number}")
+        raise errors.NotFound("版本 / version", f"{code} v{number}")
     earlier = [n for n in versions if n < number]
     previous = versions[max(earlier)] if earlier else None
     last_load_at = None
@@ -1009,7 +1013,7 @@ def latest_run(ws: Workspace, resource: str, number: int | None = None) -> Quali
         row = s.scalar(q.order_by(RunRow.id.desc()).limit(1))
         if row is None:
             what = f"{resource} v{number}" if number is not None else resource
-            raise errors.NotFound("quality run", what)
+            raise errors.NotFound(QUALITY_RUN, what)
         return as_of_now(s, _from_row(row, res), res)
 
 
@@ -1042,7 +1046,7 @@ def _department_runs(s: Session, code: str) -> tuple[str, list[QualityRun], list
     """The latest runs of the resources of ``code`` and of every department under it."""
     dept = s.scalar(sa.select(Department).where(Department.code == code))
     if dept is None:
-        raise errors.NotFound("department", code)
+        raise errors.NotFound("部门 / department", code)
     under = _subtree(_department_tree(s), code)
     resources = s.scalars(
         sa.select(Resource)
