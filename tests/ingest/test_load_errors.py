@@ -123,6 +123,8 @@ def test_a_mapping_naming_a_field_the_catalog_lacks_names_file_line_and_field(
     assert any(k.startswith(f"{mapping}:4") and "columns" in k for k in keys), keys
     assert any(k.startswith(f"{mapping}:5") and "religion" in k for k in keys), keys
     assert "marital_status" in str(e.value) and "religion" in str(e.value)
+    # the fields that exist, with their labels, so that the clerk can pick the right one
+    assert "可用：id_number（公民身份号码）、name（姓名）" in str(e.value)
 
 
 def test_an_unknown_encoding_names_the_mapping_file_and_line(

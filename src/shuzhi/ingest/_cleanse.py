@@ -302,6 +302,7 @@ def validate_mapping(
     variants and date formats go to date fields. Raises one :class:`ValidationError` naming the
     mapping file, line and key of every problem."""
     names = [f.name for f in spec.fields]
+    known_zh = "、".join(f"{f.name}（{f.label}）" if f.label else f.name for f in spec.fields)
     known = ", ".join(names)
     problems: dict[str, list[str]] = {}
     if mapping.resource != spec.code:
@@ -313,8 +314,8 @@ def validate_mapping(
         where = _mapping_where(file, doc, ["columns", column])
         if cm.field not in names:
             problems.setdefault(where, []).append(
-                f"信息项 {cm.field} 不在资源 {spec.code} 的目录中 / field {cm.field!r} is not in the "
-                f"catalog of {spec.code} (fields: {known})"
+                f"信息项 {cm.field} 不在资源 {spec.code} 的目录中（可用：{known_zh}）/ field {cm.field!r} "
+                f"is not in the catalog of {spec.code} (fields: {known})"
             )
             continue
         f = spec.field(cm.field)
@@ -331,8 +332,8 @@ def validate_mapping(
     for name in mapping.defaults:
         if name not in names:
             problems.setdefault(_mapping_where(file, doc, ["defaults", name]), []).append(
-                f"信息项 {name} 不在资源 {spec.code} 的目录中 / field {name!r} is not in the catalog of "
-                f"{spec.code} (fields: {known})"
+                f"信息项 {name} 不在资源 {spec.code} 的目录中（可用：{known_zh}）/ field {name!r} is not "
+                f"in the catalog of {spec.code} (fields: {known})"
             )
     if problems:
         raise ValidationError(problems)
