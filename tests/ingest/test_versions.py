@@ -145,7 +145,7 @@ def test_quarantine_shows_rules_rows_and_original_values(ws: Workspace, two: str
         ("id_number.idcard.check_mismatch", 2),
         ("name.required", 1),
     ]
-    assert "必填项“姓名”为空" == q.by_rule[1].reason_zh
+    assert "必填项“姓名”为空（空白或“不详”“无”等占位值）" == q.by_rule[1].reason_zh
     assert q.columns == HEADER.split(",")
     assert [r.row for r in q.rows] == [6, 7]
     assert q.rows[1].values["姓名"] is None and q.rows[1].values["公民身份号码"] == "14050219900307153X"

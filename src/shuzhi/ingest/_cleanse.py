@@ -72,7 +72,10 @@ TYPE_SQL: dict[FieldType, str] = {
 #: reason texts of the checks ingestion adds to the standards' own (code -> (中文, English));
 #: templates are formatted with the value's details like the standards' reasons
 INGEST_REASONS: dict[str, tuple[str, str]] = {
-    "required": ("必填项“{label}”为空", "the required field {label} ({field}) is empty"),
+    "required": (
+        "必填项“{label}”为空（空白或“不详”“无”等占位值）",
+        "the required field {label} ({field}) is empty (blank, or a placeholder such as 不详 or 无)",
+    ),
     "type": ("“{value}”不是有效的{type_zh}", "'{value}' is not a valid {type_en}"),
     "min": ("{value} 小于允许的最小值 {min}", "{value} is below the minimum {min}"),
     "max": ("{value} 大于允许的最大值 {max}", "{value} is above the maximum {max}"),
