@@ -3,6 +3,7 @@ the real console command where exit codes and a listening server matter."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -164,3 +165,12 @@ def test_serve_with_and_without_a_workspace(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     body = _serve_and_get([], cwd=tmp_path / "empty")
     assert body["workspace"] is None and body["status"] == "ok"
+
+
+def test_tables_written_to_a_pipe_are_wide(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shuzhi.cli._console import PIPED_WIDTH, new_console
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert new_console(file=io.StringIO()).width == PIPED_WIDTH  # not Rich's 80
+    monkeypatch.setenv("COLUMNS", "100")
+    assert new_console(file=io.StringIO()).width == 100  # the user's choice wins

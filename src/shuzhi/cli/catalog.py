@@ -12,6 +12,7 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 
+from shuzhi.cli._console import new_console
 from shuzhi.cli.check import Lang
 from shuzhi.cli.workspace import WorkspaceOpt
 
@@ -55,7 +56,7 @@ def _print_json(data: Any) -> None:
 
 
 def _console() -> Console:
-    return Console(highlight=False)
+    return new_console(highlight=False)
 
 
 def _yes(value: bool) -> str:

@@ -9,9 +9,9 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from shuzhi.cli._console import new_console
 from shuzhi.standards import KINDS, Verdict, check, check_many
 from shuzhi.standards._verdict import Lang as LangCode
 
@@ -121,7 +121,7 @@ def register(app: typer.Typer) -> None:
 
         lng: LangCode = "en" if lang is Lang.en else "zh"
         head = _HEAD[lng]
-        out = Console(highlight=False, soft_wrap=as_json)
+        out = new_console(highlight=False, soft_wrap=as_json)
         n = ok = 0
         for verdicts in batches:
             if as_json:

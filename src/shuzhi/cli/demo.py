@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from shuzhi.cli._console import new_console
 from shuzhi.cli.check import Lang
 from shuzhi.standards._verdict import Lang as LangCode
 
@@ -131,7 +131,7 @@ def _city(workspace: Path, people: int, seed: int | None, lang: Lang) -> None:
 
     code: LangCode = "en" if lang is Lang.en else "zh"
     t, tw = _C[code], _T[code]
-    out = Console(highlight=False)
+    out = new_console(highlight=False)
     if (workspace / "shuzhi.toml").exists():
         ws = Workspace.open(workspace)
         out.print(tw["ws_old"].format(path=ws.path))
@@ -211,7 +211,7 @@ def _tour(workspace: Path, lang: Lang, rows: int) -> None:
 
     code: LangCode = "en" if lang is Lang.en else "zh"
     t = _T[code]
-    out = Console(highlight=False)
+    out = new_console(highlight=False)
     if (workspace / "shuzhi.toml").exists():
         ws = Workspace.open(workspace)
         out.print(t["ws_old"].format(path=ws.path))
@@ -299,7 +299,7 @@ def generate_cmd(
     code: LangCode = "en" if lang is Lang.en else "zh"
     t = _G[code]
     rates = parse_noise(noise or [])
-    console = Console(highlight=False)
+    console = new_console(highlight=False)
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console, transient=True
     ) as bar:

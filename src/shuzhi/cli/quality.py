@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from shuzhi.cli._console import new_console
 from shuzhi.cli.check import Lang
 from shuzhi.cli.workspace import WorkspaceOpt
 
@@ -65,7 +65,7 @@ def _note(note: str | None, lang: Lang) -> str:
 
 
 def _print_run(run: QualityRun, lang: Lang) -> None:
-    out = Console(highlight=False)
+    out = new_console(highlight=False)
     head = Table.grid(padding=(0, 2))
     head.add_row(_t(lang, "资源", "resource"), f"{run.resource} {run.resource_name}")
     head.add_row(_t(lang, "版本", "version"), f"v{run.version}  ({run.rows} {_t(lang, '行', 'rows')})")
@@ -126,7 +126,7 @@ def _print_run(run: QualityRun, lang: Lang) -> None:
 
 
 def _print_department(d: DepartmentScore, lang: Lang) -> None:
-    out = Console(highlight=False)
+    out = new_console(highlight=False)
     title = f"{d.code} {d.name} — {_t(lang, '总分', 'score')} {_num(d.score)} {_level(d.level, lang)}"
     table = Table(title=title, title_justify="left")
     table.add_column(_t(lang, "资源", "resource"))

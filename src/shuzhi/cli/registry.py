@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from shuzhi.cli._console import new_console
 from shuzhi.cli.check import Lang
 from shuzhi.cli.workspace import WorkspaceOpt
 
@@ -92,7 +93,7 @@ def _json(data: Any) -> None:
 
 
 def _console() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    return new_console(highlight=False, soft_wrap=True)
 
 
 def _user() -> str | None:

@@ -22,10 +22,14 @@ def serve(
         ),
     ] = None,
     host: Annotated[
-        str | None, typer.Option("--host", help="监听地址 / address (default: [server] host, 127.0.0.1)")
+        str | None,
+        typer.Option(
+            "--host", help="监听地址 / address (default: server.host of the config, else 127.0.0.1)"
+        ),
     ] = None,
     port: Annotated[
-        int | None, typer.Option("--port", "-p", help="端口 / port (default: [server] port, 8000)")
+        int | None,
+        typer.Option("--port", "-p", help="端口 / port (default: server.port of the config, else 8000)"),
     ] = None,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level")] = "info",
 ) -> None:

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from shuzhi.cli._console import new_console
 
 __all__ = ["register"]
 
@@ -46,7 +47,7 @@ def init(
     """创建工作区 / Create a workspace: folders, shuzhi.toml and a migrated metadata store."""
     from shuzhi.workspace import Workspace
 
-    console = Console()
+    console = new_console()
     existed = {p: p.exists() for p in _layout(directory)}
     with Workspace.init(directory, store_url=store_url, name=name, force=force) as ws:
         info = ws.info()
@@ -92,7 +93,7 @@ def info(
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    console = Console()
+    console = new_console()
     store = data["store"]
     if store["reachable"]:
         mark = "[green]✓[/]" if store["up_to_date"] else "[yellow]需升级 / run `shuzhi migrate`[/]"
@@ -138,7 +139,7 @@ def migrate(workspace: WorkspaceOpt = None) -> None:
     with Workspace.open(workspace) as ws:
         before = ws.store_status()["revision"]
         after = ws.migrate()
-    console = Console()
+    console = new_console()
     if before == after:
         console.print(f"元数据库已是最新 / store already at {after}", highlight=False)
     else:
