@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from shuzhi.cli._console import new_console
 from shuzhi.cli.check import Lang
 from shuzhi.cli.workspace import WorkspaceOpt
 
@@ -51,7 +52,7 @@ def _t(lang: Lang, zh: str, en: str) -> str:
 
 
 def _console() -> Console:
-    return Console(highlight=False)
+    return new_console(highlight=False)
 
 
 def _print_json(data: Any) -> None:
@@ -143,6 +144,16 @@ def _rule_table(rules: list[RuleCount], lang: Lang, title: str) -> Table:
     return table
 
 
+#: how a field found its column (ColumnMatch.matched_by), as the Chinese report says it
+_MATCHED_BY_ZH = {
+    "mapping": "映射文件",
+    "name": "列名同信息项名",
+    "label": "列名同中文名",
+    "default": "默认值",
+    "none": "无",
+}
+
+
 def _print_result(r: LoadResult, lang: Lang) -> None:
     out = _console()
     if r.published:
@@ -193,7 +204,8 @@ def _print_result(r: LoadResult, lang: Lang) -> None:
     cols.add_column(_t(lang, "匹配方式", "matched by"))
     for m in r.columns:
         source = m.column if m.column is not None else (f"= {m.default}" if m.default is not None else "—")
-        cols.add_row(f"{m.label} ({m.field})", source, m.matched_by)
+        how = _MATCHED_BY_ZH.get(m.matched_by, m.matched_by) if lang is Lang.zh else m.matched_by
+        cols.add_row(f"{m.label} ({m.field})", source, how)
     out.print(cols)
     src = r.source
     out.print(
