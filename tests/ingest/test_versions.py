@@ -189,8 +189,16 @@ def test_quarantine_exports_to_xlsx_and_reads_back(ws: Workspace, two: str, tmp_
 
 
 def test_an_export_needs_a_known_file_type(ws: Workspace, two: str, tmp_path: Path) -> None:
-    with pytest.raises(ValidationError, match=r"\.csv"):
+    with pytest.raises(ValidationError, match=r"\.csv") as e:
         export_quarantine(ws, two, None, tmp_path / "x.pdf")
+    assert list(e.value.errors) == [str(tmp_path / "x.pdf")]  # the file named, not a parameter
+
+
+def test_a_folder_given_as_the_file_is_named_so(ws: Workspace, tmp_path: Path) -> None:
+    code = new_resource(ws)
+    with pytest.raises(DataError, match="这是文件夹，不是文件") as e:
+        ingest(ws, code, tmp_path)
+    assert e.value.file == str(tmp_path)
 
 
 def test_corrected_rows_can_be_sent_again(ws: Workspace, tmp_path: Path) -> None:

@@ -579,7 +579,11 @@ def export_quarantine(
     suffix = target.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise errors.ValidationError(
-            {"path": [f"导出文件须为 .csv 或 .xlsx / export to a .csv or .xlsx file, not {target.name!r}"]}
+            {
+                str(target): [
+                    f"导出文件须为 .csv 或 .xlsx / export to a .csv or .xlsx file, not {target.name!r}"
+                ]
+            }
         )
     v = _pick(ws, resource, number)
     qfile = _quarantine_file(ws, v)
