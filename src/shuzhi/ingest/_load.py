@@ -384,9 +384,10 @@ def publish_version(
             )
         if v.base_number is not None and v.base_number != previous and v.mode in ("append", "upsert"):
             warnings.append(
-                f"v{number} 是在 v{v.base_number} 基础上{v.mode}加载的，当前版本为 v{previous}：两者之间"
-                f"的变更不在 v{number} 中 / v{number} was an {v.mode} onto v{v.base_number} but the "
-                f"current version is v{previous}: changes in between are not in v{number}"
+                f"v{number} 是在 v{v.base_number} 的基础上以 {v.mode} 方式加载的，当前版本为 "
+                f"v{previous}：两者之间的变更不在 v{number} 中 / v{number} was an {v.mode} onto "
+                f"v{v.base_number} but the current version is v{previous}: changes in between are not "
+                f"in v{number}"
             )
         if v.rows_total == 0:
             warnings.append(f"v{number} 没有数据行 / v{number} has no rows")
