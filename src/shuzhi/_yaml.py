@@ -106,7 +106,27 @@ def _syntax_error(file: str, text: str, e: Any) -> dict[str, list[str]]:
     zh = next((z for fragment, z in _SYNTAX_ZH if fragment in english), "无法解析")
     if context is not None and line is not None and context.line + 1 != line:
         zh += f"（相关位置：第 {context.line + 1} 行）"
+    open_quote = _unclosed_quote_line(text, line) if "quoted scalar" not in english else None
+    if open_quote is not None and open_quote != line:
+        # a quote left open swallows the lines after it: the parser complains further down
+        zh += f"；第 {open_quote} 行的引号可能没有闭合"
+        english += f" (the quote on line {open_quote} may be unclosed)"
     return {_where(file, line, None): [f"YAML 语法错误：{zh} / YAML syntax error: {english}"]}
+
+
+def _unclosed_quote_line(text: str, upto: int | None) -> int | None:
+    """The first line (1-based, up to ``upto``) with an odd number of double quotes outside a
+    comment, or None."""
+    for n, raw in enumerate(text.splitlines()[: upto or None], start=1):
+        body = raw.replace('\\"', "")
+        cut = body.find(" #")
+        if cut >= 0 and body[:cut].count('"') % 2 == 0:
+            body = body[:cut]
+        if body.lstrip().startswith("#"):
+            continue
+        if body.count('"') % 2:
+            return n
+    return None
 
 
 def load_yaml(path: str | os.PathLike[str], *, text: str | None = None) -> YamlDocument:

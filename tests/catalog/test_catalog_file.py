@@ -123,6 +123,12 @@ def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
         ("a:\n\tb: 1\n", 2, "不能用制表符"),
         ("a: b: c\n", 1, "这里不能有冒号"),
         ("a:\n  b: 1\n c: 2\n", 3, "缩进不一致"),
+        # closed by a later quote: the parser stops further down; the open quote is pointed at
+        (
+            'a:\n  b: "x\n  c: 1\n  d: "y"\n',
+            4,
+            "缩进不一致：同一层的键应对齐（相关位置：第 2 行）；第 2 行的引号可能没有闭合",
+        ),
     ],
 )
 def test_yaml_syntax_errors_name_the_line_and_say_what_is_wrong_in_chinese(
