@@ -73,6 +73,7 @@ async def test_upload_list_read_diff_and_quarantine(store_ws: Workspace) -> None
         first = r.json()
         assert (first["version"], first["rows_loaded"], first["loaded_by"]) == (1, 4, "张三")
         assert first["source"]["name"] == first["source"]["file"] == "低保.csv"
+        assert first["path"] == f"{code}/v1"  # as in the versions list, not the server's path
         r = await _upload(
             c, code, [ROWS[0], ROWS[1].replace("650.5", "700"), BAD], name="v2.csv", mode="upsert"
         )

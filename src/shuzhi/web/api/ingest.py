@@ -163,7 +163,9 @@ def post_version(
         shutil.rmtree(folder, ignore_errors=True)
     if not result.published:
         response.status_code = 200
-    return result
+    # the version's folder as the versions list gives it (relative to the warehouse): the
+    # server's own paths are not the client's business
+    return result.model_copy(update={"path": Path(result.path).relative_to(ws.warehouse).as_posix()})
 
 
 @router.get("/versions", response_model=VersionListPublic, summary="版本列表 / versions", responses=NOT_FOUND)
