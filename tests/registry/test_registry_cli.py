@@ -118,6 +118,7 @@ def test_stats(wsdir: str, built: dict[str, object]) -> None:
     assert data["identifiers"]["active"] == built["clusters"]
     out = ok("registry", "stats", "-w", wsdir)
     assert "人口库" in out and "关联率" in out
+    assert f"标识: 有效 {built['clusters']}" in out and "active" not in out  # states in Chinese
 
 
 def test_export_csv_and_parquet(wsdir: str, built: dict[str, object], tmp_path: Path) -> None:

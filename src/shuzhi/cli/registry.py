@@ -276,9 +276,26 @@ def update_cmd(
         _print_summary(summary, lang)
 
 
+#: the registry's own states (an entry's, a review item's), as the Chinese UI says them
+_STATES_ZH = {
+    "active": "有效",
+    "merged": "已并入",
+    "retired": "已停用",
+    "pending": "待复核",
+    "same": "同一",
+    "different": "不同",
+}
+
+
+def _state(value: str | None, lang: Lang) -> str:
+    if value is None:
+        return ""
+    return _STATES_ZH.get(value, value) if lang is Lang.zh else value
+
+
 def _print_entry(e: RegistryEntry, lang: Lang) -> None:
     out = _console()
-    head = f"[bold]{e.registry_id}[/]  {e.status}"
+    head = f"[bold]{e.registry_id}[/]  {_state(e.status, lang)}"
     if e.redirected_from:
         head += "  " + _t(
             lang, f"（{e.redirected_from} 已并入）", f"({e.redirected_from} was merged into it)"
@@ -334,7 +351,7 @@ def _print_entry(e: RegistryEntry, lang: Lang) -> None:
             for r in linked:
                 t.add_row(
                     *(
-                        "" if r.get(c) is None else str(r[c])
+                        _state(r.get(c), lang) if c == "status" else ("" if r.get(c) is None else str(r[c]))
                         for c in ("registry_id", "name", "uscc", "status")
                     )
                 )
@@ -445,7 +462,9 @@ def stats_cmd(
         + (", ".join(f"{k} {v}" for k, v in data["conflicts"].items()) or "0")
     )
     out.print(
-        _t(lang, "标识", "identifiers") + ": " + ", ".join(f"{k} {v}" for k, v in data["identifiers"].items())
+        _t(lang, "标识", "identifiers")
+        + ": "
+        + ", ".join(f"{_state(k, lang)} {v}" for k, v in data["identifiers"].items())
     )
 
 
@@ -533,7 +552,7 @@ def review_cmd(
                 roles = ("candidate", "record")
         else:
             p = "" if i.probability is None else f"{i.probability:.3f}"
-        t.add_row(str(i.id), p, i.status, show(i.left, roles[0]), show(i.right, roles[1]))
+        t.add_row(str(i.id), p, _state(i.status, lang), show(i.left, roles[0]), show(i.right, roles[1]))
     out.print(t)
     out.print(
         _t(
@@ -568,7 +587,7 @@ def decide_cmd(
         typer.echo(
             _t(
                 lang,
-                f"已裁定 #{result.id}：{result.status}，下次运行起生效",
+                f"已裁定 #{result.id}：{_state(result.status, lang)}，下次运行起生效",
                 f"#{result.id} decided: {result.status}; it takes effect from the next run",
             )
         )
