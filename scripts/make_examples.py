@@ -1304,6 +1304,9 @@ def reproducible_zip(data: bytes) -> bytes:
             if info.filename == "docProps/core.xml":  # openpyxl stamps the time of saving
                 stamp = f"{FILE_TIME:%Y-%m-%dT%H:%M:%S}Z".encode()
                 body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, body)
+            if info.filename == "docProps/app.xml":  # and its own version
+                body = re.sub(rb"(<Application>[^<]*?Openpyxl)[^<]*", rb"\g<1>", body)
+                body = re.sub(rb"(<AppVersion>)[^<]*", rb"\g<1>3.1", body)
             dst.writestr(fixed, body)
     return buf.getvalue()
 

@@ -65,7 +65,15 @@ def _run(ws: Workspace, *args: str) -> str:
 def test_ingest_prints_the_report(loaded: str) -> None:
     out = OUTPUT["first"]
     assert f"已加载 {loaded} v1 (full)" in out
-    for text in ("读入", "加载", "隔离", "版本总行数", "公民身份号码 (id_number)", "列名同中文名", "低保.csv"):
+    for text in (
+        "读入",
+        "加载",
+        "隔离",
+        "版本总行数",
+        "公民身份号码 (id_number)",
+        "列名同中文名",
+        "低保.csv",
+    ):
         assert text in out, text
 
 
