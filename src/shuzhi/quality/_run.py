@@ -907,7 +907,7 @@ def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v if v is None or isinstance(v, str | int | float | bool) else str(v) for k, v in d.items()}
 
 
-def _from_row(row: RunRow, res: Resource) -> QualityRun:
+def _from_row(row: RunRow, res: Resource, labels: dict[str, str]) -> QualityRun:
     results = tuple(
         RuleResult(
             rule_id=r.rule_id,
@@ -946,7 +946,7 @@ def _from_row(row: RunRow, res: Resource) -> QualityRun:
         started_at=row.started_at,
         duration_s=row.duration_s,
         id=row.id,
-        labels=_labels(_spec(res)),
+        labels=labels,
     )
 
 
@@ -1014,7 +1014,7 @@ def latest_run(ws: Workspace, resource: str, number: int | None = None) -> Quali
         if row is None:
             what = f"{resource} v{number}" if number is not None else resource
             raise errors.NotFound(QUALITY_RUN, what)
-        return as_of_now(s, _from_row(row, res), res)
+        return as_of_now(s, _from_row(row, res, _labels(_spec(res))), res)
 
 
 def resource_trend(ws: Workspace, resource: str) -> list[QualityRun]:
@@ -1022,7 +1022,8 @@ def resource_trend(ws: Workspace, resource: str) -> list[QualityRun]:
     with ws.session() as s:
         res = _resource_row(s, resource)
         rows = _latest_rows(s, [resource])
-        return [as_of_now(s, _from_row(rows[k], res), res) for k in sorted(rows, key=lambda k: k[1])]
+        labels = _labels(_spec(res))  # once for every version's run
+        return [as_of_now(s, _from_row(rows[k], res, labels), res) for k in sorted(rows, key=lambda k: k[1])]
 
 
 def _department_tree(s: Session) -> dict[str, str | None]:
@@ -1062,7 +1063,7 @@ def _department_runs(s: Session, code: str) -> tuple[str, list[QualityRun], list
             missing.append(r.code)
             continue
         pick = r.current_version if r.current_version in mine else max(mine)
-        runs.append(as_of_now(s, _from_row(mine[pick], r), r))
+        runs.append(as_of_now(s, _from_row(mine[pick], r, _labels(_spec(r))), r))
     return dept.name, runs, missing
 
 
