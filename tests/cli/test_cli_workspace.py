@@ -174,3 +174,48 @@ def test_tables_written_to_a_pipe_are_wide(monkeypatch: pytest.MonkeyPatch) -> N
     assert new_console(file=io.StringIO()).width == PIPED_WIDTH  # not Rich's 80
     monkeypatch.setenv("COLUMNS", "100")
     assert new_console(file=io.StringIO()).width == 100  # the user's choice wins
+
+
+@pytest.mark.parametrize(
+    ("args", "expected", "command"),
+    [
+        (
+            ["ingest", "人口", "a.csv", "--mode", "merge"],
+            "错误 / error: 选项 --mode 取值无效 / invalid value for --mode: "
+            "应为 full、append、upsert 之一，实为 'merge'",
+            "ingest",
+        ),
+        (["diff", "人口", "一", "2"], "参数 V1 取值无效 / invalid value for V1: 应为整数，实为 '一'", "diff"),
+        (["ingest"], "缺少参数 RESOURCE / missing argument RESOURCE", "ingest"),
+        (
+            ["ingest", "人口", "a.csv", "--mod", "full"],
+            "没有选项 --mod / no such option: --mod（是不是 --mode？",
+            "ingest",
+        ),
+        # Click raises this one without its command: no usage line
+        (
+            ["ingest", "人口", "a.csv", "--mode"],
+            "选项 --mode 后面缺少取值 / option --mode requires a value",
+            None,
+        ),
+        (["catalog", "lst"], "没有命令 'lst' / no such command 'lst'（是不是 list？", "catalog"),
+        (["versions", "人口", "2", "3"], "多余的参数：2 3 / unexpected extra arguments: 2 3", "versions"),
+    ],
+)
+def test_usage_errors_are_worded_in_chinese_and_english(
+    tmp_path: Path, args: list[str], expected: str, command: str | None
+) -> None:
+    run = shuzhi_cmd(*args, cwd=tmp_path)
+    assert run.returncode == 2, run.stderr
+    assert expected in run.stderr
+    assert "Invalid value" not in run.stderr and "Usage:" not in run.stderr
+    if command is not None:
+        assert f"用法 / usage: shuzhi {command} [OPTIONS]" in run.stderr
+        assert f"帮助 / help: shuzhi {command} --help" in run.stderr
+
+
+def test_help_and_a_bare_group_still_work(tmp_path: Path) -> None:
+    assert shuzhi_cmd("--help", cwd=tmp_path).returncode == 0
+    bare = shuzhi_cmd("catalog", cwd=tmp_path)  # a group without its command: its help
+    assert bare.returncode == 2
+    assert "catalog" in bare.stdout + bare.stderr and "list" in bare.stdout + bare.stderr

@@ -51,7 +51,8 @@ def main() -> None:
     from shuzhi.errors import ShuzhiError
 
     try:
-        app()
+        # not standalone: usage errors come here, to be shown in Chinese and English
+        rv = app(prog_name="shuzhi", standalone_mode=False)
     except ShuzhiError as e:
         console = Console(stderr=True, soft_wrap=True)
         problems = getattr(e, "errors", None)
@@ -65,3 +66,36 @@ def main() -> None:
             console.print(f"[bold red]错误 / error:[/] {e.message}", highlight=False)
         names = {c.__name__ for c in type(e).__mro__}
         raise SystemExit(next(code for name, code in EXIT_CODES if name in names)) from None
+    except Exception as e:  # Click's (Typer's) own: usage errors, Ctrl-C at a prompt
+        _click_error(e)
+    if isinstance(rv, int) and not isinstance(rv, bool):  # typer.Exit(code), --help
+        raise SystemExit(rv)
+
+
+def _click_error(e: Exception) -> None:
+    from rich.console import Console
+
+    from shuzhi.cli._usage import usage_lines
+
+    names = {c.__name__ for c in type(e).__mro__}
+    if "Abort" in names:
+        Console(stderr=True).print("已中止 / aborted", highlight=False)
+        raise SystemExit(1) from None
+    if "ClickException" not in names:
+        raise e
+    lines = usage_lines(e)
+    if lines is None:  # one we do not word (a bare command group's help): Typer shows it
+        try:
+            from typer import rich_utils
+
+            rich_utils.rich_format_error(e)  # type: ignore[arg-type]
+        except Exception:
+            e.show()  # type: ignore[attr-defined]
+    else:
+        console = Console(stderr=True, soft_wrap=True)
+        for i, line in enumerate(lines):
+            head, sep, rest = line.partition(": ")
+            style = "bold red" if line.startswith("错误") else "dim" if i else ""
+            console.print(f"[{style}]{head}{sep}[/]" if style else head + sep, end="", highlight=False)
+            console.print(rest, markup=False, highlight=False)
+    raise SystemExit(getattr(e, "exit_code", 2)) from None
