@@ -211,6 +211,9 @@ defaults: {{dept: 民政局}}
     (bad,) = quarantine(ws, code).rows
     assert bad.row == 4 and bad.errors[0]["column"] == "保障状态" and bad.errors[0]["value"] == "9"
     assert "映射" in bad.errors[0]["reason_zh"]
+    # the count of rows speaks of the value, not of a bare “…”
+    assert r.quarantine[0].reason_zh == "该值不在映射文件为此列列出的取值中"
+    assert r.quarantine[0].reason_en == "the value is not among the values the mapping lists for this column"
 
 
 def test_unknown_codes_of_a_code_list_are_named_with_row_and_column(ws: Workspace, tmp_path: Path) -> None:
@@ -297,6 +300,7 @@ def test_duplicate_keys_in_a_full_load_quarantine_the_later_rows(ws: Workspace, 
         "与第 2 行重复" in bad.errors[0]["reason_zh"] and "14050219900307151X" in bad.errors[0]["reason_zh"]
     )
     assert rows_of(ws, code)[0]["name"] == "张伟"
+    assert r.quarantine[0].reason_zh == "主键与文件中前面的行重复"
 
 
 def test_append_adds_rows_and_quarantines_keys_already_loaded(ws: Workspace, tmp_path: Path) -> None:

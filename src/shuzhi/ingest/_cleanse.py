@@ -229,6 +229,35 @@ def rule_text(rule: str, lang: Literal["zh", "en"] = "zh", details: Mapping[str,
     return (zh if lang == "zh" else en).format_map(data)
 
 
+#: the texts of key rules in a count of rows (the key and the row differ from row to row)
+_SUMMARY_TEXTS: dict[str, tuple[str, str]] = {
+    "key.duplicate": ("主键与文件中前面的行重复", "the key repeats the one of an earlier row of the file"),
+    "key.exists": (
+        "主键已在当前版本中；要更新已有记录请用 upsert 模式",
+        "the key is already in the current version; load with mode upsert to update it",
+    ),
+}
+_QUOTED_VALUE = (("“{value}”", "该值"), ("{value} ", "该值"), ("{value}", "该值"))
+_QUOTED_VALUE_EN = (("'{value}'", "the value"), ("{value}", "the value"))
+
+
+def summary_text(
+    rule: str, lang: Literal["zh", "en"] = "zh", details: Mapping[str, Any] | None = None
+) -> str:
+    """The text of a rule in a count of rows: the value a row's text quotes reads 该值 (the value),
+    other details the field does not give are shown as ``…``."""
+    code = rule_code(rule)
+    if code in _SUMMARY_TEXTS:
+        zh, en = _SUMMARY_TEXTS[code]
+    else:
+        zh, en = _templates(code)
+        for old, new in _QUOTED_VALUE:
+            zh = zh.replace(old, new)
+        for old, new in _QUOTED_VALUE_EN:
+            en = en.replace(old, new)
+    return (zh if lang == "zh" else en).format_map(_Ellipsis(details or {}))
+
+
 def reason_rows() -> list[tuple[str, str, str]]:
     """(code, zh, en) of every reason a load may report: the standards' and ingestion's own."""
     from shuzhi.standards import REASONS
@@ -539,8 +568,8 @@ def field_details(f: FieldSpec) -> dict[str, Any]:
 
 
 def rule_counts(rows: Sequence[tuple[Any, Any]], spec: ResourceSpec | None) -> list[dict[str, Any]]:
-    """(rule, count) rows as dicts with the rule's field (and its label), code and texts (values
-    shown as …)."""
+    """(rule, count) rows as dicts with the rule's field (and its label), code and texts (see
+    :func:`summary_text`)."""
     names = {f.name: f for f in spec.fields} if spec is not None else {}
     out = []
     for rule, n in rows:
@@ -555,8 +584,8 @@ def rule_counts(rows: Sequence[tuple[Any, Any]], spec: ResourceSpec | None) -> l
                 "label": f.label if f is not None else None,
                 "code": rule_code(rule),
                 "count": int(n),
-                "reason_zh": rule_text(rule, "zh", details),
-                "reason_en": rule_text(rule, "en", details),
+                "reason_zh": summary_text(rule, "zh", details),
+                "reason_en": summary_text(rule, "en", details),
             }
         )
     return out
