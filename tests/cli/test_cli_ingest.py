@@ -172,3 +172,44 @@ def test_the_progress_bar_appears_only_for_slow_loads() -> None:
     with ProgressBar(delay=5.0, console=Console(file=quiet, force_terminal=True, width=100)) as bar:
         bar("read", 50, 100)
     assert quiet.getvalue() == ""
+
+
+def test_a_database_table_is_loaded_from_the_command_line(ws: Workspace, tmp_path: Path, pg_url: str) -> None:
+    """``shuzhi ingest RES postgresql+psycopg://user:pw@host/db -m m.yaml`` (the table in the
+    mapping's ``source``): the URL is not taken for a file path, its password never shown."""
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    url = make_url(pg_url)
+    if url.password is None:
+        url = url.set(password="secret-pw")  # a trust server ignores it; the masking is tested
+    engine = sa.create_engine(url)
+    table = "cli_ingest_people"
+    with engine.begin() as con:
+        con.execute(sa.text(f"DROP TABLE IF EXISTS {table}"))
+        con.execute(sa.text(f"CREATE TABLE {table} (公民身份号码 text, 姓名 text, 联系电话 text)"))
+        con.execute(
+            sa.text(f"INSERT INTO {table} VALUES (:i, :n, :p)"),
+            [
+                {"i": "14050219900307151X", "n": "张伟", "p": "13803561234"},
+                {"i": "140502850612202", "n": "王芳", "p": None},
+            ],
+        )
+    try:
+        code = new_resource(ws)
+        mapping = tmp_path / "db.yaml"
+        mapping.write_text(f"resource: {code}\nsource: {{table: {table}}}\n", encoding="utf-8")
+        shown = url.render_as_string(hide_password=False)
+        r = runner.invoke(app, ["ingest", code, shown, "-m", str(mapping), "--json", "-w", str(ws.path)])
+        assert r.exit_code == 0, r.output
+        result = json.loads(r.output)
+        assert result["rows_loaded"] == 2 and "secret-pw" not in r.output
+        assert result["source"]["file"] == url.render_as_string(hide_password=True)
+        # a mistyped URL (one slash) is a missing file, named without its password
+        typo = shown.replace("://", ":/", 1)
+        bad = runner.invoke(app, ["ingest", code, typo, "-m", str(mapping), "-w", str(ws.path)])
+        assert bad.exit_code != 0 and "secret-pw" not in str(bad.exception) and "***@" in str(bad.exception)
+    finally:
+        with engine.begin() as con:
+            con.execute(sa.text(f"DROP TABLE IF EXISTS {table}"))
+        engine.dispose()

@@ -247,7 +247,14 @@ def _print_quality(r: LoadResult, lang: Lang) -> None:
 
 def ingest_cmd(
     resource: Annotated[str, typer.Argument(help="目录中的资源代码 / resource code in the catalog")],
-    file: Annotated[Path, typer.Argument(help="数据文件 / the file to load (CSV, Excel, JSON, Parquet)")],
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="数据文件，或数据库地址（SQLAlchemy URL，表或查询写在映射文件的 source 中）/ the file to "
+            "load (CSV, Excel, JSON, Parquet), or a database URL (the table or query in the mapping's "
+            "source)",
+        ),
+    ],
     mapping: Annotated[
         Path | None,
         typer.Option("--mapping", "-m", help="映射文件 / mapping YAML (default: match by name or label)"),

@@ -296,7 +296,8 @@ def ingest(
     if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text) and not path.is_file():
         if path.is_dir():
             raise errors.DataError("这是文件夹，不是文件 / this is a folder, not a file", file=text)
-        raise errors.NotFound("文件 / file", text)
+        # a mistyped database URL (postgresql:/user:secret@…) is shown without its password
+        raise errors.NotFound("文件 / file", re.sub(r"(:/+[^/:@\s]*:)[^@/\s]+@", r"\1***@", text))
     who = loaded_by or _whoami()
     with _ResourceLock(ws, spec.code):
         _sweep(ws, spec.code)
