@@ -129,6 +129,28 @@ def _unclosed_quote_line(text: str, upto: int | None) -> int | None:
     return None
 
 
+_CONSTRUCTOR: Any = None
+
+
+def _constructor() -> Any:
+    """ruamel's round-trip constructor, except that dates and times stay text: pydantic reads
+    them where a date is expected, and an impossible one (2024-02-30, unquoted) is reported with
+    its file, line and key like any other bad value — ruamel's own date raised a bare ValueError."""
+    global _CONSTRUCTOR
+    if _CONSTRUCTOR is None:
+        from ruamel.yaml.constructor import RoundTripConstructor
+
+        class _TextDates(RoundTripConstructor):
+            pass
+
+        def as_text(loader: Any, node: Any) -> str:
+            return str(loader.construct_scalar(node))
+
+        _TextDates.add_constructor("tag:yaml.org,2002:timestamp", as_text)
+        _CONSTRUCTOR = _TextDates
+    return _CONSTRUCTOR
+
+
 def load_yaml(path: str | os.PathLike[str], *, text: str | None = None) -> YamlDocument:
     """Read a YAML file (or ``text``, reported as ``path``), refusing duplicate keys."""
     from ruamel.yaml import YAML
@@ -147,6 +169,7 @@ def load_yaml(path: str | os.PathLike[str], *, text: str | None = None) -> YamlD
                 file=file,
             ) from None
     yaml = YAML(typ="rt")
+    yaml.Constructor = _constructor()
     try:
         raw = yaml.load(text)
     except MarkedYAMLError as e:

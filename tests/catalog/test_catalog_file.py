@@ -216,3 +216,19 @@ def test_any_text_is_a_catalog_or_a_validation_error(text: str) -> None:
         assert e.errors and all(k.startswith("fuzz.yaml") for k in e.errors)
     else:
         assert isinstance(cat, CatalogFile)
+
+
+@pytest.mark.parametrize("written", ["2024-02-30", "2024-13-01", "2024-02-30 08:00:00"])
+def test_an_impossible_unquoted_date_is_a_bad_value_with_its_line(tmp_path: Path, written: str) -> None:
+    text = GOOD.replace("    department: JC-GA\n", f"    department: JC-GA\n    release_date: {written}\n")
+    path = write(tmp_path, text)
+    errs = problems(path)
+    where = f"{path}:8 resources[0].release_date"
+    assert list(errs) == [where]
+    assert errs[where][0].startswith(f"应为日期（如 2024-03-01），实为 '{written}'")
+
+
+def test_a_possible_unquoted_date_is_read_as_the_date(tmp_path: Path) -> None:
+    text = GOOD.replace("    department: JC-GA\n", "    department: JC-GA\n    release_date: 2024-02-29\n")
+    (res,) = load_catalog_file(write(tmp_path, text)).resources
+    assert str(res.release_date) == "2024-02-29"
