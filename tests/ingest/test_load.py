@@ -327,6 +327,35 @@ def test_upsert_replaces_rows_by_key_and_adds_new_ones(ws: Workspace, tmp_path: 
     assert got["14052219880115138X"]["_loaded_in"] == 1 and got["14052219880115138X"]["_source"] == "a.csv"
 
 
+def test_an_upsert_with_some_columns_keeps_the_other_fields_of_the_rows_it_updates(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """A department's correction file often has the key and the changed columns only."""
+    code = new_resource(ws)
+    ingest(ws, code, write_csv(tmp_path / "a.csv", ROWS[:2]))
+    before = _by_id(rows_of(ws, code))
+    fix = write_text(
+        tmp_path / "fix.csv",
+        "公民身份号码,姓名,联系电话\n14050219900307151X,张伟,13903561111\n"
+        "14050219850612202X,王芳,0356-2025678\n140525196203053018,欧阳建国,13712345678\n",
+    )
+    r = ingest(ws, code, fix, mode="upsert")
+    assert (r.rows_added, r.rows_updated, r.rows_removed, r.rows_total) == (1, 2, 0, 3)
+    assert any("已有的行保留原值" in n for n in r.notes)
+    got = _by_id(rows_of(ws, code))
+    for id_ in ("14050219900307151X", "14050219850612202X"):
+        for kept in ("sex", "birth_date", "address", "amount", "members", "note"):
+            assert got[id_][kept] == before[id_][kept], (id_, kept)
+    assert got["14050219900307151X"]["phone"] == "13903561111"
+    assert got["14050219850612202X"]["phone"] == "0356-2025678"
+    new = got["140525196203053018"]
+    assert new["address"] is None and new["amount"] is None  # a new row: nothing to keep
+    # a correction of the phone alone changes nothing else: the key with the same phone is not updated
+    again = ingest(ws, code, fix, mode="upsert")
+    assert (again.rows_added, again.rows_updated) == (0, 0)
+    assert _by_id(rows_of(ws, code))["14050219900307151X"]["amount"] == before["14050219900307151X"]["amount"]
+
+
 def test_upsert_refuses_duplicate_keys_and_loads_nothing(ws: Workspace, tmp_path: Path) -> None:
     code = new_resource(ws)
     ingest(ws, code, write_csv(tmp_path / "a.csv", ROWS[:2]))

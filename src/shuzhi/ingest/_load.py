@@ -693,7 +693,12 @@ class _Load:
                 + ("（映射 extra_columns: ignore）" if self.mapping is not None else "")
             )
         unfed = [m.field for m in plan.matches if m.matched_by == "none"]
-        if unfed:
+        if unfed and self.mode == "upsert":
+            notes.append(
+                "没有数据来源的信息项（已有的行保留原值，新增的行留空）/ fields with no column (rows "
+                f"updated keep their current values, new rows leave them empty): {', '.join(unfed)}"
+            )
+        elif unfed:
             notes.append(
                 f"没有数据来源的信息项（留空）/ fields with no column, left empty: {', '.join(unfed)}"
             )
@@ -764,12 +769,29 @@ class _Load:
             self.tick("write", 1, 3)
         _fault("ingest.write")
         batch_file = data / f"part-{len(files):05d}.parquet"
-        field_list = ", ".join(ident(f.name) for f in self.spec.fields)
-        self._copy(
-            f"SELECT {field_list}, _row, {lit(name)}::VARCHAR AS _source, {number}::INTEGER AS _loaded_in, "
-            f"_issues FROM {ident(self.batch)} WHERE len(_fails) = 0 ORDER BY _row",
-            batch_file,
-        )
+        stamp = f"{lit(name)}::VARCHAR AS _source, {number}::INTEGER AS _loaded_in"
+        if self.mode == "upsert" and unfed and current is not None and prev_dir is not None:
+            # a correction file with some columns only: the rows it updates keep the values of
+            # the fields it has no column for (and their flagged problems)
+            kept = ", ".join(lit(f) for f in unfed)
+            field_list = ", ".join(
+                f"p.{ident(f.name)}" if f.name in unfed else f"b.{ident(f.name)}" for f in self.spec.fields
+            )
+            on = " AND ".join(f"p.{ident(k)} = b.{ident(k)}" for k in keys)
+            batch_sql = (
+                f"SELECT {field_list}, b._row, {stamp}, "
+                f"list_concat(b._issues, list_filter(coalesce(p._issues, []), "
+                f"lambda sz_x: sz_x.field IN ({kept})))::{ISSUE_TYPE} AS _issues "
+                f"FROM {ident(self.batch)} AS b LEFT JOIN ({self._prev_select(prev_dir, prev_columns)}) AS p "
+                f"ON {on} WHERE len(b._fails) = 0 ORDER BY b._row"
+            )
+        else:
+            field_list = ", ".join(ident(f.name) for f in self.spec.fields)
+            batch_sql = (
+                f"SELECT {field_list}, _row, {stamp}, "
+                f"_issues FROM {ident(self.batch)} WHERE len(_fails) = 0 ORDER BY _row"
+            )
+        self._copy(batch_sql, batch_file)
         files.append(batch_file.name)
         _fault("ingest.write.data")
         self.tick("write", 2, 3)
@@ -785,7 +807,7 @@ class _Load:
             self.partial / QUARANTINE_FILE,
         )
         self.tick("write", 3, 3)
-        added, updated, removed = self._changes(current, prev_dir, prev_columns, keys, rows_loaded)
+        added, updated, removed = self._changes(current, prev_dir, prev_columns, keys, rows_loaded, unfed)
         rows_total = carried + rows_loaded
         hashes = {f: _sha256(data / f) for f in sorted(files)}
         checksum = _checksum([data / f for f in sorted(files)])
@@ -1172,8 +1194,10 @@ class _Load:
         prev_columns: list[dict[str, Any]],
         keys: list[str],
         rows_loaded: int,
+        unfed: Sequence[str] = (),
     ) -> tuple[int, int, int]:
-        """Rows added, updated and removed against the version the load started from."""
+        """Rows added, updated and removed against the version the load started from (an upsert
+        keeps the values of the fields it has no column for: those do not make a row updated)."""
         if current is None or prev_dir is None:
             return rows_loaded, 0, 0
         if self.mode == "append":
@@ -1183,7 +1207,8 @@ class _Load:
             return rows_loaded, 0, prev_total
         prev = self._prev_select(prev_dir, prev_columns)
         on = " AND ".join(f"b.{ident(k)} = p.{ident(k)}" for k in keys)
-        fields = [f.name for f in self.spec.fields if f.name not in keys]
+        kept = set(unfed) if self.mode == "upsert" else set()
+        fields = [f.name for f in self.spec.fields if f.name not in keys and f.name not in kept]
         changed = " OR ".join(f"b.{ident(n)} IS DISTINCT FROM p.{ident(n)}" for n in fields) or "false"
         k0 = ident(keys[0])
         added, updated, removed = self.engine.fetch_rows(
