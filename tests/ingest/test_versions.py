@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _ingest_fixtures import HEADER, ROWS, make_workspace, new_resource, rows_of, write_csv
+from _ingest_fixtures import HEADER, ROWS, make_workspace, new_resource, rows_of, write_csv, write_text
 
 from shuzhi.errors import DataError, NotFound, ValidationError
 from shuzhi.ingest import (
@@ -186,6 +187,24 @@ def test_quarantine_exports_to_xlsx_and_reads_back(ws: Workspace, two: str, tmp_
     assert values[0] == ["行号", "问题", *HEADER.split(","), "规则"]
     assert values[1][0] == 6 and values[1][2] == "14050219900307152X"  # IDs stay text
     assert values[2][3] is None
+
+
+def test_a_value_written_like_a_formula_is_exported_to_xlsx_as_text(ws: Workspace, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    code = new_resource(ws)
+    formula = '=HYPERLINK("http://x","点我")'
+    f = write_text(tmp_path / "inj.csv", f'{HEADER}\n=1+1,"{formula.replace(chr(34), chr(34) * 2)}",,,,,,,\n')
+    ingest(ws, code, f)
+    path = tmp_path / "退回.xlsx"
+    assert export_quarantine(ws, code, None, path) == 1
+    with zipfile.ZipFile(path) as z:
+        assert "<f>" not in z.read("xl/worksheets/sheet1.xml").decode()  # no live formula
+    sheet = load_workbook(path).active
+    assert sheet is not None
+    header = [c.value for c in sheet[1]]
+    row = {h: c.value for h, c in zip(header, sheet[2], strict=True)}
+    assert row["公民身份号码"] == "=1+1" and row["姓名"] == formula  # as written
 
 
 def test_an_export_needs_a_known_file_type(ws: Workspace, two: str, tmp_path: Path) -> None:

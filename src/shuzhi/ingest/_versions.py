@@ -620,7 +620,9 @@ def _write_csv(ws: Workspace, sql: str, target: Path) -> int:
 def _write_xlsx(ws: Workspace, sql: str, target: Path, *, sheet: str) -> int:
     import importlib
 
-    Workbook = importlib.import_module("openpyxl").Workbook  # no type stubs
+    openpyxl = importlib.import_module("openpyxl")  # no type stubs
+    Workbook = openpyxl.Workbook
+    WriteOnlyCell = openpyxl.cell.WriteOnlyCell
 
     n = int(ws.engine.fetch_rows(f"SELECT count(*) FROM ({sql})")[0][0])
     if n > XLSX_MAX_ROWS:
@@ -636,9 +638,18 @@ def _write_xlsx(ws: Workspace, sql: str, target: Path, *, sheet: str) -> int:
     wb = Workbook(write_only=True)
     ws_ = wb.create_sheet(title=sheet[:31].replace("/", "-"))
     ws_.append(table.column_names)
+
+    def text(v: Any) -> Any:
+        # openpyxl makes a text starting with = a formula: a value as written stays text
+        if isinstance(v, str) and v.startswith("="):
+            cell = WriteOnlyCell(ws_, value=v)
+            cell.data_type = "s"
+            return cell
+        return v
+
     # openpyxl writes cell by cell; Excel files are for people, so they are small (≤ 1M rows)
     for batch in table.to_batches(10_000):
         for record in zip(*(c.to_pylist() for c in batch.columns), strict=True):
-            ws_.append(list(record))
+            ws_.append([text(v) for v in record])
     wb.save(target)
     return n
