@@ -213,3 +213,17 @@ def test_a_database_table_is_loaded_from_the_command_line(ws: Workspace, tmp_pat
         with engine.begin() as con:
             con.execute(sa.text(f"DROP TABLE IF EXISTS {table}"))
         engine.dispose()
+
+
+def test_the_quarantine_table_shows_the_columns_the_problems_are_about(ws: Workspace, tmp_path: Path) -> None:
+    fields = [{"name": "k", "label": "编号", "key": True}] + [
+        {"name": f"c{i}", "label": f"列{i}"} for i in range(1, 9)
+    ]
+    fields[-1]["required"] = True
+    code = new_resource(ws, fields)
+    header = ",".join(f["label"] for f in fields)
+    f = write_csv(tmp_path / "wide.csv", ["1,a,b,c,d,e,f,g,h", "2,a,b,c,d,e,f,g,"], header=header)
+    runner.invoke(app, ["ingest", code, str(f), "-w", str(ws.path)])
+    out = _run(ws, "quarantine", code)
+    assert "列8" in out  # the 9th column, where the problem is
+    assert "编号" in out and "列1" in out  # and the first ones, to tell the row

@@ -532,6 +532,18 @@ def diff_cmd(
 # -- quarantine ----------------------------------------------------------------------------------
 
 
+def _quarantine_columns(q: QuarantineView, room: int = 6) -> list[str]:
+    """The source columns shown: every column a shown row's problem is about, then the first
+    columns (the key, the name…) up to ``room``, in the file's order."""
+    involved = {e.get("column") for r in q.rows for e in r.errors}
+    shown = {c for c in q.columns if c in involved}
+    for c in q.columns:
+        if len(shown) >= room:
+            break
+        shown.add(c)
+    return [c for c in q.columns if c in shown]
+
+
 def _print_quarantine(q: QuarantineView, lang: Lang, rule: str | None) -> None:
     out = _console()
     out.print(
@@ -548,7 +560,7 @@ def _print_quarantine(q: QuarantineView, lang: Lang, rule: str | None) -> None:
         )
         t.add_column(_t(lang, "行号", "row"), justify="right")
         t.add_column(_t(lang, "问题", "problems"), overflow="fold")
-        shown = q.columns[:4]
+        shown = _quarantine_columns(q)
         for c in shown:
             t.add_column(c, overflow="fold")
         key = "reason_zh" if lang is Lang.zh else "reason_en"
