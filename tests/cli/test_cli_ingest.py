@@ -219,11 +219,13 @@ def test_the_quarantine_table_shows_the_columns_the_problems_are_about(ws: Works
     fields = [{"name": "k", "label": "编号", "key": True}] + [
         {"name": f"c{i}", "label": f"列{i}"} for i in range(1, 9)
     ]
-    fields[-1]["required"] = True
+    fields[-1].update(standard="idcard", on_invalid="quarantine")
     code = new_resource(ws, fields)
     header = ",".join(f["label"] for f in fields)
-    f = write_csv(tmp_path / "wide.csv", ["1,a,b,c,d,e,f,g,h", "2,a,b,c,d,e,f,g,"], header=header)
-    runner.invoke(app, ["ingest", code, str(f), "-w", str(ws.path)])
+    rows = ["1,a,b,c,d,e,f,g,14050219900307151X", "2,a,b,c,d,e,f,g,ABCDEFG"]
+    runner.invoke(
+        app, ["ingest", code, str(write_csv(tmp_path / "wide.csv", rows, header=header)), "-w", str(ws.path)]
+    )
     out = _run(ws, "quarantine", code)
-    assert "列8" in out  # the 9th column, where the problem is
+    assert "ABCDEFG" in out  # the 9th column, where the problem is, as written
     assert "编号" in out and "列1" in out  # and the first ones, to tell the row
