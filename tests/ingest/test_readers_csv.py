@@ -441,3 +441,32 @@ def test_without_worker_processes_the_ranges_are_done_in_process(
     text, expected = _long_gbk(500)
     read(write("long.csv", text, "gbk"))
     assert read.rows() == expected
+
+
+def test_utf8_text_then_a_gbk_line_is_refused_as_mixed(read: Reader, write: Write) -> None:
+    """GB18030 would read the UTF-8 lines as wrong characters (王伟 → 鐜嬩紵) without an error."""
+    data = "公民身份号码,姓名\n14050219900307151X,王伟\n".encode() + "14050219850612202X,宋佳霞\n".encode(
+        "gbk"
+    )
+    with pytest.raises(DataError) as e:
+        read(write("mixed.csv", data))
+    assert e.value.row == 3
+    assert "文件混用了两种编码：第 1 行是 UTF-8 编码的中文，第 3 行却不是 UTF-8（像是 GBK）" in str(e.value)
+    assert not read.exists()
+
+
+def test_a_gbk_file_with_a_utf8_line_that_gbk_cannot_read_is_refused_as_mixed(
+    read: Reader, write: Write
+) -> None:
+    data = "公民身份号码,姓名\n".encode("gbk") + "14050219900307151X,王小伟\n".encode()
+    with pytest.raises(DataError) as e:
+        read(write("mixed.csv", data + "14050219850612202X,宋佳霞\n".encode("gbk")))
+    assert "第 1 行不是 UTF-8（像是 GBK），第 2 行不是 GBK/GB18030（像是 UTF-8）" in str(e.value)
+    assert e.value.row == 1
+
+
+def test_a_gbk_file_with_a_garbage_line_is_not_called_mixed(read: Reader, write: Write) -> None:
+    data = "公民身份号码,姓名\n14050219900307151X,王伟\n".encode("gbk") + b"1405,\x81\x20\xff\n"
+    with pytest.raises(DataError) as e:
+        read(write("bad.csv", data))
+    assert "混用" not in str(e.value) and "第 3 行" in str(e.value) and e.value.row == 3

@@ -306,6 +306,72 @@ def _undecodable(ctx: Context, where: dict[str, Any], tried: list[str]) -> DataE
     )
 
 
+_MIXED_ADVICE = (
+    "请在原系统中统一导出为一种编码（最好是 UTF-8），或用文本编辑器把整个文件另存为 UTF-8",
+    "export the whole file in one encoding (UTF-8 preferably), or save it all as UTF-8 in a text editor",
+)
+
+
+def _mixed(ctx: Context, not_utf8: dict[str, Any], not_gb: dict[str, Any]) -> DataError:
+    """Neither encoding reads the whole file, and they stop at different lines: two encodings."""
+    a, b = not_utf8["line"], not_gb["line"]
+    return DataError(
+        f"文件混用了两种编码：第 {a} 行不是 UTF-8（像是 GBK），第 {b} 行不是 GBK/GB18030（像是 UTF-8）；"
+        f"{_MIXED_ADVICE[0]} / the file mixes two encodings: line {a} is not UTF-8 (GBK, it seems), "
+        f"line {b} is not GBK/GB18030 (UTF-8, it seems); {_MIXED_ADVICE[1]}",
+        file=ctx.file,
+        row=min(a, b),
+    )
+
+
+def _reads(path: Path, fault: dict[str, Any], encoding: str) -> bool:
+    """Whether the line of ``fault`` (where another encoding failed) is text in ``encoding``."""
+    start = int(fault["offset"]) - int(fault["column"]) + 1
+    with open(path, "rb") as f:
+        f.seek(start)
+        line = f.read(1 << 20).split(b"\n", 1)[0]
+    try:
+        line.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _refuse_mixed(ctx: Context, path: Path, not_utf8: dict[str, Any]) -> None:
+    """Before GB18030 is tried because line N is not UTF-8: the lines before it were read as
+    UTF-8; if they hold any non-ASCII text, that text is UTF-8 — and GB18030 would decode it
+    into wrong characters without an error (王伟 → 鐜嬩紵). A file of one encoding never does
+    this: GBK text is not valid UTF-8, so the first Chinese word of a GBK file is where UTF-8
+    stops."""
+    end = int(not_utf8["offset"])
+    line_start = end - int(not_utf8["column"]) + 1  # the bad line's own bytes are not UTF-8
+    with open(path, "rb") as f:
+        done = 3 if f.read(3) == codecs.BOM_UTF8 else 0  # a BOM is not text
+        f.seek(done)
+        while done < line_start:
+            chunk = f.read(min(CHUNK, line_start - done))
+            if not chunk:
+                return
+            try:
+                chunk.decode("ascii")
+            except UnicodeDecodeError as e:
+                if not _reads(path, not_utf8, "gb18030"):  # a UTF-8 file with bad bytes
+                    raise _undecodable(ctx, not_utf8, ["utf-8", "gb18030"]) from None
+                f.seek(0)
+                before = f.read(done + e.start)
+                first, bad = before.count(b"\n") + 1, not_utf8["line"]
+                raise DataError(
+                    f"文件混用了两种编码：第 {first} 行是 UTF-8 编码的中文，"
+                    f"第 {bad} 行却不是 UTF-8（像是 GBK）；"
+                    f"按任何一种编码读都会把另一部分读成乱码。{_MIXED_ADVICE[0]} / the file mixes two "
+                    f"encodings: line {first} holds UTF-8 text, line {bad} is not UTF-8 (GBK, it seems); "
+                    f"either way part of it would be read as wrong characters. {_MIXED_ADVICE[1]}",
+                    file=ctx.file,
+                    row=int(not_utf8["line"]),
+                ) from None
+            done += len(chunk)
+
+
 def prepare_text(ctx: Context, path: Path, *, quote: bytes | None = None) -> TextFile:
     """Decide the encoding of ``path`` and give a UTF-8 file for it (see the module docstring)."""
     size = path.stat().st_size
@@ -329,6 +395,7 @@ def prepare_text(ctx: Context, path: Path, *, quote: bytes | None = None) -> Tex
                 if asked is not None:
                     raise _undecodable(ctx, e.where, [encoding]) from None
                 utf8_fault = e.where
+                _refuse_mixed(ctx, path, utf8_fault)
                 encoding = "gb18030"
                 ctx.note(
                     f"编码 GB18030（自动识别：第 {e.where['line']} 行不是 UTF-8）",
@@ -357,6 +424,12 @@ def prepare_text(ctx: Context, path: Path, *, quote: bytes | None = None) -> Tex
         except _Undecodable as e:
             target.unlink(missing_ok=True)
             where = e.where
+            if (
+                utf8_fault is not None
+                and utf8_fault["line"] != where["line"]
+                and _reads(path, where, "utf-8")
+            ):
+                raise _mixed(ctx, utf8_fault, where) from None
             if utf8_fault is not None and utf8_fault["offset"] > where["offset"]:
                 # neither fits: the bad bytes are where the encoding that read further stopped
                 # (a UTF-8 file with one bad line is not reported at its first Chinese word)
