@@ -89,6 +89,7 @@ _SYNTAX_ZH = (
     ("expected <block end>", "缩进不一致：同一层的键应对齐"),
     ("expected <document start>", "缩进不一致或多了一行顶格的文字"),
     ("found undefined alias", "引用了未定义的锚点（*名称）"),
+    ("found duplicate key", "键重复：同一层里同一个键写了两次"),
 )
 
 
@@ -229,11 +230,33 @@ def _choices(expected: str) -> tuple[str, str]:
     return join_zh, join_en
 
 
+#: what a pattern asks for, in words (see :func:`register_pattern`)
+_PATTERN_TEXTS: dict[str, tuple[str, str]] = {}
+
+
+def register_pattern(pattern: str, zh: str, en: str) -> None:
+    """Make a value that does not match ``pattern`` be told what is expected in words, not the
+    regular expression."""
+    _PATTERN_TEXTS[pattern] = (zh, en)
+
+
+class _Shown:
+    """A value quoted in a message: its repr cut at 60 characters (a data file given as a YAML
+    file is one long text, and was pasted whole into the error)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        text = repr(self.value)
+        return text if len(text) <= 60 else text[:57] + "…" + text[-1]
+
+
 def validation_message(err: Mapping[str, Any]) -> str:
     """One pydantic error as ``中文 / English`` (the common kinds; the rest in pydantic's English)."""
     kind, msg = err["type"], str(err.get("msg", ""))
     ctx = err.get("ctx") or {}
-    given = err.get("input")
+    given = _Shown(err.get("input"))
     if kind == "extra_forbidden":
         return "未知的键 / unknown key"
     if kind == "missing":
@@ -242,7 +265,18 @@ def validation_message(err: Mapping[str, Any]) -> str:
         zh, en = _choices(str(ctx.get("expected", "")))
         return f"取值无效 {given!r}；应为 {zh} / invalid value {given!r}; expected {en}"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
+        if given.value is None:
+            return "不能为空：应为键值结构（如 键: 值）/ empty: expected a mapping (key: value)"
+        if not err.get("loc") and isinstance(given.value, str):  # the whole document is one text
+            return (
+                "整个文件不是键值结构（键: 值）：这像是数据文件或文本，不是 YAML 声明/映射文件 / "
+                "the whole file is not a mapping (key: value): it looks like a data file or text, "
+                "not a YAML declaration"
+            )
         return f"应为键值结构（如 键: 值），实为 {given!r} / expected a mapping (key: value), got {given!r}"
+    if kind == "too_short" and ctx.get("min_length") is not None:
+        n = ctx["min_length"]
+        return f"至少要有 {n} 项 / at least {n} item(s) needed"
     if kind == "list_type":
         return f"应为列表，实为 {given!r} / expected a list, got {given!r}"
     if kind == "string_type":
@@ -268,7 +302,11 @@ def validation_message(err: Mapping[str, Any]) -> str:
         bound = next(iter(ctx.values()), "")
         return f"应 {sign} {bound}，实为 {given!r} / expected {sign} {bound}, got {given!r}"
     if kind == "string_pattern_mismatch":
-        return f"格式不符（应匹配 {ctx.get('pattern')}）：{given!r} / {msg}"
+        pattern = str(ctx.get("pattern"))
+        if pattern in _PATTERN_TEXTS:
+            zh, en = _PATTERN_TEXTS[pattern]
+            return f"格式不符：{zh}；实为 {given!r} / {en}; got {given!r}"
+        return f"格式不符（应匹配 {pattern}）：{given!r} / {msg}"
     if msg.startswith("Value error, "):
         return msg[len("Value error, ") :]
     return msg

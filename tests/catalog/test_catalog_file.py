@@ -77,7 +77,7 @@ def test_the_fixture_loads_with_chinese_terms_stored_as_english_values(catalog_y
         pytest.param(GOOD.replace("standard: idcard", "standard: passport"),
                      11, "resources[0].fields[0].standard", "unknown standard", id="unknown-standard"),
         pytest.param(GOOD.replace("  - name: id_number", "  - name: 身份证号"),
-                     9, "resources[0].fields[0].name", "should match pattern", id="field-name-pattern"),
+                     9, "resources[0].fields[0].name", "field name is lower-case", id="field-name-pattern"),
         pytest.param(GOOD.replace("    name: 户籍人口库\n", ""),
                      5, "resources[0].name", "required key missing", id="missing-name"),
         pytest.param(GOOD.replace("key: true", "key: 是的"),
@@ -146,6 +146,48 @@ def test_duplicate_keys_are_refused(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD.replace("    name: 户籍人口库\n", "    name: 户籍人口库\n    name: 人口库\n"))
     (where,) = problems(path)
     assert where.startswith(f"{path}:")
+    assert problems(path)[where][0].startswith("YAML 语法错误：键重复：同一层里同一个键写了两次")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where", "message"),
+    [
+        (
+            "    sharing:\n      type: 无条件共享\n",
+            "    sharing:\n",
+            ":13 resources[0].sharing",
+            "不能为空：应为键值结构（如 键: 值）",
+        ),
+        (
+            GOOD[GOOD.index("      - name: id_number") : GOOD.index("    sharing:")],
+            "      []\n",
+            ":8 resources[0].fields",
+            "至少要有 1 项",
+        ),
+        (
+            "      - name: id_number\n",
+            "      - name: 身份证号\n",
+            ":9 resources[0].fields[0].name",
+            "格式不符：信息项名称只用小写英文字母、数字和下划线，以字母开头",
+        ),
+    ],
+)
+def test_pydantic_wording_is_told_in_chinese(
+    tmp_path: Path, old: str, new: str, where: str, message: str
+) -> None:
+    assert old in GOOD
+    path = write(tmp_path, GOOD.replace(old, new))
+    errs = problems(path)
+    assert list(errs) == [f"{path}{where}"]
+    assert errs[f"{path}{where}"][0].startswith(message)
+    assert "should" not in errs[f"{path}{where}"][0] and "^[a-z]" not in errs[f"{path}{where}"][0]
+
+
+def test_a_data_file_given_as_the_catalog_is_named_as_such_not_pasted(tmp_path: Path) -> None:
+    path = write(tmp_path, "".join(f"{i},张三,13800000000\n" for i in range(3000)), "people.csv")
+    ((where, (message,)),) = problems(path).items()
+    assert where == str(path) and len(message) < 300
+    assert message.startswith("整个文件不是键值结构（键: 值）：这像是数据文件或文本")
 
 
 @pytest.mark.parametrize("text", ["", "# only a comment\n"])

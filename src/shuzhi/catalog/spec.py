@@ -21,7 +21,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from shuzhi._yaml import register_choices
+from shuzhi._yaml import register_choices, register_pattern
 from shuzhi.quality.rules import QualitySpec
 from shuzhi.registry._spec import RegistrySpec
 
@@ -48,6 +48,17 @@ __all__ = [
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 #: names of fields: what the version's Parquet columns are called
 FIELD_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
+register_pattern(
+    CODE_PATTERN,
+    "代码只用英文字母、数字和 - _ .，以字母或数字开头，最多 64 个字符（如 JC-GA-HJRK）",
+    "a code is letters, digits and - _ . starting with a letter or digit, at most 64 characters (JC-GA-HJRK)",
+)
+register_pattern(
+    FIELD_NAME_PATTERN,
+    "信息项名称只用小写英文字母、数字和下划线，以字母开头，最多 63 个字符（如 id_number；中文写在 label）",
+    "a field name is lower-case letters, digits and _ starting with a letter, at most 63 characters "
+    "(id_number; the Chinese goes in label)",
+)
 
 
 #: labels of every enumeration: class -> (Chinese, English, aliases)
