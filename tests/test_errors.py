@@ -7,9 +7,12 @@ def test_data_error_names_file_row_column_value_and_rule() -> None:
     e = DataError(
         "校验码不符", file="people.csv", row=12, column="身份证号", value="1405021990030715", rule="GB 11643"
     )
-    assert (
-        str(e) == "people.csv, row 12, column 身份证号: 校验码不符 (value '1405021990030715', rule GB 11643)"
+    assert str(e) == (
+        "people.csv 第 12 行 “身份证号”列 / row 12, column 身份证号: 校验码不符 "
+        "(值 / value '1405021990030715', 规则 / rule GB 11643)"
     )
+    assert str(DataError("空文件", file="a.csv")) == "a.csv: 空文件"
+    assert str(DataError("x", file="a.csv", row=3)) == "a.csv 第 3 行 / row 3: x"
     assert e.to_dict() | {} == {
         "ok": False,
         "error": str(e),

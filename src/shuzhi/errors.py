@@ -98,7 +98,8 @@ class ValidationError(ShuzhiError):
 
 
 class DataError(ShuzhiError):
-    """A bad value in input data: ``file:row N, column C: message (value 'v', rule R)``."""
+    """A bad value in input data: ``file 第 N 行 “C”列 / row N, column C: message (值 / value 'v',
+    规则 / rule R)``."""
 
     status = 422
     code = "data"
@@ -114,19 +115,23 @@ class DataError(ShuzhiError):
         rule: str | None = None,
     ) -> None:
         self.file, self.row, self.column, self.value, self.rule = file, row, column, value, rule
-        where = []
-        if file is not None:
-            where.append(str(file))
+        # people.csv 第 12 行 “身份证号”列 / row 12, column 身份证号: …
+        zh, en = [], []
         if row is not None:
-            where.append(f"row {row}")
+            zh.append(f"第 {row} 行")
+            en.append(f"row {row}")
         if column is not None:
-            where.append(f"column {column}")
-        text = ": ".join([", ".join(where), message]) if where else message
+            zh.append(f"“{column}”列")
+            en.append(f"column {column}")
+        where = " ".join(zh) + " / " + ", ".join(en) if zh else ""
+        if file is not None:
+            where = f"{file} {where}" if where else str(file)
+        text = f"{where}: {message}" if where else message
         extra = []
         if value is not None:
-            extra.append(f"value {value!r}")
+            extra.append(f"值 / value {value!r}")
         if rule is not None:
-            extra.append(f"rule {rule}")
+            extra.append(f"规则 / rule {rule}")
         if extra:
             text += f" ({', '.join(extra)})"
         super().__init__(text)

@@ -610,7 +610,8 @@ def test_bad_update_file_gives_the_cli_error_message(tmp_path: Path) -> None:
         assert "Traceback" not in r.stderr
         lines = r.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("错误 / error:"), r.stderr
-        assert f"{bad}, row 3, column code: division code must be 6 digits" in lines[0]
+        assert f"{bad} 第 3 行 “code”列 / row 3, column code: " in lines[0]
+        assert "division code must be 6 digits" in lines[0]
     r = _cli("check", "division", "140502", env={dv.UPDATES_ENV: str(tmp_path / "nonexistent.csv")})
     assert r.returncode == 2 and "nonexistent.csv" in r.stderr and "Traceback" not in r.stderr
 
