@@ -533,16 +533,28 @@ def _sweep(ws: Workspace, code: str) -> None:
             job.status = "abandoned"
             job.finished_at = dt.datetime.now(dt.UTC)
             job.error = f"加载进程 {job.pid} 已终止 / the loading process {job.pid} died before finishing"
-            log.warning("ingest job %s of %s (pid %s) abandoned", job.id, code, job.pid)
+            log.warning(
+                "%s 上次的加载（任务 %s，进程 %s）中断，已标为放弃 / ingest job %s of %s (pid %s) abandoned",
+                code,
+                job.id,
+                job.pid,
+                job.id,
+                code,
+                job.pid,
+            )
     if not root.is_dir():
         return
     for p in root.iterdir():
         m = _VERSION_DIR.match(p.name)
         if p.name.startswith(".v") and p.name.endswith(".partial"):
-            log.warning("removing a half-written version left by a crashed load: %s", p)
+            log.warning("删除中断的加载留下的半成品 / removing what a crashed load half wrote: %s", p)
             shutil.rmtree(p, ignore_errors=True)
         elif m and int(m.group(1)) not in known and p.is_dir():
-            log.warning("removing version folder %s: no version row (its load crashed before committing)", p)
+            log.warning(
+                "删除未提交的版本文件夹（其加载在提交前中断）/ removing version folder %s: no version row "
+                "(its load crashed before committing)",
+                p,
+            )
             shutil.rmtree(p, ignore_errors=True)
 
 
