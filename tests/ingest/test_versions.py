@@ -139,7 +139,7 @@ def test_diff_without_a_key_compares_whole_rows(ws: Workspace, tmp_path: Path) -
     assert sorted(r["name"] for r in d.added_sample) == ["丙", "乙"]
 
 
-def test_quarantine_shows_rules_rows_and_original_values(ws: Workspace, two: str) -> None:
+def test_quarantine_shows_rules_rows_and_original_values(ws: Workspace, two: str, tmp_path: Path) -> None:
     q = quarantine(ws, two)
     assert (q.version, q.total, q.matching) == (2, 2, 2)
     assert [(r.rule, r.count) for r in q.by_rule] == [
@@ -157,6 +157,13 @@ def test_quarantine_shows_rules_rows_and_original_values(ws: Workspace, two: str
     assert quarantine(ws, two, rule="idcard.check_mismatch").matching == 2
     assert quarantine(ws, two, limit=1).rows[0].row == 6
     assert quarantine(ws, two, 1).total == 0
+    assert quarantine(ws, two, rule="phone").matching == 0  # a field without problems: no rows
+    assert quarantine(ws, two, rule="phone.required").matching == 0
+    with pytest.raises(ValidationError) as e:  # a typo is not "no rows"
+        quarantine(ws, two, rule="nmae")
+    assert "没有这个规则、信息项或原因：'nmae'" in str(e.value) and "name.required" in str(e.value)
+    with pytest.raises(ValidationError):
+        export_quarantine(ws, two, None, tmp_path / "x.csv", rule="nmae")
 
 
 def test_quarantine_exports_to_csv_for_excel(ws: Workspace, two: str, tmp_path: Path) -> None:

@@ -478,6 +478,31 @@ def _pick(ws: Workspace, resource: str, number: int | None) -> VersionInfo:
     return latest_version(ws, resource) if number is None else get_version(ws, resource, number)
 
 
+def _known_rule(ws: Workspace, resource: str, v: Any, rule: str | None) -> None:
+    """Refuse a ``rule`` that names no field of the resource, no reason a load reports and no
+    rule of this quarantine: a typo must not read as "no such rows"."""
+    if not rule:
+        return
+    from shuzhi.catalog import get_resource
+    from shuzhi.ingest._cleanse import reason_rows
+
+    fields = {f.name for f in get_resource(ws, resource).spec.fields}
+    codes = {c for c, _, _ in reason_rows()}
+    here = set(v.quarantine_summary or {})
+    head, _, tail = rule.partition(".")
+    if rule in fields or rule in codes or rule in here or (head in fields and tail in codes):
+        return
+    listed = "、".join(sorted(here)) or "（无 / none）"
+    raise errors.ValidationError(
+        {
+            "rule": [
+                f"没有这个规则、信息项或原因：{rule!r}；此版本隔离区的规则：{listed} / no rule, field or "
+                f"reason {rule!r}; the rules of this quarantine: {listed}"
+            ]
+        }
+    )
+
+
 def _rule_filter(rule: str | None) -> str:
     if not rule:
         return ""
@@ -503,6 +528,7 @@ def quarantine(
     ``rule`` keeps the rows that broke a rule (``name.required``), any rule of a field
     (``name``) or a reason (``idcard.check_mismatch``)."""
     v = _pick(ws, resource, number)
+    _known_rule(ws, resource, v, rule)
     path = _quarantine_file(ws, v)
     cols = _source_columns(v, ws)
     where = _rule_filter(rule)
@@ -586,6 +612,7 @@ def export_quarantine(
             }
         )
     v = _pick(ws, resource, number)
+    _known_rule(ws, resource, v, rule)
     qfile = _quarantine_file(ws, v)
     sql = _export_sql(qfile, _source_columns(v, ws), _rule_filter(rule), lang)
     target.parent.mkdir(parents=True, exist_ok=True)
