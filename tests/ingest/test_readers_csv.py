@@ -11,6 +11,7 @@ import pydantic
 import pytest
 
 from shuzhi.errors import DataError
+from shuzhi.ingest.mapping import SourceOptions
 from shuzhi.ingest.readers import read_source
 
 Write = Callable[..., Path]
@@ -131,10 +132,22 @@ def test_delimiter_is_detected(read: Reader, write: Write, sep: str, sample: Any
     assert read.rows()[0][4] == "晋城市城区东街街道1号,之一"
 
 
-@pytest.mark.parametrize("sep", ["tab", "\\t", "\t"])
+@pytest.mark.parametrize("sep", ["tab", "\\t", "\t", "制表符", "TAB"])
 def test_delimiter_can_be_given(read: Reader, write: Write, sep: str, sample: Any) -> None:
     src = read(write("p.tsv", sample.csv("\t")), delimiter=sep)
     assert src.delimiter == "\t" and read.rows()[2][0] == "王五"
+
+
+@pytest.mark.parametrize(("name", "sep"), [("semicolon", ";"), ("分号", ";"), ("竖线", "|"), ("逗号", ",")])
+def test_delimiters_by_name(read: Reader, write: Write, name: str, sep: str, sample: Any) -> None:
+    src = read(write("p.txt", sample.csv(sep)), delimiter=name)
+    assert src.delimiter == sep and read.rows()[2][0] == "王五"
+
+
+@pytest.mark.parametrize("bad", [";;", "冒号", "semi-colon"])
+def test_a_delimiter_of_several_characters_is_refused(bad: str) -> None:
+    with pytest.raises(pydantic.ValidationError, match="分隔符应为一个字符"):
+        SourceOptions(delimiter=bad)
 
 
 def test_title_and_blank_lines_above_the_header_are_skipped(read: Reader, write: Write, sample: Any) -> None:

@@ -53,6 +53,24 @@ def codec_name(encoding: str | None) -> str | None:
         ) from None
 
 
+#: delimiters by name (``delimiter: semicolon`` or ``分号``)
+DELIMITER_NAMES = {
+    "tab": "\t",
+    "\\t": "\t",
+    "制表符": "\t",
+    "comma": ",",
+    "逗号": ",",
+    "semicolon": ";",
+    "分号": ";",
+    "pipe": "|",
+    "竖线": "|",
+    "space": " ",
+    "空格": " ",
+    "caret": "^",
+    "脱字符": "^",
+}
+
+
 class SourceOptions(_Spec):
     """How to read the source. Every option may be left to detection."""
 
@@ -89,6 +107,18 @@ class SourceOptions(_Spec):
     def _known_encoding(cls, v: str) -> str:
         codec_name(v)
         return v
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, v: str) -> str:
+        name = v.strip().lower() if len(v) > 1 else v
+        v = DELIMITER_NAMES.get(name, v)
+        if v in ("auto", "") or len(v) == 1:
+            return v
+        raise ValueError(
+            f"分隔符应为一个字符，或 逗号、分号、制表符、竖线、空格，或 auto；实为 {v!r} / "
+            f"the delimiter is one character, or comma, semicolon, tab, pipe, space, or auto; got {v!r}"
+        )
 
     @model_validator(mode="after")
     def _one_sql_source(self) -> Self:

@@ -55,7 +55,6 @@ _DELIMITER_NAMES = {
     "|": ("竖线", "vertical bar"),
     "^": ("脱字符", "caret"),
 }
-_ALIASES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space": " "}
 #: when nothing should be read as NULL (DuckDB wants a non-empty list)
 _NO_NULL = "\x00\x01"
 #: how many of the first lines vote on the delimiter
@@ -105,8 +104,7 @@ def _records(
 def _option_delimiter(value: str) -> str | None:
     if value in ("auto", ""):
         return None
-    value = _ALIASES.get(value.lower(), value)
-    return value
+    return value  # names (semicolon, 分号) are made characters by SourceOptions
 
 
 def _option_quote(value: str) -> str | None:
