@@ -196,6 +196,21 @@ def test_quarantine_exports_to_xlsx_and_reads_back(ws: Workspace, two: str, tmp_
     assert values[2][3] is None
 
 
+def test_rows_quarantined_again_are_exported_with_the_same_columns(ws: Workspace, tmp_path: Path) -> None:
+    """A department corrects the export, sends it back, some rows are still wrong: the second
+    export has the first one's layout, not its columns twice (_行号, _问题, …)."""
+    code = new_resource(ws)
+    bad = ROWS[0].replace("14050219900307151X", "14050219900307152X")
+    ingest(ws, code, write_csv(tmp_path / "a.csv", [ROWS[1], bad]))
+    first = tmp_path / "退回.csv"
+    assert export_quarantine(ws, code, None, first) == 1
+    ingest(ws, code, first, mode="upsert")  # sent back uncorrected
+    second = tmp_path / "再退回.csv"
+    assert export_quarantine(ws, code, None, second) == 1
+    header = second.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+    assert header == ["行号", "问题", *HEADER.split(","), "规则"]
+
+
 def test_a_value_written_like_a_formula_is_exported_to_xlsx_as_text(ws: Workspace, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
