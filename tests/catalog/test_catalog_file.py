@@ -274,3 +274,19 @@ def test_a_possible_unquoted_date_is_read_as_the_date(tmp_path: Path) -> None:
     text = GOOD.replace("    department: JC-GA\n", "    department: JC-GA\n    release_date: 2024-02-29\n")
     (res,) = load_catalog_file(write(tmp_path, text)).resources
     assert str(res.release_date) == "2024-02-29"
+
+
+def test_a_resource_problems_are_reported_together(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "    sharing:\n",
+        "      - {name: id_number, label: 又一个}\n"
+        "      - {name: age, label: 年龄, type: integer, min: 10, max: 1}\n"
+        "    unique_together: [[id_number, zz]]\n"
+        "    sharing:\n",
+    )
+    errs = problems(write(tmp_path, text))
+    messages = [m for ms in errs.values() for m in ms]
+    joined = " | ".join(messages)
+    assert "信息项 age 的最小值 10 大于最大值 1" in joined
+    assert "信息项重复 / field 'id_number' declared twice" in joined
+    assert "unique_together 含未声明的信息项 zz" in joined

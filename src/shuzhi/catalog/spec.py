@@ -448,10 +448,13 @@ class FieldSpec(_Spec):
             self.required = True
         if self.personal_info.sensitive:
             self.sensitive = True
+        problems = []
         if self.variant is not None and self.standard != "date":
-            raise ValueError("variant 只适用于日期标准 / variant applies to the date standard only")
+            problems.append("variant 只适用于日期标准 / variant applies to the date standard only")
         if self.variant not in (None, "dayfirst"):
-            raise ValueError(f"未知的变体 / unknown variant {self.variant!r}; known: dayfirst")
+            problems.append(f"未知的变体 / unknown variant {self.variant!r}; known: dayfirst")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @property
@@ -516,22 +519,31 @@ class ResourceSpec(_Spec):
 
     @model_validator(mode="after")
     def _fields_consistent(self) -> Self:
+        """Every problem of the resource at once (a clerk should not fix them one run at a time)."""
+        problems: list[str] = []
         seen: set[str] = set()
         for f in self.fields:
             if f.name in seen:
-                raise ValueError(f"信息项重复 / field {f.name!r} declared twice")
+                problems.append(f"信息项重复 / field {f.name!r} declared twice")
             seen.add(f.name)
+            if f.min is not None and f.max is not None and f.min > f.max:  # here, not in the field:
+                # a field's own error would keep the other problems of the resource from being found
+                problems.append(
+                    f"信息项 {f.name} 的最小值 {f.min:g} 大于最大值 {f.max:g} / field {f.name}: "
+                    f"min {f.min:g} is greater than max {f.max:g}"
+                )
         for combo in self.unique_together:
             unknown = [n for n in combo if n not in seen]
             if unknown:
-                raise ValueError(f"unique_together 含未声明的信息项 / unknown fields {unknown}")
-        problems = self.quality.problems(self)
+                zh, en = "、".join(unknown), ", ".join(unknown)
+                problems.append(f"unique_together 含未声明的信息项 {zh} / unknown fields {en}")
+        problems += self.quality.problems(self)
+        if self.code in self.related:
+            problems.append("资源不能关联自身 / a resource cannot be related to itself")
+        if self.region is not None and not re.fullmatch(r"\d{6}", self.region):
+            problems.append(f"region 须为6位区划代码 / region must be a 6-digit code: {self.region}")
         if problems:
             raise ValueError("; ".join(problems))
-        if self.code in self.related:
-            raise ValueError("资源不能关联自身 / a resource cannot be related to itself")
-        if self.region is not None and not re.fullmatch(r"\d{6}", self.region):
-            raise ValueError(f"region 须为6位区划代码 / region must be a 6-digit code: {self.region}")
         return self
 
     @property
