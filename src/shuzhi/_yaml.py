@@ -240,6 +240,28 @@ def register_pattern(pattern: str, zh: str, en: str) -> None:
     _PATTERN_TEXTS[pattern] = (zh, en)
 
 
+#: Python's json messages, in Chinese (what a clerk reads first)
+_JSON_ZH = (
+    ("Expecting value", "缺少值（或多了一个逗号）"),
+    ("Expecting ',' delimiter", "缺少逗号"),
+    ("Expecting ':' delimiter", "缺少冒号"),
+    ("Expecting property name enclosed in double quotes", "键名须用双引号括起（或多了一个逗号）"),
+    ("Unterminated string", "字符串的引号没有闭合"),
+    ("Invalid control character", "字符串中有换行等控制字符"),
+    ("Extra data", "JSON 结束后还有多余的内容"),
+    ("Invalid \\escape", "无效的转义符（\\ 后的字符）"),
+    ("Invalid \\uXXXX escape", "无效的 \\u 转义"),
+)
+
+
+def json_message_zh(msg: str) -> str:
+    """Python's ``json`` error ``msg`` in Chinese (as it is, when unknown)."""
+    for en, zh in _JSON_ZH:
+        if msg.startswith(en):
+            return zh
+    return msg
+
+
 class _Shown:
     """A value quoted in a message: its repr cut at 60 characters (a data file given as a YAML
     file is one long text, and was pasted whole into the error)."""
@@ -274,6 +296,9 @@ def validation_message(err: Mapping[str, Any]) -> str:
                 "not a YAML declaration"
             )
         return f"应为键值结构（如 键: 值），实为 {given!r} / expected a mapping (key: value), got {given!r}"
+    if kind == "json_invalid":
+        error = str(ctx.get("error") or msg)
+        return f"JSON 格式错误：{json_message_zh(error)} / malformed JSON: {error}"
     if kind == "too_short" and ctx.get("min_length") is not None:
         n = ctx["min_length"]
         return f"至少要有 {n} 项 / at least {n} item(s) needed"

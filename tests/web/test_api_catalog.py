@@ -156,6 +156,18 @@ async def test_bad_bodies_are_422_naming_the_field(client: httpx.AsyncClient) ->
     spec.update(department="JC", related=["NOPE"])
     body = assert_error(await client.post(f"{API}/resources", json=spec), 422, "validation")
     assert list(body["errors"]) == ["body.related[0]"]
+    broken = b'{"code": "X-1", "name": "\xe6\xb5\x8b",, }'
+    body = assert_error(
+        await client.post(f"{API}/resources", content=broken, headers={"content-type": "application/json"}),
+        422,
+        "validation",
+    )
+    assert body["errors"] == {
+        "body": [
+            "JSON 格式错误：键名须用双引号括起（或多了一个逗号） / malformed JSON: "
+            "Expecting property name enclosed in double quotes"
+        ]
+    }
 
 
 async def test_retire_and_restore(client: httpx.AsyncClient) -> None:

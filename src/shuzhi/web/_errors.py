@@ -86,7 +86,10 @@ async def _request_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors: dict[str, list[str]] = {}
     for err in exc.errors():
-        key = ".".join(str(part) for part in err.get("loc", ())) or "request"
+        loc = err.get("loc", ())
+        if err.get("type") == "json_invalid":  # (body, character offset): the offset says little
+            loc = loc[:1]
+        key = ".".join(str(part) for part in loc) or "request"
         errors.setdefault(key, []).append(validation_message(err))
     detail = "; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items())
     return error_response(ValidationError(errors, f"请求无效 / invalid request — {detail}"))

@@ -27,6 +27,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from shuzhi._yaml import json_message_zh
 from shuzhi.errors import DataError
 from shuzhi.ingest._readers._common import (
     NO_ROWS,
@@ -261,7 +262,7 @@ class _Batches:
 def _bad_json(ctx: Context, e: json.JSONDecodeError, line_offset: int = 0) -> DataError:
     line = e.lineno + line_offset
     return DataError(
-        f"JSON 格式错误：第 {line} 行第 {e.colno} 列：{e.msg} / "
+        f"JSON 格式错误：第 {line} 行第 {e.colno} 列：{json_message_zh(e.msg)} / "
         f"malformed JSON at line {line}, column {e.colno}: {e.msg}",
         file=ctx.file,
         row=line,
@@ -364,7 +365,7 @@ def _read_lines(ctx: Context, path: Path, batches: _Batches) -> None:
                 doc = _loads(raw)
             except json.JSONDecodeError as e:
                 problem: tuple[str, str] | None = (
-                    f"第 {number} 行第 {e.colno} 列：{e.msg}",
+                    f"第 {number} 行第 {e.colno} 列：{json_message_zh(e.msg)}",
                     f"line {number}, column {e.colno}: {e.msg}",
                 )
             else:
