@@ -118,7 +118,9 @@ def test_structural_change_after_a_load_is_allowed_but_warned(city: Workspace) -
     report = declare(city, changed(spec, fields=fields))
     assert report.updated == ["JC-MZ-DBDX"]
     (warning,) = report.warnings
-    assert "fields[1].type" in warning and "v3" in warning and "label" not in warning
+    label = fields[1]["label"]
+    assert f"信息项“{label}”的类型" in warning and "v3" in warning and "月保障金" not in warning
+    assert f"field {label} ({fields[1]['name']}): type" in warning and "fields[1]" not in warning
     assert history(city, "JC-MZ-DBDX")[-1].changes["fields[1].type"] == ["integer", "decimal"]
     assert get_resource(city, "JC-MZ-DBDX").current_version == 3
 

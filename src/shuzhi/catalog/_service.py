@@ -428,9 +428,11 @@ def _declare(s: Session, parts: list[_Part], *, by: str | None, comment: str | N
         if res.current_version is not None:
             structural = sorted(k for k in changes if _is_structural(k))
             if structural:
+                zh, en = _structural_text(structural, res.spec, new)
                 report.warnings.append(
-                    f"{code}: 已有数据版本，信息项结构变化将影响之后的加载 / has versions (current "
-                    f"v{res.current_version}); changed {', '.join(structural)}"
+                    f"{code}: 已有数据版本（当前 v{res.current_version}），"
+                    f"信息项结构变化将影响之后的加载：{zh} / "
+                    f"has versions (current v{res.current_version}); changed {en}"
                 )
         if res.retired_at is not None:
             report.warnings.append(f"{code}: 资源已撤销，仍保持撤销状态 / is retired and stays retired")
@@ -620,6 +622,30 @@ def _diff(old: Any, new: Any, path: str = "") -> dict[str, list[Any]]:
     elif old != new:
         out[path] = [old, new]
     return out
+
+
+_ATTR_ZH = {"name": "名称", "type": "类型", "key": "主键"}
+
+
+def _structural_text(paths: Sequence[str], old: dict[str, Any], new: dict[str, Any]) -> tuple[str, str]:
+    """``fields[3].name`` as 信息项“联系电话”的名称 / field 联系电话 (phone): name."""
+    by_index: dict[int, list[str]] = {}
+    for p in paths:
+        i = int(p[len("fields[") : p.index("]")])
+        attr = p.split("]", 1)[1].lstrip(".")
+        by_index.setdefault(i, []).append(attr)
+    zh, en = [], []
+    for i, attrs in sorted(by_index.items()):
+        fields = new.get("fields") or []
+        f = fields[i] if i < len(fields) else (old.get("fields") or [])[i]
+        label, name = f.get("label") or f.get("name"), f.get("name")
+        if attrs == [""]:  # added or removed as a whole
+            zh.append(f"信息项“{label}”增加或删除")
+            en.append(f"field {label} ({name}) added or removed")
+            continue
+        zh.append(f"信息项“{label}”的{'、'.join(_ATTR_ZH.get(a, a) for a in attrs)}")
+        en.append(f"field {label} ({name}): {', '.join(attrs)}")
+    return "；".join(zh), "; ".join(en)
 
 
 def _is_structural(path: str) -> bool:
