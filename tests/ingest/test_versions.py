@@ -128,6 +128,25 @@ def test_diff_counts_and_samples_by_key(ws: Workspace, two: str) -> None:
     assert (back.added, back.removed, back.changed) == (1, 1, 1) and back.added_sample == []
 
 
+def test_a_renamed_field_makes_no_row_updated_in_the_load_nor_in_the_diff(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    from _ingest_fixtures import PEOPLE_FIELDS, resource_spec
+
+    from shuzhi.catalog import CatalogFile, declare
+
+    code = new_resource(ws)
+    f = write_csv(tmp_path / "a.csv", ROWS)
+    ingest(ws, code, f)
+    fields = [dict(x) for x in PEOPLE_FIELDS]
+    fields[-1]["name"] = "remark"  # 备注: note → remark
+    declare(ws, CatalogFile.model_validate({"resources": [resource_spec(code, fields)]}))
+    r = ingest(ws, code, f)
+    d = diff(ws, code, 1, 2)
+    assert (r.rows_added, r.rows_updated, r.rows_removed) == (0, 0, 0)
+    assert (d.added, d.removed, d.changed) == (0, 0, 0) and any("remark" in n for n in d.notes)
+
+
 def test_diff_without_a_key_compares_whole_rows(ws: Workspace, tmp_path: Path) -> None:
     code = new_resource(
         ws, [{"name": "name", "label": "姓名"}, {"name": "x", "label": "值", "type": "integer"}]

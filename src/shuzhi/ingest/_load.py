@@ -1208,8 +1208,9 @@ class _Load:
         rows_loaded: int,
         unfed: Sequence[str] = (),
     ) -> tuple[int, int, int]:
-        """Rows added, updated and removed against the version the load started from (an upsert
-        keeps the values of the fields it has no column for: those do not make a row updated)."""
+        """Rows added, updated and removed against the version the load started from, by the
+        fields both have (an upsert keeps the values of the fields it has no column for: those do
+        not make a row updated either)."""
         if current is None or prev_dir is None:
             return rows_loaded, 0, 0
         if self.mode == "append":
@@ -1220,7 +1221,11 @@ class _Load:
         prev = self._prev_select(prev_dir, prev_columns)
         on = " AND ".join(f"b.{ident(k)} = p.{ident(k)}" for k in keys)
         kept = set(unfed) if self.mode == "upsert" else set()
-        fields = [f.name for f in self.spec.fields if f.name not in keys and f.name not in kept]
+        # the fields both versions have, as `shuzhi diff` compares them (a field added or renamed
+        # since does not make every row updated)
+        had = {str(c["name"]) for c in prev_columns}
+        skip = {*keys, *kept}
+        fields = [f.name for f in self.spec.fields if f.name in had and f.name not in skip]
         changed = " OR ".join(f"b.{ident(n)} IS DISTINCT FROM p.{ident(n)}" for n in fields) or "false"
         k0 = ident(keys[0])
         added, updated, removed = self.engine.fetch_rows(
