@@ -219,3 +219,20 @@ def test_help_and_a_bare_group_still_work(tmp_path: Path) -> None:
     bare = shuzhi_cmd("catalog", cwd=tmp_path)  # a group without its command: its help
     assert bare.returncode == 2
     assert "catalog" in bare.stdout + bare.stderr and "list" in bare.stdout + bare.stderr
+
+
+def test_times_are_shown_in_the_local_zone_with_its_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+    import time
+
+    from shuzhi.cli._console import local_time
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        stored = dt.datetime(2026, 12, 1, 2, 39, 5)  # the store keeps UTC, without a zone
+        assert local_time(stored) == "2026-12-01 10:39 CST"
+        assert local_time(stored.replace(tzinfo=dt.UTC), seconds=True) == "2026-12-01 10:39:05 CST"
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

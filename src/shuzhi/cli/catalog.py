@@ -12,7 +12,7 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 
-from shuzhi.cli._console import new_console
+from shuzhi.cli._console import local_time, new_console
 from shuzhi.cli.check import Lang
 from shuzhi.cli.workspace import WorkspaceOpt
 
@@ -442,7 +442,7 @@ def _history_table(entries: list[HistoryEntry], lang: Lang) -> Table:
         table.add_row(
             str(h.revision),
             _t(lang, zh, en),
-            h.changed_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            local_time(h.changed_at, seconds=True),
             h.changed_by or "-",
             changes or "-",
             h.comment or "",
@@ -481,7 +481,7 @@ def _show(entry: CatalogEntry, lang: Lang) -> Group:
         (("区划", "region"), s.region or "-"),
         (
             ("修订", "revision"),
-            f"{entry.revision}  ({entry.updated_at:%Y-%m-%d %H:%M} UTC, {entry.updated_by or '-'})",
+            f"{entry.revision}  ({local_time(entry.updated_at)}, {entry.updated_by or '-'})",
         ),
         (
             ("数据版本", "data version"),
@@ -489,7 +489,7 @@ def _show(entry: CatalogEntry, lang: Lang) -> Group:
         ),
     ]
     if entry.retired_at is not None:
-        rows.append((("已撤销", "retired"), f"[red]{entry.retired_at:%Y-%m-%d %H:%M} UTC[/]"))
+        rows.append((("已撤销", "retired"), f"[red]{local_time(entry.retired_at)}[/]"))
     for (zh, en), value in rows:
         meta.add_row(f"[bold]{_t(lang, zh, en)}[/]", value)
     fields = Table(title=_t(lang, "信息项", "fields"))

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from shuzhi.cli._console import new_console
+from shuzhi.cli._console import local_time, new_console
 from shuzhi.cli.check import Lang
 from shuzhi.cli.workspace import WorkspaceOpt
 
@@ -343,7 +343,7 @@ def _versions_table(versions: list[VersionInfo], lang: Lang) -> Table:
         table.add_row(
             f"v{v.number}{mark}",
             v.mode,
-            v.loaded_at.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+            local_time(v.loaded_at, seconds=True),
             v.loaded_by or "",
             f"{v.rows_in:,}",
             f"{v.rows_loaded:,}",
@@ -383,7 +383,7 @@ def versions_cmd(
         if not v.published and v.hold_reason:
             out.print(f"  v{v.number} {_t(lang, '未发布原因', 'held because')}: {v.hold_reason}")
         elif v.publish_note:
-            when = f" {v.published_at.astimezone():%Y-%m-%d %H:%M}" if v.published_at else ""
+            when = f" {local_time(v.published_at)}" if v.published_at else ""
             who = v.published_by or "?"
             out.print(
                 f"  v{v.number} "

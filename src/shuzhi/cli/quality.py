@@ -20,7 +20,7 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from shuzhi.cli._console import new_console
+from shuzhi.cli._console import local_time, new_console
 from shuzhi.cli.check import Lang
 from shuzhi.cli.workspace import WorkspaceOpt
 
@@ -77,7 +77,7 @@ def _print_run(run: QualityRun, lang: Lang) -> None:
         _t(lang, "规则覆盖", "coverage"),
         f"{run.fields_covered}/{run.fields_total} {_t(lang, '个信息项', 'fields')} ({run.coverage:.0%})",
     )
-    head.add_row(_t(lang, "评估时间", "evaluated"), f"{run.started_at:%Y-%m-%d %H:%M} UTC · {run.engine}")
+    head.add_row(_t(lang, "评估时间", "evaluated"), f"{local_time(run.started_at)} · {run.engine}")
     if run.error:
         head.add_row(_t(lang, "问题", "problem"), f"[red]{run.error}[/]")
     if run.hold_reason:
