@@ -127,7 +127,13 @@ def test_invalid_values_follow_each_fields_on_invalid(ws: Workspace, tmp_path: P
     assert {i["rule"] for i in wang["_issues"]} == {"amount.max", "members.type"}
     issues = {i.rule: i for i in r.issues}
     assert issues["amount.max"].count == 1 and "最大值" in issues["amount.max"].reason_zh
+    # a count whose text needs the value's details shows one row's text, not 号码位数不对（… 位）
+    assert issues["phone.phone.wrong_length"].reason_zh.startswith("如：号码位数不对（3 位）")
+    assert issues["phone.phone.wrong_length"].reason_en.startswith("e.g. ")
+    assert issues["amount.max"].reason_zh == "该值大于允许的最大值 5000"  # the field's own details
     q = quarantine(ws, code)
+    by_rule = {c.rule: c for c in q.by_rule}
+    assert by_rule["id_number.idcard.check_mismatch"].reason_zh.startswith("如：校验码应为 8，实为 X")
     (bad,) = q.rows
     assert bad.row == 3
     rules = set(bad.rules)

@@ -567,9 +567,14 @@ def field_details(f: FieldSpec) -> dict[str, Any]:
     return details
 
 
-def rule_counts(rows: Sequence[tuple[Any, Any]], spec: ResourceSpec | None) -> list[dict[str, Any]]:
+def rule_counts(
+    rows: Sequence[tuple[Any, Any]],
+    spec: ResourceSpec | None,
+    examples: Mapping[str, tuple[str, str]] | None = None,
+) -> list[dict[str, Any]]:
     """(rule, count) rows as dicts with the rule's field (and its label), code and texts (see
-    :func:`summary_text`)."""
+    :func:`summary_text`). A text that needs the details of a value (年 … 月没有 … 日) is given
+    as one row's text from ``examples`` (rule → (中文, English)) instead: 如：2024 年 2 月没有 30 日."""
     names = {f.name: f for f in spec.fields} if spec is not None else {}
     out = []
     for rule, n in rows:
@@ -577,6 +582,10 @@ def rule_counts(rows: Sequence[tuple[Any, Any]], spec: ResourceSpec | None) -> l
         field_name = rule_field(rule)
         f = names.get(field_name or "")
         details = field_details(f) if f is not None else {}
+        zh, en = summary_text(rule, "zh", details), summary_text(rule, "en", details)
+        example = (examples or {}).get(rule)
+        if example is not None and "…" in zh:
+            zh, en = f"如：{example[0]}", f"e.g. {example[1]}"
         out.append(
             {
                 "rule": rule,
@@ -584,8 +593,8 @@ def rule_counts(rows: Sequence[tuple[Any, Any]], spec: ResourceSpec | None) -> l
                 "label": f.label if f is not None else None,
                 "code": rule_code(rule),
                 "count": int(n),
-                "reason_zh": summary_text(rule, "zh", details),
-                "reason_en": summary_text(rule, "en", details),
+                "reason_zh": zh,
+                "reason_en": en,
             }
         )
     return out

@@ -53,7 +53,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -232,8 +232,12 @@ def _shrink_hold(mode: str, current: int | None, previous_rows: int | None, rows
     )
 
 
-def _counts(rows: Sequence[tuple[Any, Any]], spec: ResourceSpec | None) -> list[RuleCount]:
-    return [RuleCount(**d) for d in rule_counts(rows, spec)]
+def _counts(
+    rows: Sequence[tuple[Any, Any]],
+    spec: ResourceSpec | None,
+    examples: Mapping[str, tuple[str, str]] | None = None,
+) -> list[RuleCount]:
+    return [RuleCount(**d) for d in rule_counts(rows, spec, examples)]
 
 
 # -- the entry point -------------------------------------------------------------------------------
@@ -755,15 +759,24 @@ class _Load:
         )[0]
         rows_in, rows_q, rows_flagged = int(rows_in), int(rows_q), int(rows_flagged)
         rows_loaded = rows_in - rows_q
-        q_summary = self.engine.fetch_rows(
-            f"SELECT rule, count(DISTINCT _row) AS n FROM (SELECT _row, unnest(_fails).rule AS rule "
-            f"FROM {ident(self.batch)} WHERE len(_fails) > 0) GROUP BY rule ORDER BY n DESC, rule"
+        # counts per rule, with one row's text as an example (the standards' texts are per value)
+        tx = ident(cl.texts)
+        q_rows = self.engine.fetch_rows(
+            f"SELECT u.f.rule AS rule, count(DISTINCT u._row) AS n, min(t.zh), min(t.en) "
+            f"FROM (SELECT _row, unnest(_fails) AS f FROM {ident(self.batch)} WHERE len(_fails) > 0) AS u "
+            f"LEFT JOIN {tx} AS t ON t.field = u.f.field AND t.rule = u.f.rule AND t.raw = u.f.value "
+            "GROUP BY 1 ORDER BY n DESC, 1"
         )
-        i_summary = self.engine.fetch_rows(
-            f"SELECT rule, count(DISTINCT _row) AS n FROM (SELECT _row, unnest(_issues).rule AS rule "
-            f"FROM {ident(self.batch)} WHERE len(_fails) = 0 AND len(_issues) > 0) GROUP BY rule "
-            f"ORDER BY n DESC, rule"
+        i_rows = self.engine.fetch_rows(
+            f"SELECT u.f.rule AS rule, count(DISTINCT u._row) AS n, min(t.zh), min(t.en) "
+            f"FROM (SELECT _row, unnest(_issues) AS f FROM {ident(self.batch)} "
+            "WHERE len(_fails) = 0 AND len(_issues) > 0) AS u "
+            f"LEFT JOIN {tx} AS t ON t.field = u.f.field AND t.rule = u.f.rule AND t.raw = u.f.value "
+            "GROUP BY 1 ORDER BY n DESC, 1"
         )
+        q_summary = [(r[0], r[1]) for r in q_rows]
+        i_summary = [(r[0], r[1]) for r in i_rows]
+        examples = {r[0]: (r[2], r[3]) for r in (*q_rows, *i_rows) if r[2] is not None}
 
         # write --------------------------------------------------------------------------------
         number = self._next_number()
@@ -839,8 +852,8 @@ class _Load:
                 f"current version v{current} was loaded from (same sha256)"
             )
         loaded_at = dt.datetime.now(dt.UTC)
-        quarantine = _counts(q_summary, self.spec)
-        issues = _counts(i_summary, self.spec)
+        quarantine = _counts(q_summary, self.spec, examples)
+        issues = _counts(i_summary, self.spec, examples)
         source_info = SourceInfo(
             file=st.file,
             name=name,

@@ -551,7 +551,15 @@ def quarantine(
     from shuzhi.catalog import get_resource
 
     ordered = sorted(v.quarantine_summary.items(), key=lambda kv: (-int(kv[1]), kv[0]))
-    by_rule = [RuleCount(**d) for d in rule_counts(ordered, get_resource(ws, resource).spec)]
+    examples = {
+        str(r[0]): (str(r[1]), str(r[2]))
+        for r in eng.fetch_rows(
+            "SELECT e.rule, min(e.reason_zh), min(e.reason_en) FROM (SELECT unnest(_errors) AS e "
+            f"FROM read_parquet({lit(str(path))})) GROUP BY e.rule"
+        )
+        if r[1] is not None
+    }
+    by_rule = [RuleCount(**d) for d in rule_counts(ordered, get_resource(ws, resource).spec, examples)]
     return QuarantineView(
         resource=resource,
         version=v.number,
