@@ -760,20 +760,8 @@ class _Load:
         rows_in, rows_q, rows_flagged = int(rows_in), int(rows_q), int(rows_flagged)
         rows_loaded = rows_in - rows_q
         # counts per rule, with one row's text as an example (the standards' texts are per value)
-        tx = ident(cl.texts)
-        q_rows = self.engine.fetch_rows(
-            f"SELECT u.f.rule AS rule, count(DISTINCT u._row) AS n, min(t.zh), min(t.en) "
-            f"FROM (SELECT _row, unnest(_fails) AS f FROM {ident(self.batch)} WHERE len(_fails) > 0) AS u "
-            f"LEFT JOIN {tx} AS t ON t.field = u.f.field AND t.rule = u.f.rule AND t.raw = u.f.value "
-            "GROUP BY 1 ORDER BY n DESC, 1"
-        )
-        i_rows = self.engine.fetch_rows(
-            f"SELECT u.f.rule AS rule, count(DISTINCT u._row) AS n, min(t.zh), min(t.en) "
-            f"FROM (SELECT _row, unnest(_issues) AS f FROM {ident(self.batch)} "
-            "WHERE len(_fails) = 0 AND len(_issues) > 0) AS u "
-            f"LEFT JOIN {tx} AS t ON t.field = u.f.field AND t.rule = u.f.rule AND t.raw = u.f.value "
-            "GROUP BY 1 ORDER BY n DESC, 1"
-        )
+        q_rows = self._rule_summary(cl, "_fails", "len(_fails) > 0")
+        i_rows = self._rule_summary(cl, "_issues", "len(_fails) = 0 AND len(_issues) > 0")
         q_summary = [(r[0], r[1]) for r in q_rows]
         i_summary = [(r[0], r[1]) for r in i_rows]
         examples = {r[0]: (r[2], r[3]) for r in (*q_rows, *i_rows) if r[2] is not None}
@@ -1078,6 +1066,20 @@ class _Load:
         # (the same codec, read by DuckDB, pyarrow and Spark alike)
         self.engine.execute(
             f"COPY ({sql}) TO {lit(str(path))} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)"
+        )
+
+    def _rule_summary(self, cl: Cleanser, items: str, where: str) -> list[tuple[Any, ...]]:
+        """(rule, rows, an example text 中文, English) for the ``_fails`` or ``_issues`` of the
+        batch's rows meeting ``where``; the texts of lookup fields' values are in the texts table."""
+        # failures of inline fields carry their texts; issues carry none
+        zh, en = ("u.f.reason_zh", "u.f.reason_en") if items == "_fails" else ("NULL", "NULL")
+        return self.engine.fetch_rows(
+            f"SELECT u.f.rule, count(DISTINCT u._row) AS n, "
+            f"min(coalesce({zh}, t.zh)), min(coalesce({en}, t.en)) "
+            f"FROM (SELECT _row, unnest({items}) AS f FROM {ident(self.batch)} WHERE {where}) AS u "
+            f"LEFT JOIN {ident(cl.texts)} AS t "
+            "ON t.field = u.f.field AND t.rule = u.f.rule AND t.raw = u.f.value "
+            "GROUP BY 1 ORDER BY n DESC, 1"
         )
 
     def _prev_select(self, prev_dir: Path, prev_columns: list[dict[str, Any]]) -> str:
