@@ -538,12 +538,11 @@ def _sweep(ws: Workspace, code: str) -> None:
             job.finished_at = dt.datetime.now(dt.UTC)
             job.error = f"加载进程 {job.pid} 已终止 / the loading process {job.pid} died before finishing"
             log.warning(
-                "%s 上次的加载（任务 %s，进程 %s）中断，已标为放弃 / ingest job %s of %s (pid %s) abandoned",
+                "%s 上次的加载中断，已标为放弃 / an earlier load of %s died: marked abandoned "
+                "(ingest job %s, pid %s)",
+                code,
                 code,
                 job.id,
-                job.pid,
-                job.id,
-                code,
                 job.pid,
             )
     if not root.is_dir():
