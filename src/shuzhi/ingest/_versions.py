@@ -490,8 +490,10 @@ def _known_rule(ws: Workspace, resource: str, v: Any, rule: str | None) -> None:
     codes = {c for c, _, _ in reason_rows()}
     here = set(v.quarantine_summary or {})
     head, _, tail = rule.partition(".")
-    if rule in fields or rule in codes or rule in here or (head in fields and tail in codes):
+    if rule in fields or rule in codes or (head in fields and tail in codes):
         return
+    if any(r == rule or r.startswith(rule + ".") or r.endswith("." + rule) for r in here):
+        return  # what the filter matches (_rule_filter)
     listed = "、".join(sorted(here)) or "（无 / none）"
     raise errors.ValidationError(
         {
