@@ -209,6 +209,18 @@ def test_a_database_table_is_loaded_from_the_command_line(ws: Workspace, tmp_pat
         typo = shown.replace("://", ":/", 1)
         bad = runner.invoke(app, ["ingest", code, typo, "-m", str(mapping), "-w", str(ws.path)])
         assert bad.exit_code != 0 and "secret-pw" not in str(bad.exception) and "***@" in str(bad.exception)
+        # a mapping that says the source is a file: the URL is named as the file, without its password
+        as_file = tmp_path / "as_file.yaml"
+        as_file.write_text(f"resource: {code}\nsource: {{format: csv}}\n", encoding="utf-8")
+        bad = runner.invoke(app, ["ingest", code, shown, "-m", str(as_file), "-w", str(ws.path)])
+        assert bad.exit_code != 0 and "secret-pw" not in str(bad.exception) and "***@" in str(bad.exception)
+        # nor is it kept in the store's record of the loads
+        from shuzhi.store import IngestJob
+
+        with ws.session() as s:
+            jobs = s.query(IngestJob).filter(IngestJob.resource_code == code).all()
+            kept = " ".join(f"{j.source_name} {j.error} {j.error_detail}" for j in jobs)
+        assert len(jobs) == 2 and "secret-pw" not in kept and "***@" in kept
     finally:
         with engine.begin() as con:
             con.execute(sa.text(f"DROP TABLE IF EXISTS {table}"))

@@ -23,6 +23,7 @@ from shuzhi.store import (
     downgrade,
     head_revision,
     is_known_revision,
+    mask_passwords,
     mask_url,
     read_meta,
     session_scope,
@@ -88,6 +89,7 @@ def test_public_api_is_pinned() -> None:
         "downgrade",
         "head_revision",
         "is_known_revision",
+        "mask_passwords",
         "mask_url",
         "read_meta",
         "session_scope",
@@ -285,3 +287,21 @@ def test_mask_url() -> None:
         == "postgresql+psycopg://shuzhi:***@db:5432/city"
     )
     assert mask_url("sqlite:////tmp/x.sqlite") == "sqlite:////tmp/x.sqlite"
+    # an unescaped @ in the password: SQLAlchemy's own masking left the rest of it showing
+    assert mask_url("postgresql://u:sec@ret@db/city") == "postgresql://u:***@db/city"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("文件不存在: postgresql:/u:secret@db:5432/x", "文件不存在: postgresql:/u:***@db:5432/x"),  # mistyped
+        (
+            "mysql+pymysql://root:pw@h/db and sqlite:///a.db",
+            "mysql+pymysql://root:***@h/db and sqlite:///a.db",
+        ),
+        ("postgresql://u@h/db", "postgresql://u@h/db"),
+        ("no URL: a:b@c", "no URL: a:b@c"),
+    ],
+)
+def test_mask_passwords_in_any_text(text: str, masked: str) -> None:
+    assert mask_passwords(text) == masked

@@ -300,8 +300,10 @@ def ingest(
     if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text) and not path.is_file():
         if path.is_dir():
             raise errors.DataError("这是文件夹，不是文件 / this is a folder, not a file", file=text)
+        from shuzhi.store import mask_passwords
+
         # a mistyped database URL (postgresql:/user:secret@…) is shown without its password
-        raise errors.NotFound("文件 / file", re.sub(r"(:/+[^/:@\s]*:)[^@/\s]+@", r"\1***@", text))
+        raise errors.NotFound("文件 / file", mask_passwords(text))
     who = loaded_by or _whoami()
     with _ResourceLock(ws, spec.code):
         _sweep(ws, spec.code)
@@ -562,14 +564,14 @@ def _sweep(ws: Workspace, code: str) -> None:
 
 
 def _start_job(ws: Workspace, code: str, mode: str, source: str, who: str | None) -> int:
-    from shuzhi.store import IngestJob
+    from shuzhi.store import IngestJob, mask_passwords
 
     with ws.session() as s:
         job = IngestJob(
             resource_code=code,
             status="running",
             mode=mode,
-            source_name=source,
+            source_name=mask_passwords(source),  # a database URL is kept without its password
             host=socket.gethostname(),
             pid=os.getpid(),
             started_by=(who or None) and who[:100],
@@ -582,7 +584,7 @@ def _start_job(ws: Workspace, code: str, mode: str, source: str, who: str | None
 def _end_job(
     ws: Workspace, job_id: int, status: str, *, version: int | None = None, error: BaseException | None = None
 ) -> None:
-    from shuzhi.store import IngestJob
+    from shuzhi.store import IngestJob, mask_passwords
 
     try:
         with ws.session() as s:
@@ -593,11 +595,11 @@ def _end_job(
             job.finished_at = dt.datetime.now(dt.UTC)
             job.version_number = version
             if error is not None:
-                job.error = str(getattr(error, "message", None) or error or type(error).__name__)[:2000]
+                text = str(getattr(error, "message", None) or error or type(error).__name__)
+                job.error = mask_passwords(text)[:2000]
                 to_dict = getattr(error, "to_dict", None)
-                job.error_detail = (
-                    _jsonable(to_dict()) if callable(to_dict) else {"type": type(error).__name__}
-                )
+                detail = _jsonable(to_dict()) if callable(to_dict) else {"type": type(error).__name__}
+                job.error_detail = json.loads(mask_passwords(json.dumps(detail, ensure_ascii=False)))
     except Exception:  # never hide the load's own error behind a bookkeeping one
         log.exception("could not record the end of ingest job %s", job_id)
 

@@ -14,7 +14,7 @@ constraint names the same on both databases) using the portable types :class:`UT
 
 from shuzhi.store._base import Base, JSONDocument, UTCDateTime, utcnow
 from shuzhi.store._catalog import Resource, ResourceField, ResourceHistory
-from shuzhi.store._engine import create_store, mask_url, session_scope
+from shuzhi.store._engine import create_store, mask_passwords, mask_url, session_scope
 from shuzhi.store._meta import read_meta, write_meta
 from shuzhi.store._migrate import (
     alembic_config,
@@ -53,6 +53,7 @@ __all__ = [
     "downgrade",
     "head_revision",
     "is_known_revision",
+    "mask_passwords",
     "mask_url",
     "read_meta",
     "session_scope",

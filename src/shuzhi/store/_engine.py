@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,10 +25,21 @@ PG_CONNECT_TIMEOUT = 10
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
+#: ``scheme://user:password@`` (or ``scheme:/user:…``, mistyped) anywhere in a text; the password
+#: runs to the last ``@`` before the host (an unescaped ``@`` in it is still hidden)
+_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*:/+[^/:@\s]*:)[^\s/]*@")
+
+
+def mask_passwords(text: str) -> str:
+    """``text`` with the password of any database URL in it replaced by ``***`` (errors and
+    records that may quote a URL: a mistyped one is not parsed, but its password still hidden)."""
+    return _PASSWORD.sub(r"\1***@", text)
+
+
 def mask_url(url: str | sa.URL) -> str:
     """``url`` as text with any password replaced by ``***``."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        return mask_passwords(make_url(url).render_as_string(hide_password=True))
     except ArgumentError:
         return "<invalid URL>"
 

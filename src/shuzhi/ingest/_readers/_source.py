@@ -45,8 +45,10 @@ def read_source(
     not a table file, undecodable bytes, ragged lines, malformed JSON, no header, no rows.
     On error the table does not exist afterwards.
     """
+    from shuzhi.store import mask_passwords
+
     text = os.fspath(source)
-    shown = name or text
+    shown = name or mask_passwords(text)  # a URL read as a file (format: csv) keeps its password hidden
     ctx = Context(
         engine=engine,
         file=shown,
