@@ -202,3 +202,31 @@ def test_a_load_refusing_every_row_does_not_replace_the_current_version(
     assert not r.published and r.rows_loaded == 0
     assert get_version(ws, loaded).number == 1
     verify_version(ws, loaded)
+
+
+@pytest.mark.parametrize(
+    ("field", "default", "message"),
+    [
+        (
+            {"name": "d", "label": "日期", "type": "date"},
+            "2024-02-30",
+            "默认值 '2024-02-30' 无效：2024 年 2 月没有 30 日",
+        ),
+        ({"name": "d", "label": "证号", "standard": "idcard"}, "123", "默认值 '123' 无效：号码有 3 位"),
+        ({"name": "d", "label": "人数", "type": "integer", "min": 1}, "两个", "默认值 '两个' 不是有效的整数"),
+        ({"name": "d", "label": "人数", "type": "integer", "min": 1}, "0", "默认值 '0' 超出允许范围"),
+        ({"name": "d", "label": "状态", "values": ["在保", "停保"]}, "在册", "默认值 '在册' 不是允许的取值"),
+    ],
+)
+def test_a_bad_default_in_the_mapping_is_refused_with_its_line(
+    ws: Workspace, tmp_path: Path, field: dict[str, object], default: str, message: str
+) -> None:
+    """A default goes into every row: a bad one would be flagged or emptied in every row, and an
+    upsert would write that over the values the rows had."""
+    code = new_resource(ws, [{"name": "k", "label": "编号", "key": True}, field])
+    mapping = write_text(tmp_path / "m.yaml", f"resource: {code}\ndefaults:\n  d: '{default}'\n")
+    with pytest.raises(ValidationError) as e:
+        ingest(ws, code, write_text(tmp_path / "a.csv", "编号\n1\n"), mapping=mapping)
+    ((where, (text,)),) = e.value.errors.items()
+    assert where == f"{mapping}:3 defaults.d" and text.startswith(message)
+    assert list_versions(ws, code) == []

@@ -361,14 +361,53 @@ def validate_mapping(
             problems.setdefault(where, []).append(
                 f"日期格式须使用 %Y %m %d 等占位符 / date_format needs %Y, %m, %d…: {cm.date_format!r}"
             )
-    for name in mapping.defaults:
+    for name, value in mapping.defaults.items():
+        where = _mapping_where(file, doc, ["defaults", name])
         if name not in names:
-            problems.setdefault(_mapping_where(file, doc, ["defaults", name]), []).append(
+            problems.setdefault(where, []).append(
                 f"信息项 {name} 不在资源 {spec.code} 的目录中（可用：{known_zh}）/ field {name!r} is not "
                 f"in the catalog of {spec.code} (fields: {known})"
             )
+            continue
+        wrong = _bad_default(spec, spec.field(name), value)
+        if wrong is not None:
+            problems.setdefault(where, []).append(wrong)
     if problems:
         raise ValidationError(problems)
+
+
+def _bad_default(spec: ResourceSpec, f: FieldSpec, value: str) -> str | None:
+    """Why a mapping's constant ``value`` for ``f`` is wrong, or None: a default goes into every
+    row, so a bad one is refused when the mapping is read (it would be flagged or emptied in every
+    row, and an upsert would write that over the values the rows had)."""
+    from shuzhi.standards import KINDS, check
+
+    kind = f.standard if f.standard in KINDS else "date" if f.type is FieldType.date else None
+    if kind is not None:
+        # the region as the load reads it: for the kinds that take one, without a variant
+        takes = KINDS[kind].check_in is not None and f.variant is None
+        verdict = check(kind, value, context=spec.region if takes else None, variant=f.variant)
+        if not verdict.valid:
+            return (
+                f"默认值 {value!r} 无效：{verdict.message('zh')} / the default {value!r} is invalid: "
+                f"{verdict.message('en')}"
+            )
+    if f.type in (FieldType.integer, FieldType.decimal):
+        try:
+            number = int(value) if f.type is FieldType.integer else float(value)
+        except ValueError:
+            return (
+                f"默认值 {value!r} 不是有效的{f.type.label_zh} / the default {value!r} is not a valid "
+                f"{f.type.label_en}"
+            )
+        if (f.min is not None and number < f.min) or (f.max is not None and number > f.max):
+            return f"默认值 {value!r} 超出允许范围 / the default {value!r} is out of the field's range"
+    if f.values and value not in f.values:
+        return (
+            f"默认值 {value!r} 不是允许的取值（{'、'.join(f.values[:20])}）/ the default {value!r} is not "
+            "an allowed value"
+        )
+    return None
 
 
 def _norm(text: str) -> str:
