@@ -214,6 +214,15 @@ def test_new_validation_errors_name_the_key(city: str) -> None:
         city,
     )
     assert isinstance(result.exception, ValidationError) and list(result.exception.errors) == ["sharing"]
+    result = run(
+        "catalog", "new", "X-1", "--name", "x", "-d", "JC-MZ", "-f", "a:b", "--sharing", "随便", "-w", city
+    )
+    assert isinstance(result.exception, ValidationError)
+    (message,) = result.exception.errors["sharing.type"]  # as the YAML and the API say it
+    assert (
+        message.startswith("取值无效 '随便'；应为 无条件共享、有条件共享 或 不予共享")
+        and "Input should" not in message
+    )
 
 
 def test_export_dcat_and_yaml_round_trip(city: str, tmp_path: Path) -> None:

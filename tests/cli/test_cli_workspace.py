@@ -200,6 +200,13 @@ def test_tables_written_to_a_pipe_are_wide(monkeypatch: pytest.MonkeyPatch) -> N
         ),
         (["catalog", "lst"], "没有命令 'lst' / no such command 'lst'（是不是 list？", "catalog"),
         (["versions", "人口", "2", "3"], "多余的参数：2 3 / unexpected extra arguments: 2 3", "versions"),
+        # raised by the command itself, without its parameter
+        (["check", "idcard"], "取值无效 / invalid value: 请给出要检查的值", "check"),
+        (
+            ["catalog", "export", "--format", "xml"],
+            "取值无效 / invalid value: --format 应为 dcat 或 yaml",
+            "catalog export",
+        ),
     ],
 )
 def test_usage_errors_are_worded_in_chinese_and_english(

@@ -68,6 +68,8 @@ def usage_message(e: BaseException) -> str | None:
     if "BadParameter" in names and param is not None:
         zh, en = _where(param)
         return f"{zh} 取值无效 / invalid value for {en}: {_bad_value(e)}"
+    if "BadParameter" in names:  # raised by a command itself: its texts are bilingual already
+        return f"取值无效 / invalid value: {message}"
     if "NoSuchOption" in names:
         opt = getattr(e, "option_name", None) or message
         text = f"没有选项 {opt} / no such option: {opt}"

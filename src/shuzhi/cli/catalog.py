@@ -155,13 +155,15 @@ def _parse_field(n: int, text: str) -> dict[str, Any]:
 
 
 def _spec_errors(e: Any) -> dict[str, list[str]]:
+    """pydantic's errors in Chinese and English, by key (as the YAML and the API word them)."""
+    from shuzhi._yaml import validation_message
+
     problems: dict[str, list[str]] = {}
     for err in e.errors(include_url=False):
         key = ""
         for part in err["loc"]:
             key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        problems.setdefault(key or "resource", []).append(msg)
+        problems.setdefault(key or "resource", []).append(validation_message(err))
     return problems
 
 
@@ -669,7 +671,9 @@ def export(
     from shuzhi.workspace import Workspace
 
     if fmt not in ("dcat", "yaml"):
-        raise typer.BadParameter(f"--format: dcat | yaml, not {fmt!r}")
+        raise typer.BadParameter(
+            f"--format 应为 dcat 或 yaml，实为 {fmt!r} / --format is dcat or yaml, not {fmt!r}"
+        )
     with Workspace.open(workspace) as ws:
         if fmt == "dcat":
             if include_retired:
