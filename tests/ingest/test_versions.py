@@ -177,6 +177,7 @@ def test_quarantine_shows_rules_rows_and_original_values(ws: Workspace, two: str
     assert quarantine(ws, two, limit=1).rows[0].row == 6
     assert quarantine(ws, two, 1).total == 0
     assert quarantine(ws, two, rule="phone").matching == 0  # a field without problems: no rows
+    assert quarantine(ws, two, rule="姓名").matching == 1  # a field by its label, as the tables show it
     assert quarantine(ws, two, rule="phone.required").matching == 0
     with pytest.raises(ValidationError) as e:  # a typo is not "no rows"
         quarantine(ws, two, rule="nmae")

@@ -478,28 +478,31 @@ def _pick(ws: Workspace, resource: str, number: int | None) -> VersionInfo:
     return latest_version(ws, resource) if number is None else get_version(ws, resource, number)
 
 
-def _known_rule(ws: Workspace, resource: str, v: Any, rule: str | None) -> None:
-    """Refuse a ``rule`` that names no field of the resource, no reason a load reports and no
-    rule of this quarantine: a typo must not read as "no such rows"."""
+def _known_rule(ws: Workspace, resource: str, v: Any, rule: str | None) -> str | None:
+    """The rule to filter by: a field's Chinese label (性别) reads as its name (sex); a ``rule``
+    that names no field of the resource, no reason a load reports and no rule of this
+    quarantine is refused — a typo must not read as "no such rows"."""
     if not rule:
-        return
+        return rule
     from shuzhi.catalog import get_resource
     from shuzhi.ingest._cleanse import reason_rows
 
-    fields = {f.name for f in get_resource(ws, resource).spec.fields}
+    spec = get_resource(ws, resource).spec
+    fields = {f.name for f in spec.fields}
+    rule = next((f.name for f in spec.fields if f.label == rule), rule)
     codes = {c for c, _, _ in reason_rows()}
     here = set(v.quarantine_summary or {})
     head, _, tail = rule.partition(".")
     if rule in fields or rule in codes or (head in fields and tail in codes):
-        return
+        return rule
     if any(r == rule or r.startswith(rule + ".") or r.endswith("." + rule) for r in here):
-        return  # what the filter matches (_rule_filter)
-    listed = "、".join(sorted(here)) or "（无 / none）"
+        return rule  # what the filter matches (_rule_filter)
+    zh, en = "、".join(sorted(here)) or "（无）", ", ".join(sorted(here)) or "(none)"
     raise errors.ValidationError(
         {
             "rule": [
-                f"没有这个规则、信息项或原因：{rule!r}；此版本隔离区的规则：{listed} / no rule, field or "
-                f"reason {rule!r}; the rules of this quarantine: {listed}"
+                f"没有这个规则、信息项或原因：{rule!r}；此版本隔离区的规则：{zh} / no rule, field or "
+                f"reason {rule!r}; the rules of this quarantine: {en}"
             ]
         }
     )
@@ -530,7 +533,7 @@ def quarantine(
     ``rule`` keeps the rows that broke a rule (``name.required``), any rule of a field
     (``name``) or a reason (``idcard.check_mismatch``)."""
     v = _pick(ws, resource, number)
-    _known_rule(ws, resource, v, rule)
+    rule = _known_rule(ws, resource, v, rule)
     path = _quarantine_file(ws, v)
     cols = _source_columns(v, ws)
     where = _rule_filter(rule)
@@ -627,7 +630,7 @@ def export_quarantine(
             }
         )
     v = _pick(ws, resource, number)
-    _known_rule(ws, resource, v, rule)
+    rule = _known_rule(ws, resource, v, rule)
     qfile = _quarantine_file(ws, v)
     sql = _export_sql(qfile, _source_columns(v, ws), _rule_filter(rule), lang)
     target.parent.mkdir(parents=True, exist_ok=True)
