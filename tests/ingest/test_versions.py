@@ -229,6 +229,7 @@ def test_rows_quarantined_again_are_exported_with_the_same_columns(ws: Workspace
     assert export_quarantine(ws, code, None, second) == 1
     header = second.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
     assert header == ["行号", "问题", *HEADER.split(","), "规则"]
+    assert quarantine(ws, code).columns == HEADER.split(",")  # the view too
 
 
 def test_a_value_written_like_a_formula_is_exported_to_xlsx_as_text(ws: Workspace, tmp_path: Path) -> None:

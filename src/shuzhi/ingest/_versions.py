@@ -462,7 +462,13 @@ def _source_columns(v: VersionInfo, ws: Workspace) -> list[tuple[str, str]]:
                 ResourceVersion.path == v.path, ResourceVersion.number == v.number
             )
         ).scalar_one()
-    return [(str(c["column"]), str(c["name"])) for c in (mapping or {}).get("source_columns", [])]
+    cols = [(str(c["column"]), str(c["name"])) for c in (mapping or {}).get("source_columns", [])]
+    # rows corrected in an earlier export and quarantined again: that export's own columns
+    # (行号, 问题, 规则) are not the source's; this view and export have their own
+    for headers in _EXTRA_HEADERS.values():
+        if sum(h in {c for c, _ in cols} for h in headers) >= 2:
+            cols = [(c, n) for c, n in cols if c not in headers]
+    return cols
 
 
 def _quarantine_file(ws: Workspace, v: VersionInfo) -> Path:
@@ -584,11 +590,6 @@ _EXTRA_HEADERS = {
 
 def _export_sql(path: Path, cols: list[tuple[str, str]], where: str, lang: Literal["zh", "en"]) -> str:
     row_h, prob_h, rule_h = _EXTRA_HEADERS[lang]
-    # rows corrected in an earlier export and quarantined again: that export's own columns are
-    # replaced by this one's (not kept beside them as _行号, _问题, _规则)
-    for headers in _EXTRA_HEADERS.values():
-        if sum(h in {c for c, _ in cols} for h in headers) >= 2:
-            cols = [(c, n) for c, n in cols if c not in headers]
     taken = {c for c, _ in cols}
     while row_h in taken or prob_h in taken or rule_h in taken:
         row_h, prob_h, rule_h = f"_{row_h}", f"_{prob_h}", f"_{rule_h}"
