@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from typing import Any
 
 from rich.console import Console
+
+from shuzhi._time import local_time
 
 __all__ = ["PIPED_WIDTH", "local_time", "new_console"]
 
@@ -21,12 +22,3 @@ def new_console(**options: Any) -> Console:
     if not console.is_terminal and "COLUMNS" not in os.environ and "width" not in options:
         console.width = PIPED_WIDTH
     return console
-
-
-def local_time(when: dt.datetime, *, seconds: bool = False) -> str:
-    """``when`` in the machine's time zone, named: ``2026-12-01 10:39 CST`` (a time without a zone
-    is UTC, as the store keeps it). Every command shows times the same way."""
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    local = when.astimezone()
-    return local.strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z").strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -9,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from shuzhi.cli._console import new_console
+from shuzhi.cli._console import local_time, new_console
 
 __all__ = ["register"]
 
@@ -101,10 +102,11 @@ def info(
     else:
         schema = f"[red]无法连接 / unreachable:[/] {store['error']}"
     eng = data["engine"]
+    created = local_time(dt.datetime.fromisoformat(data["created_at"])) if data["created_at"] else "-"
     rows: list[tuple[str, Any]] = [
         ("名称 / name", data["name"]),
         ("ID", data["id"] or "-"),
-        ("创建于 / created", data["created_at"] or "-"),
+        ("创建于 / created", created),
         ("目录 / path", data["path"]),
         ("配置 / config", data["config_file"]),
         ("环境变量 / env overrides", ", ".join(data["env_overrides"]) or "-"),

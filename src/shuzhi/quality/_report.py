@@ -20,6 +20,7 @@ import json
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from shuzhi._time import local_time
 from shuzhi.quality._run import (
     DepartmentScore,
     QualityRun,
@@ -102,7 +103,7 @@ def report_html(ws: Workspace, *, department: str | None = None, now: dt.datetim
 <script>{echarts_js()}</script>
 </head><body>
 <header><h1>数据质量评估报告</h1>
-<p class="meta">{_e(ws.name)} · 生成于 {now:%Y-%m-%d %H:%M} (UTC) ·
+<p class="meta">{_e(ws.name)} · 生成于 {local_time(now)} ·
 依据 GB/T 36344-2018《信息技术 数据质量评价指标》六项指标：
 规范性、完整性、准确性、一致性、时效性、可访问性 · 等级：{_e(thresholds)}</p></header>
 {"".join(sections)}
@@ -210,7 +211,7 @@ def _resource(
 <span class="score">{_num(run.score)}</span> {_level(run.level)}</h2>
 <p class="meta">{_e(d.name)} · 当前版本 v{run.version} · {run.rows:,} 行 ·
 规则覆盖 {run.fields_covered}/{run.fields_total} 个信息项（{run.coverage:.0%}）·
-评估于 {run.started_at:%Y-%m-%d %H:%M} · 已评估版本：{_e(versions)}{unscored_note}</p>{"".join(banners)}
+评估于 {local_time(run.started_at)} · 已评估版本：{_e(versions)}{unscored_note}</p>{"".join(banners)}
 <div class="charts"><div class="chart" id="radar{i}"></div><div class="chart" id="bars{i}"></div>
 <div class="chart" id="trend{i}"></div></div>
 <table class="rules"><colgroup><col class="c-dim"><col class="c-rule"><col class="c-n"><col class="c-n">
