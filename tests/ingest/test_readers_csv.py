@@ -84,6 +84,7 @@ def test_explicit_encoding_wins(read: Reader, write: Write, sample: Any) -> None
     with pytest.raises(DataError) as e:
         read(write("p2.csv", data), encoding="utf-8")
     assert e.value.row == 1 and "UTF-8" in str(e.value)
+    assert "请确认映射文件 source: 中的 encoding: utf-8 是否就是文件的编码" in str(e.value)
 
 
 def test_explicit_big5(read: Reader, write: Write) -> None:

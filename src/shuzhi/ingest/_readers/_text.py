@@ -296,11 +296,21 @@ def _undecodable(ctx: Context, where: dict[str, Any], tried: list[str]) -> DataE
     line, at, col, bad = where["line"], where["offset"], where["column"], where["bytes"]
     names = "、".join(_label(t) for t in tried)
     names_en = ", ".join(_label(t) for t in tried)
+    if codec_name(ctx.options.encoding) is not None:  # the mapping named the encoding: check it
+        advice = (
+            f"请确认映射文件 source: 中的 encoding: {ctx.options.encoding} 是否就是文件的编码",
+            f"check that encoding: {ctx.options.encoding} under source: is the file's encoding",
+        )
+    else:
+        advice = (
+            "请在映射文件的 source: 中用 encoding: 指定文件的编码",
+            "set encoding: under source: in the mapping file",
+        )
     return DataError(
         f"无法解码：第 {line} 行（字节偏移 {at}，该行第 {col} 字节）的字节 {bad} "
-        f"不是 {names} 编码的文字；已尝试 {names}，请在映射文件的 source: 中用 encoding: 指定文件的编码 / "
+        f"不是 {names} 编码的文字；已尝试 {names}，{advice[0]} / "
         f"undecodable bytes {bad} at line {line}, byte offset {at}: not valid {names_en} text "
-        f"(tried {names_en}; set encoding: under source: in the mapping file)",
+        f"(tried {names_en}; {advice[1]})",
         file=ctx.file,
         row=line,
     )
