@@ -289,6 +289,11 @@ def validation_message(err: Mapping[str, Any]) -> str:
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         if given.value is None:
             return "不能为空：应为键值结构（如 键: 值）/ empty: expected a mapping (key: value)"
+        if isinstance(given.value, bytes):  # an HTTP body that is not JSON
+            return (
+                "请求体应为 JSON 对象（Content-Type: application/json）/ the request body must be a JSON "
+                "object (Content-Type: application/json)"
+            )
         if not err.get("loc") and isinstance(given.value, str):  # the whole document is one text
             return (
                 "整个文件不是键值结构（键: 值）：这像是数据文件或文本，不是 YAML 声明/映射文件 / "

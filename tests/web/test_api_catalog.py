@@ -168,6 +168,8 @@ async def test_bad_bodies_are_422_naming_the_field(client: httpx.AsyncClient) ->
             "Expecting property name enclosed in double quotes"
         ]
     }
+    plain = await client.post(f"{API}/resources", content=b"code: x", headers={"content-type": "text/plain"})
+    assert assert_error(plain, 422, "validation")["errors"]["body"][0].startswith("请求体应为 JSON 对象")
 
 
 async def test_retire_and_restore(client: httpx.AsyncClient) -> None:
