@@ -187,6 +187,30 @@ def _where(file: str, line: int | None, loc: Sequence[str | int] | None) -> str:
     return f"{file}:{line}" + (f" {key}" if key else "") if line is not None else f"{file} {key}".strip()
 
 
+def _in_document(data: Any, loc: Sequence[str | int]) -> list[str | int]:
+    """The parts of a pydantic error location that the document has (dict keys, list indexes);
+    union members' tags and validator names are dropped, and so is all after a missing key but
+    that key itself (a required key missing is named)."""
+    out: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and not _TAG.match(part):
+            out.append(part)  # a key the document lacks (missing) or should not have
+            break
+        else:
+            continue
+        out.append(part)
+    return out
+
+
+#: what pydantic puts in a location besides keys: a union member's type or validator name
+_TAG = re.compile(r"^(?:int|float|str|bool|none|list\[.*\]|dict\[.*\]|literal\[.*\]|[a-z-]+\[.*\]|[A-Z]\w*)$")
+
+
 def validate_model(model: type[M], doc: YamlDocument, *, at: Sequence[str | int] = ()) -> M:
     """Validate ``doc.data`` (or the part at ``at``) as ``model``; every problem is reported as
     ``file:line key: message`` in one :class:`~shuzhi.errors.ValidationError`."""
@@ -200,10 +224,13 @@ def validate_model(model: type[M], doc: YamlDocument, *, at: Sequence[str | int]
     except pydantic.ValidationError as e:
         problems: dict[str, list[str]] = {}
         for err in e.errors(include_url=False):
-            loc = [*at, *(p for p in err["loc"] if isinstance(p, str | int))]
-            # pydantic adds the tag of a union member / the validator name; drop what the document lacks
+            # pydantic adds the tag of a union member (header_row.int, header_row.literal['auto']):
+            # the key is what the document has, and the members' messages are joined under it
+            loc = [*at, *_in_document(data, [p for p in err["loc"] if isinstance(p, str | int)])]
             where = _where(doc.file, doc.line(loc), loc)
-            problems.setdefault(where, []).append(validation_message(err))
+            message = validation_message(err)
+            if message not in problems.setdefault(where, []):
+                problems[where].append(message)
         raise errors.ValidationError(problems) from None
 
 

@@ -230,3 +230,17 @@ def test_a_bad_default_in_the_mapping_is_refused_with_its_line(
     ((where, (text,)),) = e.value.errors.items()
     assert where == f"{mapping}:3 defaults.d" and text.startswith(message)
     assert list_versions(ws, code) == []
+
+
+def test_a_value_of_neither_union_member_is_named_by_its_own_key(ws: Workspace, tmp_path: Path) -> None:
+    """header_row is a number or auto: pydantic's member tags (.int, .literal['auto']) are not keys."""
+    code = new_resource(ws)
+    mapping = write_text(tmp_path / "m.yaml", f"resource: {code}\nsource: {{header_row: x}}\n")
+    with pytest.raises(ValidationError) as e:
+        ingest(ws, code, write_csv(tmp_path / "a.csv", ROWS), mapping=mapping)
+    assert e.value.errors == {
+        f"{mapping}:2 source.header_row": [
+            "应为整数，实为 'x' / expected an integer, got 'x'",
+            "取值无效 'x'；应为 auto / invalid value 'x'; expected auto",
+        ]
+    }
