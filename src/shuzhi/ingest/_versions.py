@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 
 from shuzhi import errors
+from shuzhi.catalog.spec import ResourceSpec
 from shuzhi.ingest._cleanse import ident, lit, rule_counts
 from shuzhi.ingest._load import (
     DATA_DIR,
@@ -465,8 +466,9 @@ def _source_columns(v: VersionInfo, ws: Workspace) -> list[tuple[str, str]]:
     cols = [(str(c["column"]), str(c["name"])) for c in (mapping or {}).get("source_columns", [])]
     # rows corrected in an earlier export and quarantined again: that export's own columns
     # (行号, 问题, 规则) are not the source's; this view and export have their own
+    names = {c for c, _ in cols}
     for headers in _EXTRA_HEADERS.values():
-        if sum(h in {c for c, _ in cols} for h in headers) >= 2:
+        if sum(h in names for h in headers) >= 2:
             cols = [(c, n) for c, n in cols if c not in headers]
     return cols
 
@@ -484,16 +486,14 @@ def _pick(ws: Workspace, resource: str, number: int | None) -> VersionInfo:
     return latest_version(ws, resource) if number is None else get_version(ws, resource, number)
 
 
-def _known_rule(ws: Workspace, resource: str, v: Any, rule: str | None) -> str | None:
+def _known_rule(spec: ResourceSpec, v: VersionInfo, rule: str | None) -> str | None:
     """The rule to filter by: a field's Chinese label (性别) reads as its name (sex); a ``rule``
     that names no field of the resource, no reason a load reports and no rule of this
     quarantine is refused — a typo must not read as "no such rows"."""
     if not rule:
         return rule
-    from shuzhi.catalog import get_resource
     from shuzhi.ingest._cleanse import reason_rows
 
-    spec = get_resource(ws, resource).spec
     fields = {f.name for f in spec.fields}
     rule = next((f.name for f in spec.fields if f.label == rule), rule)
     codes = {c for c, _, _ in reason_rows()}
@@ -538,8 +538,11 @@ def quarantine(
     ``limit`` rows (all with None) with their row numbers, reasons and original values.
     ``rule`` keeps the rows that broke a rule (``name.required``), any rule of a field
     (``name``) or a reason (``idcard.check_mismatch``)."""
+    from shuzhi.catalog import get_resource
+
     v = _pick(ws, resource, number)
-    rule = _known_rule(ws, resource, v, rule)
+    spec = get_resource(ws, resource).spec
+    rule = _known_rule(spec, v, rule)
     path = _quarantine_file(ws, v)
     cols = _source_columns(v, ws)
     where = _rule_filter(rule)
@@ -559,8 +562,6 @@ def quarantine(
         )
         for r in table.to_pylist()
     ]
-    from shuzhi.catalog import get_resource
-
     ordered = sorted(v.quarantine_summary.items(), key=lambda kv: (-int(kv[1]), kv[0]))
     examples = {
         str(r[0]): (str(r[1]), str(r[2]))
@@ -570,7 +571,7 @@ def quarantine(
         )
         if r[1] is not None
     }
-    by_rule = [RuleCount(**d) for d in rule_counts(ordered, get_resource(ws, resource).spec, examples)]
+    by_rule = [RuleCount(**d) for d in rule_counts(ordered, spec, examples)]
     return QuarantineView(
         resource=resource,
         version=v.number,
@@ -630,8 +631,10 @@ def export_quarantine(
                 ]
             }
         )
+    from shuzhi.catalog import get_resource
+
     v = _pick(ws, resource, number)
-    rule = _known_rule(ws, resource, v, rule)
+    rule = _known_rule(get_resource(ws, resource).spec, v, rule)
     qfile = _quarantine_file(ws, v)
     sql = _export_sql(qfile, _source_columns(v, ws), _rule_filter(rule), lang)
     target.parent.mkdir(parents=True, exist_ok=True)
