@@ -41,7 +41,7 @@ def shuzhi_cmd(
 
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHUZHI_")}
-    env.update(COLUMNS="200", **extra)
+    env.update({"COLUMNS": "200", **extra})
     return env
 
 
@@ -243,3 +243,28 @@ def test_times_are_shown_in_the_local_zone_with_its_name(monkeypatch: pytest.Mon
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def test_help_paragraphs_are_not_broken_where_the_docstring_was(tmp_path: Path) -> None:
+    # a docstring's own line breaks, kept by Typer 0.29 and wrapped again by Rich, made every
+    # command's help ragged (a line of 100 characters, then one of 20)
+    run = shuzhi_cmd("ingest", "--help", cwd=tmp_path, env=_env(COLUMNS="300"))
+    assert run.returncode == 0, run.stderr
+    assert "the resource's quality gate applied, before it is published. Exit code 0" in run.stdout
+    bare = shuzhi_cmd("registry", "--help", cwd=tmp_path, env=_env(COLUMNS="300"))
+    assert "Build a registry (all: both) from the catalog's current versions." in bare.stdout
+
+
+def test_unwrap_joins_lines_keeps_paragraphs_and_list_items() -> None:
+    from shuzhi.cli import unwrap
+
+    text = """加载数据文件为资源的新版
+    本 / Load a file into
+    a new version.
+
+    Modes:
+    - full
+    - append
+    """
+    expected = "加载数据文件为资源的新版本 / Load a file into a new version.\n\nModes:\n- full\n- append"
+    assert unwrap(text) == expected

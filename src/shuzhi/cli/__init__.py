@@ -7,6 +7,8 @@ turned into a message and an exit code in one place (:func:`main`).
 from __future__ import annotations
 
 import importlib
+import inspect
+import re
 
 import typer
 
@@ -30,6 +32,57 @@ for _name in _MODULES:
             raise
         continue
     _mod.register(app)
+
+
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+_ITEM = re.compile(r"(?:[-*•·]|\d+[.)]|\(\w\))\s")
+
+
+def unwrap(text: str) -> str:
+    """A docstring's paragraphs as single lines: Typer 0.29's help keeps a docstring's line breaks
+    inside a paragraph, and Rich then wraps those lines again at the terminal's width, so help
+    came out ragged. List items keep their own lines; lines are joined without a space between
+    Chinese characters."""
+    paragraphs = []
+    for para in inspect.cleandoc(text).split("\n\n"):
+        if para.startswith("\b"):  # Click's mark for "keep as written"
+            paragraphs.append(para)
+            continue
+        out = ""
+        for line in para.splitlines():
+            line = line.strip()
+            if not out:
+                out = line
+            elif _ITEM.match(line):
+                out += "\n" + line
+            elif _CJK.match(out[-1]) and _CJK.match(line[:1]):
+                out += line
+            else:
+                out += " " + line
+        paragraphs.append(out)
+    return "\n\n".join(paragraphs)
+
+
+def _unwrap_helps(t: typer.Typer) -> None:
+    if t.info.help:
+        t.info.help = unwrap(str(t.info.help))
+    for command in t.registered_commands:
+        doc = command.help if command.help is not None else inspect.getdoc(command.callback)
+        if doc:
+            command.help = unwrap(doc)
+    for group in t.registered_groups:
+        if group.help:
+            group.help = unwrap(str(group.help))
+        if group.typer_instance is not None:
+            sub = group.typer_instance
+            if not sub.info.help and not group.help and sub.registered_callback is not None:
+                doc = inspect.getdoc(sub.registered_callback.callback)
+                if doc:
+                    group.help = unwrap(doc)
+            _unwrap_helps(sub)
+
+
+_unwrap_helps(app)
 
 
 #: exit codes by error class (most specific first)
