@@ -170,6 +170,10 @@ async def test_bad_bodies_are_422_naming_the_field(client: httpx.AsyncClient) ->
     }
     plain = await client.post(f"{API}/resources", content=b"code: x", headers={"content-type": "text/plain"})
     assert assert_error(plain, 422, "validation")["errors"]["body"][0].startswith("请求体应为 JSON 对象")
+    empty = assert_error(await client.post(f"{API}/resources"), 422, "validation")
+    assert empty["errors"] == {
+        "body": ["缺少请求体：应为 JSON 对象 / the request has no body: a JSON object is expected"]
+    }
 
 
 async def test_retire_and_restore(client: httpx.AsyncClient) -> None:

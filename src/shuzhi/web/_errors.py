@@ -90,7 +90,11 @@ async def _request_validation(request: Request, exc: Exception) -> JSONResponse:
         if err.get("type") == "json_invalid":  # (body, character offset): the offset says little
             loc = loc[:1]
         key = ".".join(str(part) for part in loc) or "request"
-        errors.setdefault(key, []).append(validation_message(err))
+        if tuple(loc) == ("body",) and err.get("type") == "missing":  # no body at all
+            message = "缺少请求体：应为 JSON 对象 / the request has no body: a JSON object is expected"
+        else:
+            message = validation_message(err)
+        errors.setdefault(key, []).append(message)
     detail = "; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items())
     return error_response(ValidationError(errors, f"请求无效 / invalid request — {detail}"))
 
