@@ -143,6 +143,38 @@ def test_invalid_values_follow_each_fields_on_invalid(ws: Workspace, tmp_path: P
     assert "校验码应为" in err["reason_zh"] and "check character" in err["reason_en"]
 
 
+def test_numbers_are_read_as_written_and_nothing_is_rounded_or_guessed(ws: Workspace, tmp_path: Path) -> None:
+    code = new_resource(
+        ws,
+        [
+            {"name": "k", "label": "序号", "key": True},
+            {"name": "n", "label": "人数", "type": "integer"},
+            {"name": "x", "label": "金额", "type": "decimal"},
+        ],
+    )
+    cases = {  # 人数, 金额 → stored (None: flagged as <field>.type)
+        "1": ("12.0", "1,234.50", 12, 1234.5),
+        "2": ("2.5", "NaN", None, None),  # DuckDB's casts made 2.5 into 3 and NaN a number
+        "3": ("2.4999", "inf", None, None),
+        "4": ("0x10", "-Infinity", None, None),  # 16 and -inf
+        "5": ("1_000", "1e999", None, None),  # 1000 and inf
+        "6": ("１２", "１２３，４５６．７", 12, 123456.7),  # full-width digits, as typed in Chinese sheets
+        "7": ("1,234", "1.2E+05", 1234, 120000.0),
+        "8": ("12,34", "12,34", None, None),  # a decimal comma elsewhere: not a thousands separator
+        "9": ("-3", ".5", -3, 0.5),
+        "10": ("99999999999999999999", "-0.0", None, 0.0),  # beyond BIGINT
+    }
+    lines = [f'{k},"{n}","{x}"' for k, (n, x, _, _) in cases.items()]
+    r = ingest(ws, code, write_csv(tmp_path / "n.csv", lines, header="序号,人数,金额"))
+    assert r.rows_loaded == len(cases)
+    got = {row["k"]: row for row in rows_of(ws, code)}
+    for k, (n, x, n_out, x_out) in cases.items():
+        row = got[k]
+        assert (row["n"], row["x"]) == (n_out, x_out), (k, n, x)
+        flagged = {i["rule"] for i in row["_issues"]}
+        assert flagged == {r for r, bad in (("n.type", n_out is None), ("x.type", x_out is None)) if bad}, k
+
+
 def test_quarantine_keeps_the_original_values_and_row_numbers(ws: Workspace, tmp_path: Path) -> None:
     code = new_resource(ws)
     text = (

@@ -215,6 +215,9 @@ def test_a_load_refusing_every_row_does_not_replace_the_current_version(
         ({"name": "d", "label": "证号", "standard": "idcard"}, "123", "默认值 '123' 无效：号码有 3 位"),
         ({"name": "d", "label": "人数", "type": "integer", "min": 1}, "两个", "默认值 '两个' 不是有效的整数"),
         ({"name": "d", "label": "人数", "type": "integer", "min": 1}, "0", "默认值 '0' 超出允许范围"),
+        # as the load reads numbers (Python's int() and float() took 1_000 and nan)
+        ({"name": "d", "label": "人数", "type": "integer"}, "1_000", "默认值 '1_000' 不是有效的整数"),
+        ({"name": "d", "label": "金额", "type": "decimal"}, "nan", "默认值 'nan' 不是有效的数值"),
         ({"name": "d", "label": "状态", "values": ["在保", "停保"]}, "在册", "默认值 '在册' 不是允许的取值"),
     ],
 )

@@ -28,6 +28,8 @@ are looked up when the quarantine is written, from a small table of the failing 
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -102,6 +104,35 @@ INGEST_REASONS: dict[str, tuple[str, str]] = {
 #: characters trimmed from both ends of every value (as the standards' precheck does)
 _BLANKS = " \t\n\r\f\v\u00a0\u3000\u200b\u200c\u200d\u2060\ufeff"
 _TRUE = ("1", "true", "t", "yes", "y", "是", "对", "真", "√", "✓")
+
+#: numbers as departments write them: ASCII or full-width digits (１２３，４５６．７), an optional
+#: sign, thousands separators in groups of three (1,234 — not 12,34, a decimal comma elsewhere), a
+#: decimal part; integers only as ``.0``, decimals also with an exponent (1.2E+05, as Excel writes
+#: large numbers). Anything else — 2.5 for an integer, 0x10, 1_000, NaN, inf — is not a number of
+#: the field's type (DuckDB's own casts read those as 3, 16, 1000, NaN and inf).
+_NUM_FULLWIDTH = ("０１２３４５６７８９，．－＋", "0123456789,.-+")
+_INT_RE = r"[+-]?([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.0*)?"
+_DEC_RE = r"[+-]?(([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
+
+
+def parse_integer(text: str) -> int | None:
+    """``text`` as an integer field reads it (the SQL of :func:`_int_sql`, for one value)."""
+    t = text.strip().translate(str.maketrans(*_NUM_FULLWIDTH))
+    if not re.fullmatch(_INT_RE, t):
+        return None
+    n = int(t.replace(",", "").split(".")[0])
+    return n if -(2**63) <= n < 2**63 else None
+
+
+def parse_decimal(text: str) -> float | None:
+    """``text`` as a decimal field reads it (the SQL of :func:`_dec_sql`, for one value)."""
+    t = text.strip().translate(str.maketrans(*_NUM_FULLWIDTH))
+    if not re.fullmatch(_DEC_RE, t):
+        return None
+    x = float(t.replace(",", ""))
+    return x if math.isfinite(x) else None
+
+
 _FALSE = ("0", "false", "f", "no", "n", "否", "错", "假", "×", "✗")
 _DATETIME_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
@@ -393,9 +424,8 @@ def _bad_default(spec: ResourceSpec, f: FieldSpec, value: str) -> str | None:
                 f"{verdict.message('en')}"
             )
     if f.type in (FieldType.integer, FieldType.decimal):
-        try:
-            number = int(value) if f.type is FieldType.integer else float(value)
-        except ValueError:
+        number = parse_integer(value) if f.type is FieldType.integer else parse_decimal(value)
+        if number is None:
             return (
                 f"默认值 {value!r} 不是有效的{f.type.label_zh} / the default {value!r} is not a valid "
                 f"{f.type.label_en}"
@@ -836,12 +866,23 @@ def _raw_plain(kind: str | None, x: str) -> str | None:
     return None
 
 
+def _ascii_number(x: str) -> str:
+    return f"translate({x}, {lit(_NUM_FULLWIDTH[0])}, {lit(_NUM_FULLWIDTH[1])})"
+
+
 def _int_sql(x: str) -> str:
-    d = f"TRY_CAST(replace({x}, ',', '') AS DOUBLE)"
+    n = _ascii_number(x)
     return (
-        f"coalesce(TRY_CAST({x} AS BIGINT), CASE WHEN {d} = round({d}) AND abs({d}) < 9e18 "
-        f"THEN {d}::BIGINT END)"
+        f"CASE WHEN regexp_full_match({x}, '-?[0-9]{{1,18}}') THEN CAST({x} AS BIGINT) "
+        f"WHEN regexp_full_match({n}, {lit(_INT_RE)}) "
+        f"THEN TRY_CAST(regexp_replace(replace({n}, ',', ''), '\\.0*$', '') AS BIGINT) END"
     )
+
+
+def _dec_sql(x: str) -> str:
+    n = _ascii_number(x)
+    d = f"TRY_CAST(replace({n}, ',', '') AS DOUBLE)"
+    return f"CASE WHEN regexp_full_match({n}, {lit(_DEC_RE)}) AND isfinite({d}) THEN {d} END"
 
 
 def _step_cast(f: _Field, p: str) -> dict[str, str]:
@@ -853,7 +894,7 @@ def _step_cast(f: _Field, p: str) -> dict[str, str]:
     elif t is FieldType.integer:
         val0 = _int_sql(norm)
     elif t is FieldType.decimal:
-        val0 = f"TRY_CAST(replace({norm}, ',', '') AS DOUBLE)"
+        val0 = _dec_sql(norm)
     elif t is FieldType.date:
         val0 = dt if f.kind in ("date", "strptime") else f"TRY_CAST({norm} AS DATE)"
     elif t is FieldType.datetime:
