@@ -214,6 +214,15 @@ def test_quarantine_exports_to_xlsx_and_reads_back(ws: Workspace, two: str, tmp_
     assert values[0] == ["行号", "问题", *HEADER.split(","), "规则"]
     assert values[1][0] == 6 and values[1][2] == "14050219900307152X"  # IDs stay text
     assert values[2][3] is None
+    # every cell of the source columns is formatted as text (@), the empty ones and the columns
+    # below too: a clerk who types an 18-digit number into a General cell gets 15 digits back
+    book = load_workbook(path)
+    full = book.active
+    assert full is not None
+    for row in full.iter_rows(min_row=2):
+        assert [c.number_format for c in row[1:]] == ["@"] * (len(row) - 1)
+        assert row[0].number_format == "General"  # 行号 is a number
+    assert full.column_dimensions["C"].number_format == "@"
 
 
 def test_rows_quarantined_again_are_exported_with_the_same_columns(ws: Workspace, tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Literal
 
+import pyarrow as pa
 import sqlalchemy as sa
 from pydantic import BaseModel
 
@@ -686,19 +687,26 @@ def _write_xlsx(ws: Workspace, sql: str, target: Path, *, sheet: str) -> int:
     table = ws.engine.fetch_arrow(sql)
     wb = Workbook(write_only=True)
     ws_ = wb.create_sheet(title=sheet[:31].replace("/", "-"))
+    texts = [pa.types.is_string(t) or pa.types.is_large_string(t) for t in table.schema.types]
+    for i, is_text in enumerate(texts, 1):
+        if is_text:  # rows the clerk adds below keep what is typed as text too
+            ws_.column_dimensions[openpyxl.utils.get_column_letter(i)].number_format = "@"
     ws_.append(table.column_names)
 
     def text(v: Any) -> Any:
-        # openpyxl makes a text starting with = a formula: a value as written stays text
-        if isinstance(v, str) and v.startswith("="):
-            cell = WriteOnlyCell(ws_, value=v)
+        # the cells are formatted as text (@): what the clerk types to correct a value stays as
+        # typed — in a General cell, Excel turns an 18-digit identity number into a number and
+        # keeps 15 digits (140502196508018948 → 140502196508018000), and 007 into 7; and openpyxl
+        # would make a text starting with = a formula
+        cell = WriteOnlyCell(ws_, value=v)
+        cell.number_format = "@"
+        if isinstance(v, str):
             cell.data_type = "s"
-            return cell
-        return v
+        return cell
 
     # openpyxl writes cell by cell; Excel files are for people, so they are small (≤ 1M rows)
     for batch in table.to_batches(10_000):
         for record in zip(*(c.to_pylist() for c in batch.columns), strict=True):
-            ws_.append([text(v) for v in record])
+            ws_.append([text(v) if is_text else v for v, is_text in zip(record, texts, strict=True)])
     wb.save(target)
     return n
