@@ -288,6 +288,43 @@ def test_corrected_rows_can_be_sent_again(ws: Workspace, tmp_path: Path) -> None
     assert len(rows_of(ws, two)) == 4
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_an_export_sent_back_is_read_as_exported_not_with_the_original_files_layout(
+    ws: Workspace, tmp_path: Path, suffix: str
+) -> None:
+    """The resource's own mapping describes the department's file (a title line, a 合计 line at
+    the end, GBK, semicolons): its skip_footer dropped the last corrected row, its header_row or
+    sheet were not found in the export."""
+    code = new_resource(ws)
+    bad = [ROWS[0].replace("14050219900307151X", "14050219900307152X"), ROWS[1].replace("王芳", "")]
+    lines = ["低保名单（2024 年 3 月）", HEADER, *bad, ROWS[2], "合计：3 户"]
+    original = tmp_path / "名单.csv"
+    original.write_bytes(("\n".join(line.replace(",", ";") for line in lines) + "\n").encode("gbk"))
+    mapping = write_text(
+        tmp_path / "m.yaml",
+        f"resource: {code}\nsource: {{header_row: 2, skip_footer: 1, delimiter: ';', encoding: gbk}}\n",
+    )
+    r = ingest(ws, code, original, mapping=mapping)
+    assert (r.rows_loaded, r.rows_quarantined) == (1, 2)
+    sent = tmp_path / f"退回{suffix}"
+    assert export_quarantine(ws, code, None, sent) == 2
+    if suffix == ".csv":
+        text = sent.read_text(encoding="utf-8-sig").replace("14050219900307152X", "14050219900307151X")
+        sent.write_text(text.replace("140502850612202,,", "140502850612202,王芳,"), encoding="utf-8-sig")
+    else:
+        from openpyxl import load_workbook
+
+        book = load_workbook(sent)
+        sheet = book.active
+        assert sheet is not None
+        sheet["C2"], sheet["D3"] = "14050219900307151X", "王芳"
+        book.save(sent)
+    r = ingest(ws, code, sent, mapping=mapping, mode="upsert")
+    assert (r.rows_in, r.rows_loaded, r.rows_quarantined) == (2, 2, 0)
+    assert any("隔离区导出文件" in n and "skip_footer" in n for n in r.notes), r.notes
+    assert len(rows_of(ws, code)) == 3
+
+
 def _people(n: int, start: int = 0) -> list[str]:
     """``n`` good rows with distinct valid identity numbers."""
     from shuzhi.standards.idcard import check_char

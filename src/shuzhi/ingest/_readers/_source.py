@@ -66,6 +66,8 @@ def read_source(
     fmt, moved = sniff(path, shown, options.format)
     if moved is not None:
         ctx.note(*moved)
+    if fmt in ("csv", "excel") and _is_quarantine_export(path, fmt):
+        ctx.options = _export_layout(ctx, fmt)
     result: SourceTable
     if fmt == "csv":
         from shuzhi.ingest._readers._csv import read_csv
@@ -87,3 +89,72 @@ def read_source(
         raise AssertionError(fmt)
     ctx.tick(result.size or result.rows, result.size or result.rows)
     return result
+
+
+#: the columns a quarantine export adds (``shuzhi quarantine --export``), in its two languages
+_EXPORT_HEADS = (("行号", "问题", "规则"), ("row", "problems", "rules"))
+
+
+def _is_quarantine_export(path: Path, fmt: str) -> bool:
+    """Whether the file is a quarantine export (corrected and sent back): its first row is 行号,
+    问题, the source's columns, 规则 (or row, problems, …, rules), as the export writes it — a
+    UTF-8 CSV, or a workbook of one sheet."""
+    first: list[str] = []
+    try:
+        if fmt == "csv":
+            import csv
+
+            with open(path, "rb") as f:
+                head = f.read(1 << 16)
+            line = head.split(b"\n", 1)[0].decode("utf-8-sig").rstrip("\r")
+            first = next(csv.reader([line]), [])
+        else:
+            from python_calamine import CalamineWorkbook
+
+            with CalamineWorkbook.from_path(str(path)) as wb:
+                if len(wb.sheet_names) != 1:
+                    return False
+                rows = wb.get_sheet_by_index(0).to_python(nrows=1)
+            first = [str(v) for v in rows[0]] if rows else []
+    except Exception:  # not readable as such: the reader says what is wrong with it
+        return False
+    first = [c.strip() for c in first]
+    while first and not first[-1]:
+        first.pop()
+    if len(first) < 3:
+        return False
+    return any(
+        first[0].lstrip("_") == r and first[1].lstrip("_") == p and first[-1].lstrip("_") == q
+        for r, p, q in _EXPORT_HEADS
+    )
+
+
+def _export_layout(ctx: Context, fmt: str) -> SourceOptions:
+    """The mapping's source options for a quarantine export: the export's own layout (header in
+    row 1, no footer, its one sheet; CSV in UTF-8 with commas) instead of the layout of the
+    department's original file, which the mapping describes — its ``skip_footer`` would drop
+    corrected rows, its ``sheet`` or ``header_row`` would not be found."""
+    o = ctx.options
+    layout: dict[str, object] = {
+        "header_row": 1,
+        "header_rows": 1,
+        "sheet": None,
+        "skip_footer": 0,
+        "records": None,
+    }
+    if fmt == "csv":
+        layout.update(delimiter=",", encoding="auto", quote='"')
+    changed = [
+        k
+        for k, v in layout.items()
+        if getattr(o, k) != v and not (k == "header_row" and o.header_row == "auto")
+    ]
+    changed = [k for k in changed if not (k == "header_rows" and o.header_rows == "auto")]
+    if changed:
+        ctx.note(
+            "这是隔离区导出文件（行号、问题、规则列），按导出的格式读取，映射中针对原始文件的 "
+            f"{'、'.join(changed)} 不适用",
+            "this is a quarantine export (its row, problems and rules columns): read as exported, "
+            f"the mapping's {', '.join(changed)} (for the department's original file) do not apply",
+        )
+    return o.model_copy(update=layout)
