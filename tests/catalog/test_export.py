@@ -13,7 +13,7 @@ from shuzhi.catalog import declare, export_catalog, export_dcat, get_resource, l
 from shuzhi.catalog._dcat import ACCESS_RIGHTS, CONTEXT, FREQUENCIES
 from shuzhi.catalog._service import dump_catalog
 from shuzhi.catalog.spec import SharingType, UpdateCycle
-from shuzhi.errors import NotFound
+from shuzhi.errors import NotFound, ValidationError
 from shuzhi.workspace import Workspace
 
 EU = "http://publications.europa.eu/resource/authority/"
@@ -67,6 +67,14 @@ def test_dcat_carries_the_core_metadata(city: Workspace) -> None:
     doc = export_dcat(city, ["JC-GA-HJRK", "JC-WJ-JKDA"], base_uri="https://data.jincheng.gov.cn/")
     hj, jk = doc["dcat:dataset"]
     assert hj["@id"] == "https://data.jincheng.gov.cn/resource/JC-GA-HJRK"
+    # a base without its last / gets one; a base that is no IRI is refused
+    bare = export_dcat(city, ["JC-GA-HJRK"], base_uri="https://data.jincheng.gov.cn/dcat")
+    assert bare["dcat:dataset"][0]["@id"] == "https://data.jincheng.gov.cn/dcat/resource/JC-GA-HJRK"
+    assert bare["@id"] == "https://data.jincheng.gov.cn/dcat/catalog"
+    assert export_dcat(city, ["JC-GA-HJRK"], base_uri="urn:x:")["@id"] == "urn:x:catalog"
+    for wrong in ("not a uri", "data.jincheng.gov.cn/", ""):
+        with pytest.raises(ValidationError, match="绝对 IRI"):
+            export_dcat(city, ["JC-GA-HJRK"], base_uri=wrong)
     assert hj["dct:title"] == [
         {"@value": "户籍人口库", "@language": "zh-Hans"},
         {"@value": "Registered population", "@language": "en"},

@@ -31,6 +31,7 @@ with ``name``, ``label``, ``labelEn``, ``dataType``, ``standard``, ``required``,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
@@ -83,16 +84,37 @@ def _typed(value: str, type_: str) -> dict[str, str]:
     return {"@value": value, "@type": type_}
 
 
+def _base(base_uri: str) -> str:
+    """``base_uri`` as the prefix of IRIs: an absolute IRI (``https://…``, ``urn:…``), with ``/``
+    added where it does not end in ``/``, ``#`` or ``:`` (``…/catalog`` + ``resource/X`` made
+    ``…/catalogresource/X``)."""
+    from shuzhi.errors import ValidationError
+
+    b = base_uri.strip()
+    if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$", b):
+        raise ValidationError(
+            {
+                "base_uri": [
+                    f"应为绝对 IRI（如 https://data.example.gov.cn/catalog/），实为 {base_uri!r} / "
+                    f"expected an absolute IRI (e.g. https://data.example.gov.cn/catalog/), got {base_uri!r}"
+                ]
+            }
+        )
+    return b if b.endswith(("/", "#", ":")) else b + "/"
+
+
 def export_dcat(
     ws: Workspace, codes: Sequence[str] | None = None, *, base_uri: str | None = None
 ) -> dict[str, Any]:
     """The catalog (every unretired entry, or the entries ``codes``) as a DCAT JSON-LD document.
 
     Resources, departments and the catalog get IRIs under ``base_uri`` (default
-    ``urn:shuzhi:<workspace name>:``): ``<base>resource/<code>``, ``<base>department/<code>``,
-    ``<base>catalog``. :class:`~shuzhi.errors.NotFound` names any code that does not exist.
+    ``urn:shuzhi:<workspace name>:``; ``/`` is added to a base that does not end in ``/``, ``#``
+    or ``:``): ``<base>resource/<code>``, ``<base>department/<code>``, ``<base>catalog``. A base
+    that is not an absolute IRI is a :class:`~shuzhi.errors.ValidationError`;
+    :class:`~shuzhi.errors.NotFound` names any code that does not exist.
     """
-    base = base_uri if base_uri is not None else f"urn:shuzhi:{quote(ws.name, safe='')}:"
+    base = _base(base_uri) if base_uri is not None else f"urn:shuzhi:{quote(ws.name, safe='')}:"
     chosen = entries(ws, codes)
     datasets = [_dataset(e, base) for e in chosen]
     catalog: dict[str, Any] = {
