@@ -13,7 +13,7 @@ import pytest
 from _ingest_fixtures import HEADER, IDS, ROWS, make_workspace, new_resource, rows_of, write_csv, write_text
 
 from shuzhi.errors import DataError, ValidationError
-from shuzhi.ingest import get_version, ingest, list_versions, quarantine, verify_version
+from shuzhi.ingest import diff, get_version, ingest, list_versions, quarantine, verify_version
 from shuzhi.ingest._cleanse import render_sql
 from shuzhi.workspace import Workspace
 
@@ -413,10 +413,14 @@ def test_a_resource_without_key_loads_full_and_append_but_not_upsert(ws: Workspa
     f = write_text(tmp_path / "a.csv", "姓名,值\n张伟,1\n张伟,1\n")
     assert ingest(ws, code, f).rows_loaded == 2  # no key: repeated rows are allowed
     assert ingest(ws, code, f, mode="append").rows_total == 4
-    r = ingest(ws, code, f)
-    assert (r.rows_total, r.rows_added, r.rows_removed) == (2, 2, 4)
+    r = ingest(ws, code, f)  # rows compared whole, as `shuzhi diff` does: two of the four stay
+    assert (r.rows_total, r.rows_added, r.rows_removed) == (2, 0, 2)
     with pytest.raises(ValidationError, match="upsert"):
         ingest(ws, code, f, mode="upsert")
+    g = write_text(tmp_path / "b.csv", "姓名,值\n张伟,1\n李娜,3\n王芳,2\n")
+    r = ingest(ws, code, g)  # 张伟,1 stays; one 张伟,1 gone; 李娜 and 王芳 new
+    d = diff(ws, code, r.version - 1, r.version)
+    assert (r.rows_added, r.rows_updated, r.rows_removed) == (d.added, 0, d.removed) == (2, 0, 1)
 
 
 def test_a_load_whose_every_row_is_quarantined_is_kept_but_not_published(

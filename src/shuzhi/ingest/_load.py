@@ -1231,15 +1231,23 @@ class _Load:
             return rows_loaded, 0, 0
         if self.mode == "append":
             return rows_loaded, 0, 0
-        if not keys:  # full, without a key: everything is replaced
-            prev_total = self.count(f"SELECT count(*) FROM read_parquet({lit(str(prev_dir / '*.parquet'))})")
-            return rows_loaded, 0, prev_total
         prev = self._prev_select(prev_dir, prev_columns)
+        had = {str(c["name"]) for c in prev_columns}
+        if not keys:
+            # full, without a key: rows compared whole, as `shuzhi diff` does (a changed row is one
+            # removed and one added; the rows both versions have are neither)
+            cols = ", ".join(ident(f.name) for f in self.spec.fields if f.name in had) or "1"
+            b = f"SELECT {cols} FROM {ident(self.batch)} WHERE len(_fails) = 0"
+            p = f"SELECT {cols} FROM ({prev})"
+            added, removed = self.engine.fetch_rows(
+                f"SELECT (SELECT count(*) FROM ({b} EXCEPT ALL {p})), "
+                f"(SELECT count(*) FROM ({p} EXCEPT ALL {b}))"
+            )[0]
+            return int(added), 0, int(removed)
         on = " AND ".join(f"b.{ident(k)} = p.{ident(k)}" for k in keys)
         kept = set(unfed) if self.mode == "upsert" else set()
         # the fields both versions have, as `shuzhi diff` compares them (a field added or renamed
         # since does not make every row updated)
-        had = {str(c["name"]) for c in prev_columns}
         skip = {*keys, *kept}
         fields = [f.name for f in self.spec.fields if f.name in had and f.name not in skip]
         changed = " OR ".join(f"b.{ident(n)} IS DISTINCT FROM p.{ident(n)}" for n in fields) or "false"
