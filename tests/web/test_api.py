@@ -303,6 +303,8 @@ async def test_openapi_and_offline_docs(client: httpx.AsyncClient) -> None:
         "$ref": "#/components/schemas/ErrorPublic"
     }
 
+    home = await client.get("/")  # the address `shuzhi serve` prints leads somewhere
+    assert home.status_code == 307 and home.headers["location"] == "/docs"
     for page in ("/docs", "/redoc"):
         html = (await client.get(page)).text
         assert "/openapi.json" in html

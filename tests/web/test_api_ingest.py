@@ -163,6 +163,15 @@ async def test_bad_input_answers_one_error_shape(ws: Workspace, client: httpx.As
         "取值无效 'merge'；应为 full、append 或 upsert / "
         "invalid value 'merge'; expected full, append or upsert"
     ]
+    # a mapping sent as a form's text, or JSON sent to the upload: said how to send files
+    r = await client.post(
+        f"/api/v1/resources/{code}/versions",
+        data={"mapping": f"resource: {code}"},
+        files={"file": ("a.csv", _csv(ROWS), "text/csv")},
+    )
+    assert r.json()["errors"]["body.mapping"][0].startswith("应以文件上传：multipart/form-data 的文件部分")
+    r = await client.post(f"/api/v1/resources/{code}/versions", json={"file": "a.csv"})
+    assert "curl -F file=@" in r.json()["errors"]["body.file"][0]
     r = await client.get(f"/api/v1/resources/{code}/diff", params={"from": 1})
     assert r.status_code == 422 and r.json()["errors"]["query.to"] == ["缺少必填项 / required key missing"]
     assert (await client.get(f"/api/v1/resources/{code}/versions")).json()["current"] == 1

@@ -8,7 +8,7 @@ from importlib import resources
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 import shuzhi
@@ -81,6 +81,11 @@ def _tags() -> list[dict[str, str]]:
 def _add_docs(app: FastAPI) -> None:
     assets = resources.files("fastapi_offline") / "static"
     app.mount(_DOCS_STATIC, StaticFiles(directory=str(assets)), name="apidocs")
+
+    @app.get("/", include_in_schema=False)
+    def home(request: Request) -> RedirectResponse:
+        # the address `shuzhi serve` prints: until the portal comes, the API's own pages
+        return RedirectResponse(f"{request.scope.get('root_path', '')}/docs", status_code=307)
 
     @app.get("/docs", include_in_schema=False)
     def swagger(request: Request) -> HTMLResponse:

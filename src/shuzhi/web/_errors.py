@@ -92,11 +92,28 @@ async def _request_validation(request: Request, exc: Exception) -> JSONResponse:
         key = ".".join(str(part) for part in loc) or "request"
         if tuple(loc) == ("body",) and err.get("type") == "missing":  # no body at all
             message = "缺少请求体：应为 JSON 对象 / the request has no body: a JSON object is expected"
+        elif "Expected UploadFile" in str(err.get("msg", "")) or (
+            err.get("type") == "missing" and loc[:1] == ("body",) and _expects_files(request)
+        ):
+            # a form's text field, or a JSON body, where the route takes uploaded files
+            name = str(loc[-1]) if len(loc) > 1 else "file"
+            message = (
+                f"应以文件上传：multipart/form-data 的文件部分（如 curl -F {name}=@文件名）/ must be "
+                f"uploaded as a file: a file part of multipart/form-data (e.g. curl -F {name}=@path)"
+            )
         else:
             message = validation_message(err)
         errors.setdefault(key, []).append(message)
     detail = "; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items())
     return error_response(ValidationError(errors, f"请求无效 / invalid request — {detail}"))
+
+
+def _expects_files(request: Request) -> bool:
+    """Whether the request's route takes uploaded files (and the request is no multipart form)."""
+    route = request.scope.get("route")
+    body = getattr(getattr(route, "dependant", None), "body_params", None) or []
+    takes = any(type(getattr(p, "field_info", None)).__name__ == "File" for p in body)
+    return takes and not request.headers.get("content-type", "").startswith("multipart/form-data")
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
