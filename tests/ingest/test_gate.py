@@ -96,6 +96,17 @@ def test_a_version_failing_its_gate_is_kept_but_not_published(ws: Workspace, tmp
     assert (v2.number, v2.published, v2.published_by) == (2, True, "李处长")
     assert v2.publish_note is not None and v2.publish_note.startswith("电话号码已与部门核实")
     assert v2.hold_reason == r.hold_reason  # kept for the record
+    # the scorecard of the now current version says it was published, by whom and why
+    shown = latest_run(ws, code)
+    assert (shown.version, shown.published, shown.published_by) == (2, True, "李处长")
+    assert shown.hold_text() == (
+        "未通过质量门槛，但已由 李处长 发布（电话号码已与部门核实 / phone checked with the department）："
+        "必须通过的规则未通过：standard:phone（1 行）"
+    )
+    assert shown.hold_text("en") is not None and shown.hold_text("en").startswith(
+        "did not pass the quality gate but was published by 李处长"
+    )
+    assert latest_run(ws, code, 2).published and not latest_run(ws, code, 1).published
     with ws.session() as s:
         job = s.scalar(
             sa.select(IngestJob).where(IngestJob.resource_code == code, IngestJob.mode == "publish")
@@ -181,6 +192,18 @@ def test_cli_prints_the_reason_and_publishes(ws: Workspace, tmp_path: Path) -> N
     assert again.exit_code != 0
     versions = runner.invoke(app, ["versions", code, *w])
     assert "由 李处长 发布" in versions.output and "已核实" in versions.output
+    card = " ".join(runner.invoke(app, ["quality", code, *w]).output.split())
+    assert "质量门槛 未通过质量门槛，但已由 李处长 发布（已核实）" in card and "未发布" not in card
+
+    # the scorecard is the current version's: one loaded without the evaluation is evaluated now
+    # (it showed the last evaluated version, v2, without a word)
+    skipped = runner.invoke(
+        app, ["ingest", code, str(write_csv(tmp_path / "v3.csv", ROWS)), "--no-quality", *w]
+    )
+    assert skipped.exit_code == 1, skipped.output  # the gate was not checked: held
+    publish_version(ws, code, 3, reason="先发布，后评估", by="李处长")
+    data = json.loads(runner.invoke(app, ["quality", code, "--json", *w]).stdout)
+    assert data["version"] == 3 and data["id"] is not None
 
 
 async def _client(w: Workspace) -> AsyncIterator[httpx.AsyncClient]:

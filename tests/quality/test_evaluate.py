@@ -148,6 +148,31 @@ def test_a_reference_without_a_current_version_is_skipped_not_failed(
     run = evaluate(ws, "JC-MZ-DBDX", engine=duck)
     ref = run.result("references:id_number->JC-GA-HJRK.id_number")
     assert ref.status == "skipped" and ref.score is None and "JC-GA-HJRK" in (ref.note or "")
+    # a rule that must pass and could not run does not pass the gate: the version is held
+    q = QualitySpec(must_pass=["references:id_number->JC-GA-HJRK.id_number"])
+    held = evaluate(ws, "JC-MZ-DBDX", quality=q, store=False, engine=duck)
+    assert held.hold_reason is not None
+    assert held.hold_reason.startswith("必须通过的规则未能执行：references:id_number->JC-GA-HJRK.id_number（")
+    assert "must-pass rules could not run: references:id_number->JC-GA-HJRK.id_number (" in held.hold_reason
+
+
+def test_a_run_whose_rules_could_not_run_has_no_score(hjrk: Workspace, duck: DuckDBEngine) -> None:
+    """The resource rules alone (records loaded, readable) made a failed run 100 优, which lifted
+    its department's mean."""
+    from shuzhi.quality import department_scorecard
+    from shuzhi.quality.rules import Pattern
+
+    good = evaluate(hjrk, "JC-GA-HJRK", engine=duck)
+    assert good.score is not None
+    # a look-ahead: Python's re reads it, DuckDB's RE2 does not (a rule made before such patterns
+    # were refused when declared)
+    bad = Pattern.model_construct(kind="pattern", field="name", pattern="(?=张)张.*", id=None)
+    run = evaluate(hjrk, "JC-GA-HJRK", quality=QualitySpec(rules=[bad]), engine=duck)
+    assert run.status == "failed" and run.error is not None
+    assert (run.score, run.level, run.dimensions) == (None, None, {})
+    assert run.to_dict()["level"] is None
+    dept = department_scorecard(hjrk, "JC-GA")
+    assert dept.score is None  # its only resource has no figures now: no mean of figures it lacks
 
 
 def test_declared_rules_are_added_and_replace_defaults(hjrk: Workspace, duck: DuckDBEngine) -> None:

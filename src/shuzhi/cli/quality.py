@@ -81,7 +81,8 @@ def _print_run(run: QualityRun, lang: Lang) -> None:
     if run.error:
         head.add_row(_t(lang, "问题", "problem"), f"[red]{run.error}[/]")
     if run.hold_reason:
-        head.add_row(_t(lang, "未发布", "held"), f"[bold red]{run.hold_reason}[/]")
+        label = _t(lang, "质量门槛", "gate") if run.published else _t(lang, "未发布", "held")
+        head.add_row(label, f"[bold red]{run.hold_text(lang.value)}[/]")
     out.print(
         Panel(head, title=_t(lang, "数据质量评估（GB/T 36344）", "data quality (GB/T 36344)"), expand=False)
     )
@@ -144,7 +145,7 @@ def _print_department(d: DepartmentScore, lang: Lang) -> None:
             _num(r.score),
             _level(r.level, lang),
             str(r.rules_failed),
-            r.hold_reason or "",
+            r.hold_text(lang.value) or "",
         )
     for code in d.unevaluated:
         table.add_row(code, "", "", "—", "—", "", _t(lang, "尚未评估", "not evaluated"))
@@ -203,6 +204,10 @@ def register(app: typer.Typer) -> None:
                     _print_department(d, lang)
                 return
             result = None
+            if version is None:  # the current version's run (evaluated now if it has none)
+                from shuzhi.catalog import get_resource
+
+                version = get_resource(ws, target).current_version
             if not run:
                 try:
                     result = q.latest_run(ws, target, version)

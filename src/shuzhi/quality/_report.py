@@ -172,7 +172,9 @@ def _resource(
             f'<p class="hold">最新一次加载的 v{held.number}（{held.loaded_at:%Y-%m-%d}）未发布，'
             f"当前版本仍为 v{run.version}。原因：{_e(_zh(held.hold_reason))}</p>"
         )
-    if run.hold_reason:
+    if run.hold_reason and run.published:
+        banners.append(f'<p class="hold">本版本{_e(run.hold_text("zh") or "")}</p>')
+    elif run.hold_reason:
         banners.append(f'<p class="hold">本版本暂缓发布：{_e(_zh(run.hold_reason))}</p>')
     if run.error:
         banners.append(f'<p class="hold">评估未完成：{_e(_zh(run.error))}</p>')

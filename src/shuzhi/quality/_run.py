@@ -177,6 +177,11 @@ class QualityRun:
     id: int | None = None
     #: the resource's fields' Chinese labels (name → label, from the catalog), for the samples
     labels: dict[str, str] = dataclasses.field(default_factory=dict)
+    #: a held run's version made current all the same (``shuzhi publish``, or a re-evaluation of
+    #: the current version): who made it current and why; None when not known or not published
+    published_by: str | None = None
+    publish_note: str | None = None
+    published: bool = False
 
     @property
     def coverage(self) -> float:
@@ -200,6 +205,22 @@ class QualityRun:
     def level_label(self, lang: str = "zh") -> str | None:
         return grade(self.score, lang)
 
+    def hold_text(self, lang: str = "zh") -> str | None:
+        """The gate's verdict as a scorecard says it (in one language): why the version is held,
+        or — for a version made current all the same — that it did not pass but was published,
+        by whom and why; None when the gate passed."""
+        if self.hold_reason is None:
+            return None
+        reason = _zh(self.hold_reason) if lang == "zh" else _en(self.hold_reason)
+        if not self.published:
+            return reason
+        by = self.published_by or ("?" if lang != "zh" else "未记录")
+        note = f"（{self.publish_note}）" if lang == "zh" and self.publish_note else ""
+        if lang == "zh":
+            return f"未通过质量门槛，但已由 {by} 发布{note}：{reason}"
+        note = f" ({self.publish_note})" if self.publish_note else ""
+        return f"did not pass the quality gate but was published by {by}{note}: {reason}"
+
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
         return {
             "id": self.id,
@@ -221,6 +242,10 @@ class QualityRun:
             "rules_total": len(self.results),
             "rules_failed": self.rules_failed,
             "hold_reason": self.hold_reason,
+            "hold_text": self.hold_text(lang),
+            "published": self.published,
+            "published_by": self.published_by,
+            "publish_note": self.publish_note,
             "engine": self.engine,
             "started_at": self.started_at.isoformat(timespec="seconds"),
             "duration_s": round(self.duration_s, 3),
@@ -264,6 +289,8 @@ class DepartmentScore:
                     "rows": r.rows,
                     "rules_failed": r.rules_failed,
                     "hold_reason": r.hold_reason,
+                    "hold_text": r.hold_text(lang),
+                    "published": r.published,
                     "evaluated_at": r.started_at.isoformat(timespec="seconds"),
                 }
                 for r in self.resources
@@ -432,7 +459,9 @@ def _assess(
                 _resource_rule(one, target, spec, readable=status == "ok" or scan_failed, error=error)
             )
 
-    dims = _dimension_scores(results)
+    # a run whose rules could not run has no figures: the resource rules alone (records loaded,
+    # readable, on time) made it 100 优 and lifted its department's mean
+    dims = _dimension_scores(results) if status != "failed" else {}
     score = _overall(dims)
     covered = {n for r in rules if isinstance(r, RowRule) for n in r.field_names()}
     run = QualityRun(
@@ -639,9 +668,31 @@ def gate(spec: ResourceSpec, run: QualityRun, *, quality: QualitySpec | None = N
     if failed:
         zh.append("必须通过的规则未通过：" + "；".join(f"{r.rule_id}（{r.failing} 行）" for r in failed))
         en.append("must-pass rules failed: " + "; ".join(f"{r.rule_id} ({r.failing} rows)" for r in failed))
+    unchecked = [
+        r
+        for r in run.results
+        if (r.must_pass or r.rule_id in must) and r.status == "skipped" and run.status == "ok"
+    ]
+    if unchecked:  # a gate that cannot be checked is not passed (a reference not loaded yet)
+        zh.append(
+            "必须通过的规则未能执行："
+            + "；".join(f"{r.rule_id}（{_zh(r.note)}）" if r.note else r.rule_id for r in unchecked)
+        )
+        en.append(
+            "must-pass rules could not run: "
+            + "; ".join(f"{r.rule_id} ({_en(r.note)})" if r.note else r.rule_id for r in unchecked)
+        )
     if not zh:
         return None
     return "；".join(zh) + " / " + "; ".join(en)
+
+
+def _zh(note: str) -> str:
+    return note.split(" / ", 1)[0]
+
+
+def _en(note: str) -> str:
+    return note.split(" / ", 1)[-1]
 
 
 def run_after_ingest(
@@ -847,7 +898,8 @@ def _referenced(quality: object) -> set[str]:
 
 def _store(ws: Workspace, run: QualityRun, *, catalog_revision: int, by: str | None) -> QualityRun:
     with ws.session() as s:
-        return store_run(s, run, catalog_revision=catalog_revision, by=by)
+        stored = store_run(s, run, catalog_revision=catalog_revision, by=by)
+        return _publication(s, stored, _resource_row(s, run.resource))
 
 
 def store_run(s: Session, run: QualityRun, *, catalog_revision: int | None, by: str | None) -> QualityRun:
@@ -985,9 +1037,29 @@ def as_of_now(s: Session, run: QualityRun, res: Resource, now: dt.datetime | Non
         results[i] = dataclasses.replace(
             r, checked=checked, failing=failing, note=note, status="ok" if checked else "skipped"
         )
-    dims = _dimension_scores(results)
+    dims = _dimension_scores(results) if run.status != "failed" else {}
     score = _overall(dims)
     return dataclasses.replace(run, results=tuple(results), dimensions=dims, score=score, level=grade(score))
+
+
+def shown(s: Session, run: QualityRun, res: Resource) -> QualityRun:
+    """``run`` as a scorecard shows it: timeliness measured now (:func:`as_of_now`), and for a
+    held run whose version is current all the same (published by hand, or re-evaluated after it
+    was published), who published it and why — it is not "held" any more."""
+    return _publication(s, as_of_now(s, run, res), res)
+
+
+def _publication(s: Session, run: QualityRun, res: Resource) -> QualityRun:
+    if run.hold_reason is None:
+        return run
+    v = s.scalar(
+        sa.select(ResourceVersion).where(
+            ResourceVersion.resource_id == res.id, ResourceVersion.number == run.version
+        )
+    )
+    if v is None or not (v.published or res.current_version == run.version):
+        return run
+    return dataclasses.replace(run, published=True, published_by=v.published_by, publish_note=v.publish_note)
 
 
 def _latest_rows(s: Session, codes: Sequence[str] | None = None) -> dict[tuple[str, int], RunRow]:
@@ -1014,7 +1086,7 @@ def latest_run(ws: Workspace, resource: str, number: int | None = None) -> Quali
         if row is None:
             what = f"{resource} v{number}" if number is not None else resource
             raise errors.NotFound(QUALITY_RUN, what)
-        return as_of_now(s, _from_row(row, res, _labels(_spec(res))), res)
+        return shown(s, _from_row(row, res, _labels(_spec(res))), res)
 
 
 def resource_trend(ws: Workspace, resource: str) -> list[QualityRun]:
@@ -1023,7 +1095,7 @@ def resource_trend(ws: Workspace, resource: str) -> list[QualityRun]:
         res = _resource_row(s, resource)
         rows = _latest_rows(s, [resource])
         labels = _labels(_spec(res))  # once for every version's run
-        return [as_of_now(s, _from_row(rows[k], res, labels), res) for k in sorted(rows, key=lambda k: k[1])]
+        return [shown(s, _from_row(rows[k], res, labels), res) for k in sorted(rows, key=lambda k: k[1])]
 
 
 def _department_tree(s: Session) -> dict[str, str | None]:
@@ -1063,7 +1135,7 @@ def _department_runs(s: Session, code: str) -> tuple[str, list[QualityRun], list
             missing.append(r.code)
             continue
         pick = r.current_version if r.current_version in mine else max(mine)
-        runs.append(as_of_now(s, _from_row(mine[pick], r, _labels(_spec(r))), r))
+        runs.append(shown(s, _from_row(mine[pick], r, _labels(_spec(r))), r))
     return dept.name, runs, missing
 
 

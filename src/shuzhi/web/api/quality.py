@@ -72,6 +72,15 @@ class RunPublic(BaseModel):
     rules_total: int
     rules_failed: int
     hold_reason: str | None = Field(description="暂缓发布的原因 / why the version was held back")
+    hold_text: str | None = Field(
+        description="门槛结论（所选语言）；已发布的版本说明由谁发布 / the gate's verdict in the chosen "
+        "language; for a version published all the same, who published it and why"
+    )
+    published: bool = Field(
+        description="未通过门槛但已成为当前版本 / held by the gate but made current all the same"
+    )
+    published_by: str | None
+    publish_note: str | None
     engine: str
     started_at: str
     duration_s: float
@@ -98,6 +107,8 @@ class DepartmentResourcePublic(BaseModel):
     rows: int
     rules_failed: int
     hold_reason: str | None
+    hold_text: str | None
+    published: bool
     evaluated_at: str
 
 
