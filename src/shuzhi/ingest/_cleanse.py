@@ -104,6 +104,7 @@ INGEST_REASONS: dict[str, tuple[str, str]] = {
 #: characters trimmed from both ends of every value (as the standards' precheck does)
 _BLANKS = " \t\n\r\f\v\u00a0\u3000\u200b\u200c\u200d\u2060\ufeff"
 _TRUE = ("1", "true", "t", "yes", "y", "是", "对", "真", "√", "✓")
+_FALSE = ("0", "false", "f", "no", "n", "否", "错", "假", "×", "✗")
 
 #: numbers as departments write them: ASCII or full-width digits (１２３，４５６．７), an optional
 #: sign, thousands separators in groups of three (1,234 — not 12,34, a decimal comma elsewhere), a
@@ -133,7 +134,6 @@ def parse_decimal(text: str) -> float | None:
     return x if math.isfinite(x) else None
 
 
-_FALSE = ("0", "false", "f", "no", "n", "否", "错", "假", "×", "✗")
 _DATETIME_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d %H:%M",
