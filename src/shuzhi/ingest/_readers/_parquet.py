@@ -1,6 +1,10 @@
 """Parquet, read by DuckDB: every column cast to VARCHAR (dates ISO ``YYYY-MM-DD``, timestamps
 ``YYYY-MM-DD HH:MM:SS``; structs, lists and maps as JSON text; binary as hex); ``_row`` is the
-1-based record index in the file."""
+1-based record index in the file (DuckDB's virtual column ``file_row_number`` + 1).
+
+The file's columns are renamed positionally (``_c1``, ``_c2`` …) in the query, so that a column of
+the file named ``file_row_number`` neither clashes with nor hides the virtual column; its values
+are read like any other column's."""
 
 from __future__ import annotations
 
@@ -43,12 +47,16 @@ def _digest(path: Path) -> str:
 
 
 def read_parquet(ctx: Context, path: Path) -> SourceTable:
-    src = f"read_parquet({literal(str(path))}, file_row_number = true)"
+    scan = f"read_parquet({literal(str(path))})"
     try:
-        described = ctx.engine.fetch_rows(f"DESCRIBE SELECT * FROM read_parquet({literal(str(path))})")
+        described = ctx.engine.fetch_rows(f"DESCRIBE SELECT * FROM {scan}")
         types = [(str(r[0]), str(r[1])) for r in described]
         names, generated = unique_names(ctx, [n for n, _ in types])
-        select = projection(ctx, [(_as_text(n, t), name) for (n, t), name in zip(types, names, strict=True)])
+        aliases = [f"_c{i}" for i in range(1, len(types) + 1)]
+        select = projection(
+            ctx, [(_as_text(a, t), name) for a, (_, t), name in zip(aliases, types, names, strict=True)]
+        )
+        src = f"{scan} AS _src({', '.join(aliases)})" if aliases else scan
         row = f"file_row_number + 1 AS {ident(ROW)}"
         ctx.engine.execute(
             f"CREATE OR REPLACE TABLE {ident(ctx.table)} AS "
