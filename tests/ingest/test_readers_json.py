@@ -144,3 +144,26 @@ def test_records_that_are_not_objects(read: Reader, write: Write) -> None:
     with pytest.raises(DataError) as e:
         read(write("s.json", '[{"a": 1}, 2]'))
     assert "2" in str(e.value) and "object" in str(e.value)
+
+
+# -- fields that flatten to the same name ---------------------------------------------------------
+
+
+def test_a_dotted_key_and_a_nested_object_of_the_same_name_are_two_columns(
+    read: Reader, write: Write
+) -> None:
+    doc = [{"addr.city": "晋城", "addr": {"city": "长治"}}, {"addr": {"city": "太原"}}, {"addr.city": "大同"}]
+    src = read(write("a.json", json.dumps(doc, ensure_ascii=False)))
+    assert src.columns == ["addr.city", "addr.city_2"]
+    assert read.rows() == [("晋城", "长治", 1), (None, "太原", 2), ("大同", None, 3)]
+    note = next(n for n in src.notes if "展开后同名" in n)
+    assert '键 "addr.city"、嵌套的 "addr" → "city"；后出现的改名为 addr.city_2' in note
+    assert 'key "addr.city", nested "addr" → "city"; the later one(s) renamed addr.city_2' in note
+
+
+def test_a_member_field_named_like_a_carried_household_field(read: Reader, write: Write) -> None:
+    doc = {"households": [{"hid": "H1", "members": [{"name": "张三", "households.hid": "X"}]}]}
+    src = read(write("h.json", json.dumps(doc, ensure_ascii=False)), records="households[].members[]")
+    assert src.columns == ["households.hid", "name", "households.hid_2"]
+    assert read.rows() == [("H1", "张三", "X", 1)]
+    assert any('"hid" of the parent households, key "households.hid"' in n for n in src.notes)

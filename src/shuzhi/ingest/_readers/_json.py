@@ -94,14 +94,27 @@ def _scalar(v: Any) -> str | None:
     return _dump(v)
 
 
+#: a flattened field: a record's own top-level key (``str``), or a path of keys (``tuple``) — a
+#: nested object's (``("addr", "city")``), or a carried parent field's, which starts with the
+#: index of its array in the records path (``(0, "households", "hid")``). A key ``"addr.city"``
+#: and a nested ``addr`` → ``city`` are thus two columns (the second named ``addr.city_2``), not
+#: one value overwriting the other.
+Key = str | tuple[str | int, ...]
+
+
+def column_name(key: Key) -> str:
+    """The column name of a flattened field: its keys joined with dots."""
+    return key if isinstance(key, str) else ".".join(k for k in key if isinstance(k, str))
+
+
 def flatten(
     obj: dict[str, Any],
-    prefix: str = "",
-    out: dict[str, str | None] | None = None,
+    prefix: tuple[str | int, ...] = (),
+    out: dict[Key, str | None] | None = None,
     skip: tuple[str, ...] = (),
-) -> dict[str, str | None]:
-    """A record's fields as dot paths to text; ``skip`` is a path not to include (the array the
-    records path descends into)."""
+) -> dict[Key, str | None]:
+    """A record's fields (see :data:`Key`) to text; ``skip`` is a path not to include (the array
+    the records path descends into)."""
     if out is None:
         out = {}
     for key, value in obj.items():
@@ -110,14 +123,14 @@ def flatten(
             if len(skip) == 1:
                 continue
             if isinstance(value, dict):
-                flatten(value, f"{prefix}{k}.", out, skip[1:])
+                flatten(value, (*prefix, k), out, skip[1:])
                 continue
         if isinstance(value, dict) and value:
-            flatten(value, f"{prefix}{k}.", out)
+            flatten(value, (*prefix, k), out)
         elif isinstance(value, (dict, list)):
-            out[prefix + k] = _dump(value)
+            out[(*prefix, k) if prefix else k] = _dump(value)
         else:
-            out[prefix + k] = _scalar(value)
+            out[(*prefix, k) if prefix else k] = _scalar(value)
     return out
 
 
@@ -143,12 +156,12 @@ def parse_path(path: str) -> list[_Segment]:
 
 def _records_at(
     ctx: Context, doc: Any, segments: list[_Segment], where: str
-) -> Iterator[dict[str, str | None]]:
+) -> Iterator[dict[Key, str | None]]:
     """Flattened records under ``segments``, each with its array ancestors' fields."""
 
     def walk(
-        node: Any, i: int, carried: dict[str, str | None], trail: str
-    ) -> Iterator[dict[str, str | None]]:
+        node: Any, i: int, carried: dict[Key, str | None], trail: str
+    ) -> Iterator[dict[Key, str | None]]:
         if i == len(segments):
             items = node if isinstance(node, list) else None
             if items is None:
@@ -191,7 +204,7 @@ def _records_at(
             if last:
                 yield {**carried, **flatten(item)} if carried else flatten(item)
             else:
-                mine = flatten(item, f"{seg.key}.", skip=tuple(rest))
+                mine = flatten(item, (i, seg.key), skip=tuple(rest))
                 yield from walk(item, i + 1, {**carried, **mine}, f"{trail}{seg.key}[].")
 
     yield from walk(doc, 0, {}, "")
@@ -210,25 +223,27 @@ def _find_records(doc: Any, depth: int = 3, trail: str = "") -> list[str]:
 
 
 class _Batches:
-    """Records (dicts of raw name → text) into the table in Arrow batches; the columns are the
-    union of names in order of first appearance."""
+    """Records (dicts of :data:`Key` → text) into the table in Arrow batches; the columns are the
+    union of keys in order of first appearance, named by :func:`column_name` (made unique)."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self.raw: list[str] = []
-        self.index: dict[str, int] = {}
-        self.rows: list[dict[str, str | None]] = []
+        self.raw: list[Key] = []
+        self.shown: list[str] = []  # column_name of each raw key
+        self.index: dict[Key, int] = {}
+        self.rows: list[dict[Key, str | None]] = []
         self.numbers: list[int] = []
-        self.created: list[str] = []  # raw names in the table so far (by position)
+        self.created: list[Key] = []  # raw keys in the table so far (by position)
         self.names: list[str] = []
         self.chinese: bool | None = None
         self.total = 0
 
-    def add(self, record: dict[str, str | None], number: int) -> None:
+    def add(self, record: dict[Key, str | None], number: int) -> None:
         for k in record:
             if k not in self.index:
                 self.index[k] = len(self.raw)
                 self.raw.append(k)
+                self.shown.append(column_name(k))
         self.rows.append(record)
         self.numbers.append(number)
         if len(self.rows) >= _BATCH:
@@ -238,11 +253,11 @@ class _Batches:
         if not self.rows:
             return
         ctx = self.ctx
-        # names for every raw name seen so far (earlier ones keep theirs: new names only ever
+        # names for every raw key seen so far (earlier ones keep theirs: new names only ever
         # come after them); notes are made once, at the end
         if self.chinese is None:
-            self.chinese = chinese_names(self.raw)
-        names, _ = unique_names(dataclasses.replace(ctx, notes=[]), self.raw, chinese=self.chinese)
+            self.chinese = chinese_names(self.shown)
+        names, _ = unique_names(dataclasses.replace(ctx, notes=[]), self.shown, chinese=self.chinese)
         first = not self.created
         if not first:
             for name in names[len(self.created) :]:
@@ -257,6 +272,36 @@ class _Batches:
         insert_arrow(ctx, pa.table(columns), names, first=first)
         self.total += len(self.rows)
         self.rows, self.numbers = [], []
+
+    def note_names(self) -> None:
+        """The notes on column names, once: duplicates and empty keys (as for CSV headers), and
+        which fields flattened to the same name (``"addr.city"`` and ``addr`` → ``city``)."""
+        unique_names(self.ctx, self.shown, chinese=self.chinese)
+        same: dict[str, list[int]] = {}
+        for i, shown in enumerate(self.shown):
+            same.setdefault(shown, []).append(i)
+        for positions in same.values():
+            if len(positions) < 2:
+                continue
+            zh = "、".join(f"{_spelled(self.raw[i])[0]}" for i in positions)
+            en = ", ".join(f"{_spelled(self.raw[i])[1]}" for i in positions)
+            renamed = ", ".join(self.names[i] for i in positions[1:])
+            self.ctx.note(
+                f"这些字段展开后同名 {self.shown[positions[0]]}：{zh}；后出现的改名为 {renamed}",
+                f"these fields flatten to the same name {self.shown[positions[0]]}: {en}; "
+                f"the later one(s) renamed {renamed}",
+            )
+
+
+def _spelled(key: Key) -> tuple[str, str]:
+    """How a flattened field is written in the JSON (中文, English)."""
+    if isinstance(key, str):
+        return f"键 {_dump(key)}", f"key {_dump(key)}"
+    if isinstance(key[0], int):  # (level, the array's key, the field's keys)
+        path = " → ".join(_dump(k) for k in key[2:])
+        return f"上级 {key[1]} 的 {path}", f"{path} of the parent {key[1]}"
+    path = " → ".join(_dump(k) for k in key)
+    return f"嵌套的 {path}", f"nested {path}"
 
 
 def _bad_json(ctx: Context, e: json.JSONDecodeError, line_offset: int = 0) -> DataError:
@@ -297,7 +342,7 @@ def read_json(ctx: Context, path: Path, *, lines: bool) -> SourceTable:
         if batches.total == 0:
             raise ctx.error(NO_ROWS)
         names = batches.names
-        unique_names(ctx, batches.raw, chinese=batches.chinese)  # the notes (duplicates, empty keys), once
+        batches.note_names()  # the notes (duplicates, empty keys), once
         return finish(
             ctx,
             fmt="jsonl" if lines else "json",
