@@ -146,6 +146,111 @@ def test_records_that_are_not_objects(read: Reader, write: Write) -> None:
     assert "2" in str(e.value) and "object" in str(e.value)
 
 
+# -- records paths through items without the array, or with wrong values -------------------------
+
+
+def _household(i: int, **fields: Any) -> dict[str, Any]:
+    return {"hid": f"H{i}", "addr": f"东街{i}号", "amount": 500 + i, **fields}
+
+
+def test_households_without_members_give_no_records(read: Reader, write: Write) -> None:
+    doc = {
+        "data": {
+            "households": [
+                _household(1, members=[{"name": "张三"}]),
+                _household(2),  # no members key
+                _household(3, members=None),
+                _household(4, members=[]),
+                _household(5, members=[{"name": "李四"}, {"name": "王五"}]),
+                _household(6, members=None),
+            ]
+        }
+    }
+    src = read(write("h.json", json.dumps(doc, ensure_ascii=False)), records="data.households[].members[]")
+    assert src.rows == 3 and src.columns == ["households.hid", "households.addr", "households.amount", "name"]
+    assert [(r["households.hid"], r["name"], r["_row"]) for r in read.dicts()] == [
+        ("H1", "张三", 1), ("H5", "李四", 2), ("H5", "王五", 3),
+    ]  # fmt: skip
+    assert (
+        "3 个 households 没有 members（缺失或为 null），不产生记录：data.households[2]、data.households[3]、"
+        "data.households[6] / 3 households have no members (missing or null): no records" in src.notes[-1]
+    )
+
+
+def test_records_that_do_not_fit_the_path_are_located(read: Reader, write: Write) -> None:
+    doc = {
+        "data": {
+            "households": [
+                _household(1, members=[{"name": "张三"}]),
+                _household(2, members=[None]),
+                _household(3, members="无"),
+                _household(4, members=[{"name": "李四"}, 7]),
+            ]
+        }
+    }
+    with pytest.raises(DataError) as e:
+        read(write("h.json", json.dumps(doc, ensure_ascii=False)), records="data.households[].members[]")
+    msg = str(e.value)
+    assert e.value.row == 2  # the record data.households[2].members[1] would have been
+    assert "3 处记录有问题：data.households[2].members[1] 不是对象（记录），是null" in msg
+    assert 'data.households[3].members is not an array but a string, "无"' in msg
+    assert "data.households[4].members[2] is not an object (a record) but a number, 7" in msg
+    assert "（[n] 为第 n 项，从 1 数起）" in msg and "([n] is item n, counting from 1)" in msg
+    assert not read.exists()
+
+
+def test_a_path_without_brackets_at_an_array_says_to_write_them(read: Reader, households_json: Path) -> None:
+    with pytest.raises(DataError) as e:
+        read(households_json, records="data.households.members")
+    msg = str(e.value)
+    assert "data.households 是数组：records 路径应写作 data.households[]" in msg
+    assert "data.households is an array: write data.households[] in the records path" in msg
+    assert "list" not in msg
+
+
+def test_a_misspelt_key_inside_the_items_is_not_found(read: Reader, households_json: Path) -> None:
+    with pytest.raises(DataError) as e:
+        read(households_json, records="data.households[].member[]")
+    msg = str(e.value)
+    assert "data.households[].member 不存在（data.households[1]有：hid, addr, members）" in msg
+    assert "data.households[].member not found (data.households[1] has: hid, addr, members)" in msg
+
+
+def test_members_null_everywhere_is_no_rows(read: Reader, write: Write) -> None:
+    doc = {"data": {"households": [_household(1, members=None), _household(2)]}}
+    with pytest.raises(DataError) as e:
+        read(write("h.json", json.dumps(doc, ensure_ascii=False)), records="data.households[].members[]")
+    assert "文件中没有数据行" in str(e.value) and "missing or null in every item of households" in str(
+        e.value
+    )
+
+
+def test_jsonl_lines_without_members_give_no_records(read: Reader, write: Write) -> None:
+    lines = [
+        json.dumps(
+            {"hid": i} | ({"members": None} if i == 1234 else {} if i == 1900 else {"members": [{"n": i}]})
+        )
+        for i in range(1, 2001)
+    ]
+    src = read(write("h.jsonl", "\n".join(lines)), records="members[]")
+    assert src.rows == 1998 and src.columns == ["n"]
+    assert "2 行没有 members（缺失或为 null），不产生记录：第 1234、1900 行" in src.notes[-1]
+    assert "2 line(s) have no members (missing or null): no records (line(s) 1234, 1900)" in src.notes[-1]
+
+
+def test_jsonl_lines_that_do_not_fit_the_path_are_named(read: Reader, write: Write) -> None:
+    bad = {700: {"members": "无"}, 1500: {"members": [{"n": 1}, None, 3]}, 1800: {"members": {"n": 1}}}
+    lines = [json.dumps({"hid": i, **bad.get(i, {"members": [{"n": i}]})}) for i in range(1, 2001)]
+    with pytest.raises(DataError) as e:
+        read(write("h.jsonl", "\n".join(lines)), records="members[]")
+    msg = str(e.value)
+    assert e.value.row == 700 and "3 行无法读取" in msg and "3 line(s) cannot be read" in msg
+    assert 'line 700: members is not an array but a string, "无"' in msg
+    assert "line 1500: members[2] is not an object (a record) but null (and 1 more in the line)" in msg
+    assert "line 1800: members is not an array but an object" in msg
+    assert not read.exists()
+
+
 # -- fields that flatten to the same name ---------------------------------------------------------
 
 

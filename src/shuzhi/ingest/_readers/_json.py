@@ -10,9 +10,14 @@
   null is NULL.
 * ``_row``: JSON, the 1-based index of the record in document order; JSON Lines, the line number
   (several records may share a line when ``records:`` points into each line's object).
-* Malformed JSON: the parser's line and column. JSON Lines: every bad line is collected and the
-  first few are reported with their line numbers. A ``.json`` file that holds one object per line
-  is read as JSON Lines (noted).
+* An item on the path without the rest of it (the key missing, or null) gives no records, like
+  ``[]``, and is counted in a note; anything else that does not fit the path is an error located
+  by a 1-based index path (``data.households[3].members``), see :class:`_Walker`.
+* Fields that flatten to the same name are distinct columns (``addr.city``, ``addr.city_2``),
+  see :data:`Key`.
+* Malformed JSON: the parser's line and column. JSON Lines: every bad line (not JSON, not an
+  object, not fitting the records path) is collected and the first few are reported with their
+  line numbers. A ``.json`` file that holds one object per line is read as JSON Lines (noted).
 """
 
 from __future__ import annotations
@@ -154,60 +159,249 @@ def parse_path(path: str) -> list[_Segment]:
     return segments
 
 
-def _records_at(
-    ctx: Context, doc: Any, segments: list[_Segment], where: str
-) -> Iterator[dict[Key, str | None]]:
-    """Flattened records under ``segments``, each with its array ancestors' fields."""
+def _kind(v: Any) -> tuple[str, str]:
+    """What a JSON value is, in words (with the value when it is short)."""
+    if v is None:
+        return "null", "null"
+    if isinstance(v, bool):
+        return f"布尔值 {_dump(v)}", f"a boolean, {_dump(v)}"
+    if isinstance(v, list):
+        return "数组", "an array"
+    if isinstance(v, dict):
+        return "对象", "an object"
+    text = _dump(v)
+    text = text if len(text) <= 20 else text[:19] + "…"
+    if isinstance(v, _Num):
+        return f"数字 {text}", f"a number, {text}"
+    return f"文本 {text}", f"a string, {text}"
 
-    def walk(
-        node: Any, i: int, carried: dict[Key, str | None], trail: str
+
+_INDEXED = re.compile(r"\[\d")
+
+
+def _index_hint(text: str) -> tuple[str, str]:
+    """The remark on index paths (中文, English), when ``text`` holds one."""
+    if not _INDEXED.search(text):
+        return "", ""
+    return "（[n] 为第 n 项，从 1 数起）", " ([n] is item n, counting from 1)"
+
+
+#: the level of a JSON Lines line (the records path applies inside each line)
+LINE = -1
+
+
+@dataclass
+class _Absent:
+    """Items of one level (an array's items, or JSON Lines lines) without the rest of the path."""
+
+    count: int = 0
+    #: where the first few are (index paths, or line numbers)
+    where: list[str] = dataclasses.field(default_factory=list)
+    #: the first one whose key is missing: (its line or None, where, the path as written, its keys)
+    missing: tuple[int | None, str, str, str] | None = None
+    #: how many have the key, null
+    nulls: int = 0
+
+
+class _Walker:
+    """The records at a records path (or in a top-level array), flattened, each with its array
+    ancestors' fields.
+
+    An item of an array on the path (or a JSON Lines line) without the rest of the path — the key
+    missing, or null — gives no records, like an empty array; these are counted in
+    :attr:`absent` by level. Whatever else does not fit the path (a value that is not an array, an
+    item that is not an object) is a problem: :attr:`problems` counts them and keeps the first
+    few as (中文, English, row), located by an index path with 1-based indices
+    (``data.households[3].members[1]``); ``row`` is the record number the item would have had
+    (None where no record is concerned). Walking goes on after a problem, to count them all.
+    """
+
+    def __init__(self, segments: list[_Segment], path: str) -> None:
+        self.segments = segments
+        self.path = path
+        # for each array segment: the keys below it down to the next array (not carried)
+        self.rest: list[tuple[str, ...]] = []
+        for i in range(len(segments)):
+            rest: list[str] = []
+            for later in segments[i + 1 :]:
+                rest.append(later.key)
+                if later.array:
+                    break
+            self.rest.append(tuple(rest))
+        self.absent: dict[int, _Absent] = {}
+        self.problems = 0
+        self.found: list[tuple[str, str, int | None]] = []
+        #: record positions passed so far (records and items that should have been records)
+        self.number = 0
+        #: the JSON Lines line being read
+        self.line: int | None = None
+
+    def records(self, doc: Any, level: int | None = None) -> Iterator[dict[Key, str | None]]:
+        """``level`` is :data:`LINE` for a JSON Lines line, None for a whole document."""
+        return self._walk(doc, 0, {}, "", "", level)
+
+    def _problem(self, zh: str, en: str, row: int | None = None) -> None:
+        self.problems += 1
+        if len(self.found) < _SHOW:
+            self.found.append((zh, en, row))
+
+    def _record(
+        self, item: Any, loc: str, carried: dict[Key, str | None], loc_en: str | None = None
     ) -> Iterator[dict[Key, str | None]]:
-        if i == len(segments):
-            items = node if isinstance(node, list) else None
-            if items is None:
-                if isinstance(node, dict):
-                    items = [node]
-                else:
-                    raise ctx.error(f"{trail} 不是记录数组 / {trail} is not an array of records")
-            for n, item in enumerate(items, 1):
-                if not isinstance(item, dict):
-                    raise ctx.error(
-                        f"{trail} 第 {n} 项不是对象（记录）/ item {n} of {trail} is not an object (a record)"
-                    )
-                yield {**carried, **flatten(item)} if carried else flatten(item)
-            return
-        seg = segments[i]
-        if not isinstance(node, dict) or seg.key not in node:
-            keys = ", ".join(map(str, node)) if isinstance(node, dict) else type(node).__name__
-            raise ctx.error(
-                f"records 路径 {where} 中 {trail + seg.key} 不存在（这一层有：{keys}）/ "
-                f"records path {where}: {trail + seg.key} not found (here: {keys})"
+        self.number += 1
+        if isinstance(item, dict):
+            yield {**carried, **flatten(item)} if carried else flatten(item)
+        else:
+            zh, en = _kind(item)
+            self._problem(
+                f"{loc} 不是对象（记录），是{zh}",
+                f"{loc_en or loc} is not an object (a record) but {en}",
+                self.number,
             )
-        child = node[seg.key]
+
+    def _absent(self, level: int, loc: str, node: dict[str, Any], key: str, gen: str) -> None:
+        a = self.absent.setdefault(level, _Absent())
+        a.count += 1
+        if len(a.where) < _SHOW:
+            a.where.append(str(self.line) if level == LINE else loc)
+        if key in node:
+            a.nulls += 1
+        elif a.missing is None:
+            line = self.line if level == LINE else None
+            a.missing = (line, loc, gen, ", ".join(map(str, node)) or "—")
+
+    def _walk(
+        self, node: Any, i: int, carried: dict[Key, str | None], loc: str, gen: str, level: int | None
+    ) -> Iterator[dict[Key, str | None]]:
+        """``loc``: where ``node`` is, with indices (``data.households[3]``); ``gen``: the same as
+        the records path writes it (``data.households[]``); ``level``: the array segment whose
+        item ``node`` is in (or :data:`LINE`), None at the top of a document."""
+        shown = loc or "顶层"
+        shown_en = loc or "the top level"
+        if i == len(self.segments):
+            if isinstance(node, list):
+                for n, item in enumerate(node, 1):
+                    if loc:
+                        yield from self._record(item, f"{loc}[{n}]", carried)
+                    else:  # a top-level array
+                        yield from self._record(item, f"第 {n} 条记录", carried, f"record {n}")
+            elif isinstance(node, dict):
+                yield from self._record(node, loc, carried)
+            else:
+                zh, en = _kind(node)
+                self._problem(
+                    f"{shown} 不是记录数组，是{zh}", f"{shown_en} is not an array of records but {en}"
+                )
+            return
+        seg = self.segments[i]
+        key = seg.key
+        here, here_gen = (f"{loc}.{key}", f"{gen}.{key}") if loc else (key, key)
+        if not isinstance(node, dict):
+            if isinstance(node, list):
+                self._problem(
+                    f"{shown} 是数组：records 路径应写作 {gen}[]（{self.path}）",
+                    f"{shown_en} is an array: write {gen}[] in the records path ({self.path})",
+                )
+            else:
+                zh, en = _kind(node)
+                self._problem(
+                    f"{shown} 不是对象，是{zh}：records 路径 {self.path} 在此走不下去",
+                    f"{shown_en} is not an object but {en}: the records path {self.path} cannot go on",
+                )
+            return
+        child = node.get(key)
+        if child is None:
+            if level is not None:  # inside an item: no records from it, like []
+                self._absent(level, loc, node, key, here_gen)
+                return
+            if key not in node:
+                keys = ", ".join(map(str, node)) or "—"
+                self._problem(
+                    f"records 路径 {self.path} 中 {here_gen} 不存在（这一层有：{keys}）",
+                    f"records path {self.path}: {here_gen} not found (here: {keys})",
+                )
+                return
         if not seg.array:
-            yield from walk(child, i + 1, carried, f"{trail}{seg.key}.")
+            yield from self._walk(child, i + 1, carried, here, here_gen, level)
             return
         if not isinstance(child, list):
-            raise ctx.error(f"{trail}{seg.key} 不是数组 / {trail}{seg.key} is not an array")
-        last = i == len(segments) - 1
-        # the path down to the next array is left out of this level's carried fields
-        rest: list[str] = []
-        for later in segments[i + 1 :]:
-            rest.append(later.key)
-            if later.array:
-                break
+            zh, en = _kind(child)
+            self._problem(f"{here} 不是数组，是{zh}", f"{here} is not an array but {en}")
+            return
+        last = i == len(self.segments) - 1
         for n, item in enumerate(child, 1):
-            if not isinstance(item, dict):
-                raise ctx.error(
-                    f"{trail}{seg.key}[] 第 {n} 项不是对象 / item {n} of {trail}{seg.key}[] is not an object"
-                )
+            at = f"{here}[{n}]"
             if last:
-                yield {**carried, **flatten(item)} if carried else flatten(item)
+                yield from self._record(item, at, carried)
+            elif not isinstance(item, dict):
+                zh, en = _kind(item)
+                self._problem(f"{at} 不是对象，是{zh}", f"{at} is not an object but {en}")
             else:
-                mine = flatten(item, (i, seg.key), skip=tuple(rest))
-                yield from walk(item, i + 1, {**carried, **mine}, f"{trail}{seg.key}[].")
+                mine = flatten(item, (i, key), skip=self.rest[i])
+                yield from self._walk(item, i + 1, {**carried, **mine}, at, f"{here_gen}[]", i)
 
-    yield from walk(doc, 0, {}, "")
+    def note_absent(self, ctx: Context) -> None:
+        """One note per level: how many items gave no records, and the first few."""
+        for level, a in self.absent.items():
+            what = ".".join(self.rest[level] if level != LINE else self._first_keys())
+            more = "…" if a.count > len(a.where) else ""
+            if level == LINE:
+                lines = "、".join(a.where)
+                ctx.note(
+                    f"{a.count} 行没有 {what}（缺失或为 null），不产生记录：第 {lines} 行{more}",
+                    f"{a.count} line(s) have no {what} (missing or null): no records "
+                    f"(line(s) {', '.join(a.where)}{more})",
+                )
+            else:
+                unit = self.segments[level].key
+                ctx.note(
+                    f"{a.count} 个 {unit} 没有 {what}（缺失或为 null），不产生记录："
+                    f"{'、'.join(a.where)}{more}",
+                    f"{a.count} {unit} have no {what} (missing or null): no records "
+                    f"({', '.join(a.where)}{more}; [n] is item n, counting from 1)",
+                )
+
+    def no_records(self, ctx: Context) -> DataError | None:
+        """The error when nothing but absent items was found: the path is likely wrong."""
+        if not self.absent:
+            return None
+        level, a = next(iter(self.absent.items()))
+        if a.missing is not None and not a.nulls:  # never there: the path is likely misspelt
+            line, loc, gen, keys = a.missing
+            where, where_en = (f"第 {line} 行", f"line {line}") if line is not None else (loc, loc)
+            hint_zh, hint_en = _index_hint(where)
+            return ctx.error(
+                f"records 路径 {self.path} 中 {gen} 不存在（{where}有：{keys}）{hint_zh}，没有记录 / "
+                f"records path {self.path}: {gen} not found ({where_en} has: {keys}){hint_en}, no records",
+                row=line,
+            )
+        what = ".".join(self.rest[level] if level != LINE else self._first_keys())
+        unit, unit_en = ("行", "line") if level == LINE else (f"个 {self.segments[level].key} ", "item")
+        of = "" if level == LINE else f" of {self.segments[level].key}"
+        return ctx.error(
+            f"文件中没有数据行：每{unit}的 {what} 都缺失或为 null / the file has no data rows: "
+            f"{what} is missing or null in every {unit_en}{of}"
+        )
+
+    def _first_keys(self) -> tuple[str, ...]:
+        keys: list[str] = []
+        for seg in self.segments:
+            keys.append(seg.key)
+            if seg.array:
+                break
+        return tuple(keys)
+
+    def error(self, ctx: Context) -> DataError:
+        """The problems of a whole document as one error."""
+        more = f"（另有 {self.problems - len(self.found)} 处）" if self.problems > len(self.found) else ""
+        more_en = f" (and {self.problems - len(self.found)} more)" if self.problems > len(self.found) else ""
+        zh = "；".join(zh for zh, _, _ in self.found)
+        en = "; ".join(en for _, en, _ in self.found)
+        return ctx.error(
+            f"{self.problems} 处记录有问题：{zh}{more}{_index_hint(zh)[0]} / "
+            f"{self.problems} problem(s) with the records: {en}{more_en}{_index_hint(zh)[1]}",
+            row=self.found[0][2],
+        )
 
 
 def _find_records(doc: Any, depth: int = 3, trail: str = "") -> list[str]:
@@ -320,8 +514,9 @@ def read_json(ctx: Context, path: Path, *, lines: bool) -> SourceTable:
     tf = prepare_text(ctx, path)
     try:
         batches = _Batches(ctx)
+        walker: _Walker | None = None
         if lines:
-            _read_lines(ctx, tf.path, batches)
+            walker = _read_lines(ctx, tf.path, batches)
         else:
             text = tf.path.read_bytes().decode("utf-8-sig")
             try:
@@ -333,14 +528,16 @@ def read_json(ctx: Context, path: Path, *, lines: bool) -> SourceTable:
                         "one JSON object per line: read as JSON Lines",
                     )
                     lines = True
-                    _read_lines(ctx, tf.path, batches)
+                    walker = _read_lines(ctx, tf.path, batches)
                 else:
                     raise _bad_json(ctx, e) from None
             else:
-                _read_document(ctx, doc, batches)
+                walker = _read_document(ctx, doc, batches)
         batches.flush()
         if batches.total == 0:
-            raise ctx.error(NO_ROWS)
+            raise (walker.no_records(ctx) if walker is not None else None) or ctx.error(NO_ROWS)
+        if walker is not None:
+            walker.note_absent(ctx)
         names = batches.names
         batches.note_names()  # the notes (duplicates, empty keys), once
         return finish(
@@ -367,14 +564,13 @@ def _one_object_per_line(text: str) -> bool:
         return False
 
 
-def _read_document(ctx: Context, doc: Any, batches: _Batches) -> None:
+def _read_document(ctx: Context, doc: Any, batches: _Batches) -> _Walker:
     path = ctx.options.records
     if path:
-        segments = parse_path(path)
+        walker = _Walker(parse_path(path), path)
         ctx.note(f"记录位置 {path}", f"records at {path}")
-        records = _records_at(ctx, doc, segments, path)
     elif isinstance(doc, list):
-        records = _records_at(ctx, doc, [], "")
+        walker = _Walker([], "")
     elif isinstance(doc, dict):
         found = _find_records(doc)
         if len(found) != 1:
@@ -385,15 +581,19 @@ def _read_document(ctx: Context, doc: Any, batches: _Batches) -> None:
                 f"(candidates: {', '.join(found) or 'none'})"
             )
         ctx.note(f"记录位置 {found[0]}（自动识别）", f"records at {found[0]} (detected)")
-        records = _records_at(ctx, doc, parse_path(found[0]), found[0])
+        walker = _Walker(parse_path(found[0]), found[0])
     else:
         raise ctx.error("JSON 文件里没有记录 / the JSON holds no records (expected an array or an object)")
-    for n, record in enumerate(records, 1):
-        batches.add(record, n)
+    for record in walker.records(doc):
+        if not walker.problems:  # after one, only looking for more
+            batches.add(record, walker.number)
+    if walker.problems:
+        raise walker.error(ctx)
+    return walker
 
 
-def _read_lines(ctx: Context, path: Path, batches: _Batches) -> None:
-    segments = parse_path(ctx.options.records) if ctx.options.records else []
+def _read_lines(ctx: Context, path: Path, batches: _Batches) -> _Walker | None:
+    walker = _Walker(parse_path(ctx.options.records), ctx.options.records) if ctx.options.records else None
     bad: list[tuple[int, str, str]] = []
     n_bad = 0
     size = path.stat().st_size
@@ -414,28 +614,41 @@ def _read_lines(ctx: Context, path: Path, batches: _Batches) -> None:
                     f"line {number}, column {e.colno}: {e.msg}",
                 )
             else:
-                ok = isinstance(doc, dict) or (bool(segments) and doc is not None)
+                ok = isinstance(doc, dict)
                 problem = None if ok else (f"第 {number} 行不是对象", f"line {number}: not an object")
+            if problem is None and walker is not None:
+                walker.line, walker.problems, walker.found = number, 0, []
+                for record in walker.records(doc, LINE):
+                    if not n_bad and not walker.problems:
+                        batches.add(record, number)
+                if walker.problems:  # the line is named by its first problem
+                    zh, en, _ = walker.found[0]
+                    more, more_en = (
+                        (
+                            f"（本行另有 {walker.problems - 1} 处）",
+                            f" (and {walker.problems - 1} more in the line)",
+                        )
+                        if walker.problems > 1
+                        else ("", "")
+                    )
+                    problem = (f"第 {number} 行：{zh}{more}", f"line {number}: {en}{more_en}")
+            elif problem is None and not n_bad:
+                batches.add(flatten(doc), number)
             if problem is not None:
                 n_bad += 1
                 if len(bad) < _SHOW:
                     bad.append((number, *problem))
-                continue
-            if n_bad:
-                continue  # only looking for more bad lines now
-            if segments:
-                for record in _records_at(ctx, doc, segments, ctx.options.records or ""):
-                    batches.add(record, number)
-            else:
-                batches.add(flatten(doc), number)
             if number % 100_000 == 0:
                 ctx.tick(done, size)
     if n_bad:
         more = f"（另有 {n_bad - len(bad)} 行）" if n_bad > len(bad) else ""
         more_en = f" (and {n_bad - len(bad)} more)" if n_bad > len(bad) else ""
+        zh = "；".join(z for _, z, _ in bad)
         raise DataError(
-            f"{n_bad} 行不是合法的 JSON 对象：{'；'.join(z for _, z, _ in bad)}{more} / "
-            f"{n_bad} line(s) are not valid JSON objects: {'; '.join(en for _, _, en in bad)}{more_en}",
+            f"{n_bad} 行无法读取：{zh}{more}{_index_hint(zh)[0]} / "
+            f"{n_bad} line(s) cannot be read: {'; '.join(en for _, _, en in bad)}{more_en}"
+            f"{_index_hint(zh)[1]}",
             file=ctx.file,
             row=bad[0][0],
         )
+    return walker
