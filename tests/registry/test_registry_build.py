@@ -11,6 +11,7 @@ import pytest
 from _people import Built
 
 from shuzhi.registry import lookup
+from shuzhi.workspace import Workspace
 
 
 def _pairs(groups: dict[str, set[tuple[str, str]]]) -> set[tuple[tuple[str, str], tuple[str, str]]]:
@@ -137,3 +138,46 @@ def test_blocking_rules_were_counted_before_running(built: Built) -> None:
     assert all(c.pairs >= (c.new_pairs or 0) for c in counts)
     assert counts[-1].cumulative == built.summary.comparisons
     assert built.summary.comparisons >= built.summary.candidate_pairs >= built.summary.matches
+
+
+def test_a_register_where_no_pair_surely_matches_builds(tmp_path: Path) -> None:
+    """Two people of one name and birth date, nobody twice: no pair matches a sure rule, Splink
+    estimated the prior match probability as 0 and every later step failed on log2(0) (a
+    traceback at a new user's first `shuzhi registry build`)."""
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from _people import SPECS, id18
+
+    from shuzhi.registry import RegistrySource, RegistrySpec, build
+
+    people = [
+        ("张伟", dt.date(1980, 1, 1), "140502"),
+        ("张伟", dt.date(1985, 5, 5), "140524"),
+        ("张伟", dt.date(1980, 1, 1), "140525"),  # the first one's name and birth date
+        ("陈国华", dt.date(1965, 3, 15), "140502"),
+        ("李娜", dt.date(1990, 2, 2), "140521"),
+        ("王芳", dt.date(1975, 12, 12), "140522"),
+        ("赵强", dt.date(1960, 5, 5), "140581"),
+        ("欧阳明辉", dt.date(1940, 8, 8), "140524"),
+    ]
+    sp = SPECS["GA-HJ"]
+    rows = {
+        "gmsfhm": [id18(r, b, 11 + i) for i, (_, b, r) in enumerate(people)],
+        "xm": [n for n, _, _ in people],
+        "xb": ["1"] * len(people),
+        "csrq": [b for _, b, _ in people],
+        "hjdz": [None] * len(people),
+        "swrq": [None] * len(people),
+    }
+    columns = {
+        f.name: pa.array(rows[f.name], type=pa.date32() if f.type.value == "date" else pa.string())
+        for f in sp.fields
+    }
+    columns["_row"] = pa.array(range(len(people)), type=pa.int64())
+    path = tmp_path / "hj.parquet"
+    pq.write_table(pa.table(columns), path)
+    with Workspace.init(tmp_path / "ws") as ws:
+        summary = build(ws, sources=[RegistrySource(spec=sp, path=path, version=1, registry=RegistrySpec())])
+    assert summary.clusters == len(people)  # each their own person; the two 张伟 of 1980 too

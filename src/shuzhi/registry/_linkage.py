@@ -504,6 +504,14 @@ class Linkage:
             log.warning("prior match probability left at its default: %s", e)
             report["prior_error"] = str(e)
         total_pairs = self.records * (self.records - 1) / 2
+        settings = self.linker._settings_obj  # Splink keeps the prior there; no public setter
+        if settings._probability_two_random_records_match <= 0:
+            # no pair matched a sure rule (a register where two people share a name and a birth
+            # date, nobody twice): a prior of 0 is log2(0) in every later step, so take "less than
+            # one match among all pairs" — Splink's default where that is smaller
+            floor = min(0.0001, 0.5 / max(total_pairs, 1.0))
+            settings._probability_two_random_records_match = floor
+            report["prior_floor"] = floor
         u_pairs = max(1.0, min(float(s.u_max_pairs), total_pairs))
         training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=s.seed, **self.u_options)
         sessions = []
@@ -513,11 +521,19 @@ class Linkage:
             if n == 0:
                 sessions.append({"rule": list(cols), "pairs": 0, "skipped": True})
                 continue
-            training.estimate_parameters_using_expectation_maximisation(
-                rule,
-                estimate_without_term_frequencies=True,
-                max_pairs=float(s.em_max_pairs) if 0 < s.em_max_pairs < n else None,
-            )
+            try:
+                training.estimate_parameters_using_expectation_maximisation(
+                    rule,
+                    estimate_without_term_frequencies=True,
+                    max_pairs=float(s.em_max_pairs) if 0 < s.em_max_pairs < n else None,
+                )
+            except (ValueError, ZeroDivisionError) as e:
+                # a handful of pairs that are all non-matches (two people of one name and birth
+                # date, nothing else) drive a probability to 0 and Splink's log2 fails: that
+                # session estimates nothing, the others' estimates (or the defaults) stand
+                log.warning("EM session blocked on %s estimated nothing: %s", cols, e)
+                sessions.append({"rule": list(cols), "pairs": n, "skipped": True, "error": str(e)})
+                continue
             sessions.append(
                 {
                     "rule": list(cols),
