@@ -157,3 +157,14 @@ def test_build_prints_a_summary(wsdir: str, built: dict[str, object]) -> None:
     out = ok("registry", "build", "-w", wsdir, "--lang", "en", "-r", "GA-HJ", "-r", "RS-SB")
     assert "persons" in out and "identifiers" in out and "citizen ID" in out
     assert "GA-HJ" in out and "MZ-DB" not in out
+
+
+def test_show_says_a_person_has_died(wsdir: str, built: dict[str, object]) -> None:
+    """Only --json said so (deceased: true): the CLI showed the dead as 有效 and nothing else."""
+    p = make_city(seed=5, background=25).people["dead-alive"]  # dead in 户籍, alive in 社保
+    (entry,) = json.loads(ok("registry", "show", p.id_number, "-w", wsdir, "--json"))
+    assert entry["golden"]["deceased"] is True
+    out = ok("registry", "show", p.id_number, "-w", wsdir)
+    first = out.splitlines()[0]
+    assert entry["registry_id"] in first and "已故（" in first
+    assert "deceased (" in ok("registry", "show", p.id_number, "-w", wsdir, "--lang", "en").splitlines()[0]

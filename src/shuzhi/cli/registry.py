@@ -287,6 +287,10 @@ _STATES_ZH = {
 }
 
 
+#: a legal entity's business status (登记状态), as the Chinese UI says it
+_BUSINESS_ZH = {"active": "存续", "deregistered": "注销", "revoked": "吊销"}
+
+
 def _state(value: str | None, lang: Lang) -> str:
     if value is None:
         return ""
@@ -302,8 +306,15 @@ def _print_entry(e: RegistryEntry, lang: Lang) -> None:
         )
     if e.merged_into:
         head += "  → " + e.merged_into
-    out.print(head)
     legal = e.entity == "legal_entity"
+    if not legal and e.golden and e.golden.get("deceased"):  # what 比对 is about: say it first
+        when = e.golden.get("death_date")
+        head += (
+            "  [bold red]"
+            + _t(lang, f"已故（{when or '死亡日期不详'}）", f"deceased ({when or 'date of death unknown'})")
+            + "[/]"
+        )
+    out.print(head)
     if e.golden:
         g = Table(show_header=False, box=None, padding=(0, 2))
         keys = (
@@ -326,7 +337,10 @@ def _print_entry(e: RegistryEntry, lang: Lang) -> None:
         for k in keys:
             chosen = next((x for x in e.lineage.get(k, []) if x.get("chosen")), None)
             source = f"{chosen['resource']} {chosen['key']}" if chosen else ""
-            g.add_row(_label(k, lang, legal), "" if e.golden.get(k) is None else str(e.golden[k]), source)
+            value = "" if e.golden.get(k) is None else str(e.golden[k])
+            if legal and k == "status" and lang is Lang.zh:
+                value = _BUSINESS_ZH.get(value, value)
+            g.add_row(_label(k, lang, legal), value, source)
         out.print(g)
     if e.records:
         t = Table(title=_t(lang, "来源记录", "source records"))
