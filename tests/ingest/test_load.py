@@ -582,3 +582,26 @@ def test_text_fields_checked_per_row_or_per_value_give_the_same_values(ws: Works
     assert {by_case[c][1] for c in cases[:4]} == {"城区民政局", "泽州县 民政局", None}
     # 无 and N/A mean missing: the key is required, so those rows are quarantined
     assert r.rows_quarantined == 2
+
+
+def test_excel_error_cells_and_code_formats_reach_the_checks_as_shown(ws: Workspace, tmp_path: Path) -> None:
+    import openpyxl
+
+    code = new_resource(ws)
+    wb = openpyxl.Workbook()
+    sheet = wb.active
+    assert sheet is not None
+    sheet.append(HEADER.split(","))
+    sheet.append(["14050219900307151X", "#N/A", "男", "1990-03-07", None, None, "#DIV/0!", 3, None])
+    sheet.append(["14050219850612202X", "王芳", "女", "1985-06-12", 3562021234, None, 650, 2, None])
+    sheet["E3"].number_format = "0000-0000000"  # Excel shows 0356-2021234
+    path = tmp_path / "低保.xlsx"
+    wb.save(path)
+    r = ingest(ws, code, path)
+    assert r.rows_loaded == 1 and rows_of(ws, code)[0]["phone"] == "0356-2021234"
+    # the required name is not "empty": the department sees the #N/A its sheet shows
+    (bad,) = quarantine(ws, code).rows
+    errors = {e["field"]: e for e in bad.errors}
+    assert errors["name"]["value"] == "#N/A" and "为空" not in errors["name"]["reason_zh"]
+    assert errors["amount"]["value"] == "#DIV/0!"
+    assert any("列「姓名」有 1 个错误单元格（如 #N/A）" in n for n in r.notes)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from shuzhi.errors import DataError
+from shuzhi.ingest._readers._excel_cells import code_format, xlsx_marks
 from shuzhi.ingest.readers import detect_format
 
 Reader = Any
@@ -139,3 +140,199 @@ def test_html_saved_as_xls(read: Reader, write: Write) -> None:
 def test_text_saved_as_xls_is_read_as_csv(read: Reader, write: Write, sample: Any) -> None:
     src = read(write("导出.xls", sample.csv("\t"), "gbk"))
     assert src.format == "csv" and src.delimiter == "\t" and src.rows == 3
+
+
+# -- cells calamine gives no more than a value of: code formats, errors, formulas ----------------
+
+
+def _sheet_xml(path: Path, change: Callable[[str], str]) -> None:
+    """Rewrite the first sheet's XML of a workbook openpyxl saved (for what openpyxl does not
+    write: another attribute order, prefixed elements, a formula's cached empty text)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    name = "xl/worksheets/sheet1.xml"
+    parts[name] = change(parts[name].decode("utf-8")).encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+
+
+def _codes_xlsx(path: Path) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["编号", "电话", "分机", "金额", "人数", "比例", "普通"])
+    ws.append([2, 3562021234, 12, 12.5, 1234, 2.5, 7])
+    ws.append([12, 3561234567, 3, 3, 12345, 3, 8])
+    formats = ["000", "0000-0000000", '"TEL"0000', "0.00", "#,##0", "000", "General"]
+    for row in ws.iter_rows(min_row=2):
+        for cell, fmt in zip(row, formats, strict=True):
+            cell.number_format = fmt
+    wb.save(path)
+    return path
+
+
+def test_codes_kept_by_a_number_format_are_read_as_excel_shows_them(read: Reader, tmp_path: Path) -> None:
+    read(_codes_xlsx(tmp_path / "codes.xlsx"))
+    assert read.rows() == [
+        ("002", "0356-2021234", "TEL0012", "12.5", "1234", "2.5", "7", 2),
+        # other formats (0.00, #,##0) as before; a number that is no integer is not rounded
+        ("012", "0356-1234567", "TEL0003", "3", "12345", "003", "8", 3),
+    ]
+
+
+def test_code_formats_in_another_attribute_order_and_with_prefixed_elements(
+    read: Reader, tmp_path: Path
+) -> None:
+    import re
+
+    path = _codes_xlsx(tmp_path / "codes.xlsx")
+
+    def change(xml: str) -> str:
+        xml = re.sub(r'<c r="([A-Z]+[0-9]+)" s="([0-9]+)"', r'<c s="\2" r="\1"', xml)
+        return re.sub(r"<(/?)(\w+)", r"<\1x:\2", xml).replace('xmlns="', 'xmlns:x="')
+
+    _sheet_xml(path, change)
+    read(path)
+    assert [r[:3] for r in read.rows()] == [
+        ("002", "0356-2021234", "TEL0012"),
+        ("012", "0356-1234567", "TEL0003"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("code", "value", "shown"),
+    [
+        ("000", 2, "002"),
+        ("000", 1234, "1234"),
+        ("000", 0, "000"),
+        ("000", -2, "-002"),
+        ("000000", 140502, "140502"),
+        ("0000-0000000", 3562021234, "0356-2021234"),
+        ("000 0000 0000", 13803561234, "138 0356 1234"),
+        ('"TEL"0000', 3562021234, "TEL3562021234"),
+        ('"No."000', 5, "No.005"),
+        ("\\A000", 7, "A007"),
+        ("#-000", 5, "-005"),
+        ("00#", 5, "005"),
+    ],
+)
+def test_code_format_gives_the_text_excel_shows(code: str, value: int, shown: str) -> None:
+    show = code_format(code)
+    assert show is not None and show(value) == shown
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["General", "0", "#", "#0", "0.00", "#,##0", "0%", "0.00E+00", "yyyy-mm-dd", "@", "[Red]000", "000;-000"],
+)
+def test_other_number_formats_are_left_as_read(code: str) -> None:
+    assert code_format(code) is None
+
+
+def test_legacy_xls_codes_and_error_cells(read: Reader, tmp_path: Path) -> None:
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("名单")
+    for c, name in enumerate(["编号", "电话", "合计金额"]):
+        ws.write(0, c, name)
+    for r, (n, phone) in enumerate([(2, 3562021234), (12, 3561234567)], 1):
+        ws.write(r, 0, n, xlwt.easyxf(num_format_str="000"))
+        ws.write(r, 1, phone, xlwt.easyxf(num_format_str="0000-0000000"))
+    ws.row(1).set_cell_error(2, "#DIV/0!")
+    ws.write(2, 2, 100.5)
+    path = tmp_path / "codes.xls"
+    wb.save(str(path))
+    src = read(path)
+    assert read.rows() == [("002", "0356-2021234", "#DIV/0!", 2), ("012", "0356-1234567", "100.5", 3)]
+    assert any("列「合计金额」有 1 个错误单元格（如 #DIV/0!）" in n for n in src.notes)
+
+
+def test_error_cells_are_read_as_shown_and_noted(read: Reader, tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["姓名", "合计金额", "人均"])
+    ws.append(["张三", "#DIV/0!", 100])
+    ws.append(["#N/A", "#N/A", "#REF!"])
+    ws.append(["李四", 520, 260])
+    ws.append(["合计", "#DIV/0!", None])  # a footer: not counted
+    path = tmp_path / "errors.xlsx"
+    wb.save(path)
+    src = read(path, skip_footer=1)
+    assert [r[:3] for r in read.rows()] == [
+        ("张三", "#DIV/0!", "100"),
+        ("#N/A", "#N/A", "#REF!"),
+        ("李四", "520", "260"),
+    ]
+    (note,) = [n for n in src.notes if "错误单元格" in n]
+    assert "列「姓名」有 1 个错误单元格（如 #N/A）" in note
+    assert "列「合计金额」有 2 个错误单元格（如 #DIV/0!、#N/A）" in note
+    assert "column 合计金额 has 2 error cell(s) (e.g. #DIV/0!, #N/A)" in note
+    assert "column 人均 has 1 error cell(s) (e.g. #REF!)" in note
+
+
+def test_formulas_without_a_computed_value_are_noted(read: Reader, tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["姓名", "金额", "合计", "说明"])
+    ws.append(["张三", 100, "=B2*2", '=IF(B2>0,"","负数")'])
+    ws.append(["李四", 200, "=B3*2", None])
+    ws.append(["合计", "=SUM(B2:B3)", None, None])  # a footer: not counted
+    path = tmp_path / "program.xlsx"
+    wb.save(path)
+    # D2 as Excel saves it after calculating: a text formula whose result is the empty text
+    _sheet_xml(
+        path, lambda xml: xml.replace('<c r="D2">', '<c r="D2" t="str">').replace("<v />", "<v></v>", 1)
+    )
+    src = read(path, skip_footer=1)
+    assert [r[:4] for r in read.rows()] == [("张三", "100", None, None), ("李四", "200", None, None)]
+    (note,) = [n for n in src.notes if "公式" in n]
+    assert "列「合计」2 个" in note and "说明" not in note and "金额" not in note
+    assert "请用 Excel/WPS 打开并保存后再提交" in note and "open and save the file in Excel/WPS" in note
+
+
+def test_a_sheet_of_formulas_without_values_says_so(read: Reader, tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["姓名", "合计"])
+    ws.append(['=CONCAT("张","三")', "=1+1"])
+    path = tmp_path / "program.xlsx"
+    wb.save(path)
+    with pytest.raises(DataError) as e:
+        read(path)
+    assert "文件中没有数据行：公式没有计算结果" in str(e.value) and "Excel/WPS" in str(e.value)
+
+
+def test_a_sheet_searched_in_small_pieces_gives_the_same_cells(tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    for i in range(40):
+        ws.append([i, "#N/A" if i % 3 else "张三", f"=A{i + 1}*2"])
+        ws.cell(i + 1, 1).number_format = "000"
+    path = tmp_path / "a.xlsx"
+    wb.save(path)
+    whole = xlsx_marks(path.read_bytes(), "Sheet")
+    pieces = xlsx_marks(path.read_bytes(), "Sheet", chunk=50)
+    assert len(whole.formats) == 40 and len(whole.errors) == 26 and len(whole.uncomputed) == 40
+    assert (pieces.formats.keys(), pieces.errors, sorted(pieces.uncomputed)) == (
+        whole.formats.keys(),
+        whole.errors,
+        sorted(whole.uncomputed),
+    )

@@ -10,6 +10,9 @@ the rows are handed over), merged ranges included.
   ``YYYY-MM-DD HH:MM:SS``, booleans ``TRUE``/``FALSE``. A number of 16 or more digits (an ID
   number typed into a number cell: 1.40502199003071E+17) has lost its last digits in Excel
   itself; it is given as Excel holds it and noted.
+* What calamine does not give is read from the file itself (:mod:`._excel_cells`): integers
+  under a code format (``000``: ``002``), error cells as their text (``#N/A``, noted), and
+  formulas without a computed value (a program wrote the file; noted, read as empty).
 * Merged cells in the data area (a 户号 merged down over a household's members) give every
   row of the range the value.
 """
@@ -33,18 +36,29 @@ from shuzhi.ingest._readers._common import (
     Context,
     SourceTable,
     clean_name,
+    delete_blank_rows,
+    delete_footer,
     find_header,
     finish,
+    ident,
     insert_arrow,
     unique_names,
 )
 from shuzhi.ingest._readers._detect import UNREADABLE
+from shuzhi.ingest._readers._excel_cells import CellMarks, xls_marks, xlsx_marks
 
 __all__ = ["cell_text", "read_excel"]
 
 Cell = int | float | str | bool | dt.time | dt.date | dt.datetime | dt.timedelta
 Merge = tuple[tuple[int, int], tuple[int, int]]
 
+_UNIT = ("行", "row")
+#: formulas without a value: what it is, and what the clerk does (Chinese, English)
+_UNCOMPUTED = (
+    "公式没有计算结果（文件由程序生成、未在 Excel/WPS 中计算过）",
+    "formulas without a computed value (the file was written by a program and never calculated)",
+)
+_RESAVE = ("请用 Excel/WPS 打开并保存后再提交", "open and save the file in Excel/WPS, then submit it again")
 #: Excel keeps 15 significant digits; integers from here on may have lost digits
 _EXACT = 10**15
 _BATCH = 50_000
@@ -186,15 +200,36 @@ def read_excel(ctx: Context, path: Path) -> SourceTable:
             f"{UNREADABLE}: {_first_line(e)}",
             file=ctx.file,
         ) from None
+    # what calamine does not give: code formats, error cells, formulas without a value
+    marks = xls_marks(data, name) if data[:4] == b"\xd0\xcf\x11\xe0" else xlsx_marks(data, name)
+    _apply_marks(grid, marks)
     try:
-        return _read(ctx, grid, merges, name, digest, len(data))
+        return _read(ctx, grid, merges, marks, name, digest, len(data))
     except BaseException:
         ctx.drop()
         raise
 
 
+def _apply_marks(grid: list[list[Cell]], marks: CellMarks) -> None:
+    """Error cells become their text; integers under a code format the text Excel shows."""
+    for (r, c), text in marks.errors.items():
+        if r < len(grid) and c < len(grid[r]) and grid[r][c] == "":
+            grid[r][c] = text
+    for (r, c), show in marks.formats.items():
+        if r < len(grid) and c < len(grid[r]):
+            v = grid[r][c]
+            if type(v) is int or (type(v) is float and v.is_integer() and abs(v) < _EXACT):
+                grid[r][c] = show(int(v))
+
+
 def _read(
-    ctx: Context, grid: list[list[Cell]], merges: list[Merge], sheet: str, digest: str, size: int
+    ctx: Context,
+    grid: list[list[Cell]],
+    merges: list[Merge],
+    marks: CellMarks,
+    sheet: str,
+    digest: str,
+    size: int,
 ) -> SourceTable:
     opts = ctx.options
     width = max((len(r) for r in grid), default=0)
@@ -279,6 +314,9 @@ def _read(
             "Excel keeps "
             f"15 significant digits, so the last digits may have become 0; store the column as text",
         )
+    delete_blank_rows(ctx, names)
+    delete_footer(ctx, names, _UNIT)
+    _note_marks(ctx, names, start, marks)
     return finish(
         ctx,
         fmt="excel",
@@ -288,8 +326,64 @@ def _read(
         size=size,
         header_row=h + 1,
         sheet=sheet,
-        unit=("行", "row"),
+        blanks_done=True,
+        footer_done=True,
+        unit=_UNIT,
     )
+
+
+def _note_marks(ctx: Context, names: list[str], start: int, marks: CellMarks) -> None:
+    """Notes on the error cells and the formulas without a value in the rows read (not in title,
+    header, blank or footer rows), by column."""
+    formulas_at = {r + 1 for r, c in marks.uncomputed if r >= start and c < len(names)}
+    flagged = formulas_at | {r + 1 for r, c in marks.errors if r >= start and c < len(names)}
+    if not flagged:
+        return
+    view = ctx.scratch("marks")
+    ctx.engine.register(view, pa.table({"r": pa.array(sorted(flagged), type=pa.int64())}))
+    try:
+        kept = {
+            int(r)
+            for (r,) in ctx.engine.fetch_rows(
+                f"SELECT r FROM {ident(view)} WHERE r IN (SELECT {ident(ROW)} FROM {ident(ctx.table)})"
+            )
+        }
+    finally:
+        ctx.engine.unregister(view)
+    errors: dict[int, list[str]] = {}
+    for (r, c), text in marks.errors.items():
+        if r + 1 in kept and c < len(names):
+            errors.setdefault(c, []).append(text)
+    if errors:
+        zh, en = [], []
+        for c, texts in sorted(errors.items()):
+            shown = list(dict.fromkeys(texts))[:3]
+            zh.append(f"列「{names[c]}」有 {len(texts)} 个错误单元格（如 {'、'.join(shown)}）")
+            en.append(f"column {names[c]} has {len(texts)} error cell(s) (e.g. {', '.join(shown)})")
+        ctx.note(
+            "；".join(zh) + "；按单元格显示的文字读取，请在 Excel 中改正公式或数据",
+            "; ".join(en) + "; read as the text shown: correct the formulas or data in Excel",
+        )
+    uncomputed: dict[int, int] = {}
+    for r, c in marks.uncomputed:
+        if r + 1 in kept and c < len(names):
+            uncomputed[c] = uncomputed.get(c, 0) + 1
+    if uncomputed:
+        counts = sorted(uncomputed.items())
+        ctx.note(
+            f"{_UNCOMPUTED[0]}，读为空："
+            + "、".join(f"列「{names[c]}」{n} 个" for c, n in counts)
+            + f"；{_RESAVE[0]}",
+            f"{_UNCOMPUTED[1]}, read as empty: "
+            + ", ".join(f"column {names[c]} {n}" for c, n in counts)
+            + f"; {_RESAVE[1]}",
+        )
+    elif formulas_at and not kept and not ctx.engine.fetch_rows(f"FROM {ident(ctx.table)} LIMIT 1"):
+        # every row was left blank by formulas without a value: say why there are no rows
+        raise ctx.error(
+            f"文件中没有数据行：{_UNCOMPUTED[0]}；{_RESAVE[0]} / "
+            f"the file has no data rows: {_UNCOMPUTED[1]}; {_RESAVE[1]}"
+        )
 
 
 def _fill_merged(merges: list[Merge], body: list[list[Cell]], start: int) -> int:
