@@ -317,6 +317,79 @@ def test_a_sheet_of_formulas_without_values_says_so(read: Reader, tmp_path: Path
     assert "文件中没有数据行：公式没有计算结果" in str(e.value) and "Excel/WPS" in str(e.value)
 
 
+# -- a header cell merged across columns ---------------------------------------------------------
+
+
+def _merged_phone_xlsx(path: Path) -> Path:
+    """Row 1: 身份证号 | 姓名 | 联系电话 (C1:D1 merged) | 出生日期; rows 2-3 data."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["身份证号", "姓名", "联系电话", None, "出生日期"])
+    ws.merge_cells("C1:D1")
+    ws.append(["14050219900307151X", "张伟", "13803561234", None, dt.date(1990, 3, 7)])
+    ws.append(["140502850612202", "王芳", "13903565678", "0356-2021234", dt.date(1985, 6, 12)])
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("expected", [(), ("身份证号", "姓名", "联系电话", "出生日期")])
+def test_one_header_row_with_a_cell_merged_across_columns(
+    read: Reader, tmp_path: Path, expected: tuple[str, ...]
+) -> None:
+    src = read(_merged_phone_xlsx(tmp_path / "名单.xlsx"), expected=expected)
+    assert src.header_row == 1 and src.columns == ["身份证号", "姓名", "联系电话", "列4", "出生日期"]
+    assert read.rows() == [
+        ("14050219900307151X", "张伟", "13803561234", None, "1990-03-07", 2),
+        ("140502850612202", "王芳", "13903565678", "0356-2021234", "1985-06-12", 3),
+    ]
+    assert not any("upper-lower" in n for n in src.notes)
+
+
+def test_data_of_text_under_a_merged_header_cell_is_no_header(read: Reader, tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["姓名", "性别", "联系电话", None])
+    ws.merge_cells("C1:D1")
+    ws.append(["张伟", "男", "13803561234", None])
+    path = tmp_path / "a.xlsx"
+    wb.save(path)
+    src = read(path)
+    assert src.columns == ["姓名", "性别", "联系电话"] and read.rows() == [("张伟", "男", "13803561234", 2)]
+
+
+def test_two_row_headers_with_labels_or_years_under_the_merged_cell(read: Reader, tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["姓名", "联系电话", None, "补助金额", None])
+    ws.merge_cells("B1:C1")
+    ws.merge_cells("D1:E1")
+    ws.append([None, "手机", "座机", 2023, 2024])
+    ws.append(["张伟", "13803561234", "0356-2021234", 520, 12.5])
+    path = tmp_path / "a.xlsx"
+    wb.save(path)
+    src = read(path)
+    assert src.columns == ["姓名", "联系电话-手机", "联系电话-座机", "补助金额-2023", "补助金额-2024"]
+    assert read.rows() == [("张伟", "13803561234", "0356-2021234", "520", "12.5", 3)]
+    # a mapping naming the joined names decides as well
+    src = read(path, expected=["姓名", "联系电话-手机"])
+    assert src.columns[1] == "联系电话-手机"
+
+
+def test_a_header_not_found_says_how_to_give_it(read: Reader, tmp_path: Path) -> None:
+    with pytest.raises(DataError) as e:
+        read(_merged_phone_xlsx(tmp_path / "名单.xlsx"), expected=["公民身份号码", "户主姓名", "联系电话"])
+    assert "header_row:" in str(e.value) and "header_rows: 1" in str(e.value)
+
+
 def test_a_sheet_searched_in_small_pieces_gives_the_same_cells(tmp_path: Path) -> None:
     import openpyxl
 

@@ -40,6 +40,7 @@ __all__ = [
     "ident",
     "insert_arrow",
     "literal",
+    "mapped_count",
     "mode",
     "note_footer",
     "null_list",
@@ -210,6 +211,16 @@ def _matches(names: Sequence[str], wanted: set[str]) -> int:
     return len({clean_name(n).casefold() for n in names} & wanted)
 
 
+def _wanted(ctx: Context) -> set[str]:
+    return {clean_name(e).casefold() for e in ctx.expected if clean_name(e)}
+
+
+def mapped_count(ctx: Context, names: Sequence[str]) -> int:
+    """How many of the mapped (expected) columns are among ``names`` (without case, as DuckDB
+    compares names)."""
+    return _matches(names, _wanted(ctx))
+
+
 def find_header(
     ctx: Context,
     rows: Sequence[Sequence[str]],
@@ -235,7 +246,7 @@ def find_header(
         if layout is None:
             raise ctx.error(NO_ROWS)
         return layout
-    wanted = {clean_name(e).casefold() for e in ctx.expected if clean_name(e)}
+    wanted = _wanted(ctx)
     best, best_score = None, 0
     for i, row in enumerate(rows):
         readings = alternatives(i) if alternatives is not None else [list(row)]
@@ -260,7 +271,6 @@ def find_header(
         if shown is not None
         else "nothing found"
     )
-    hint_zh = hint_en = ""
     if best_score == 0:  # not one mapped column: rarely a typo, usually the wrong file or encoding
         hint_zh = (
             "；一个映射列也没有找到：请确认文件是否选对、是否为表格，"
@@ -269,6 +279,15 @@ def find_header(
         hint_en = (
             "; not one mapped column was found: check that this is the right file and a table; "
             "if its encoding is wrong, give encoding: gbk under source: of the mapping"
+        )
+    else:  # some found: the header may be elsewhere, or span another number of rows
+        hint_zh = (
+            f"；表头在别的{zh_unit}时，在映射的 source: 下写 header_row: {zh_unit}号，"
+            f"表头占几{zh_unit}写 header_rows: 1 或 2"
+        )
+        hint_en = (
+            f"; to say where the header is, give header_row: N under source: of the mapping, "
+            f"and header_rows: 1 or 2 for the {en_unit}s it spans"
         )
     raise DataError(
         f"前 {HEADER_SCAN} {zh_unit}中找不到含有映射列的表头（缺少 {'、'.join(missing)}）；"

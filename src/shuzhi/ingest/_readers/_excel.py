@@ -4,7 +4,9 @@ the rows are handed over), merged ranges included.
 * Sheet: ``sheet:`` by name or 0-based index; default the first visible worksheet.
 * Header: found like CSV's among the first 50 rows; a header cell merged across columns
   (「户主信息」 over 「姓名」「身份证号」) makes a two-row header whose names are joined
-  ``户主信息-姓名``; a cell merged down over both header rows keeps its one name.
+  ``户主信息-姓名``; a cell merged down over both header rows keeps its one name. The row under
+  it stays data when it looks like data (a date, a number, an ID) or, with mapped columns, when
+  the one-row reading names more of them.
 * Cells become text as Excel shows them: integral numbers without ``.0``, other numbers with
   at most 15 significant digits and no exponent, dates ``YYYY-MM-DD``, date-times
   ``YYYY-MM-DD HH:MM:SS``, booleans ``TRUE``/``FALSE``. A number of 16 or more digits (an ID
@@ -20,6 +22,7 @@ the rows are handed over), merged ranges included.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -42,6 +45,7 @@ from shuzhi.ingest._readers._common import (
     finish,
     ident,
     insert_arrow,
+    mapped_count,
     unique_names,
 )
 from shuzhi.ingest._readers._detect import UNREADABLE
@@ -173,6 +177,38 @@ def _spans_columns(merges: list[Merge], r: int) -> bool:
     return any(r0 == r == r1 and c1 > c0 for (r0, c0), (r1, c1) in merges)
 
 
+#: a code of digits: an ID or phone number, a date written as text, a serial number
+_CODE = re.compile(r"[0-9][0-9 ()+\-./:Xx]*")
+
+
+def _looks_like_data(v: Cell, under_merged: bool) -> bool:
+    """A value no column label is: a date or time, a truth value, a number or a code of digits.
+    Under a header cell merged across columns, numbers and codes of fewer than 5 digits may be
+    sub-headers (2023, 1) and do not count."""
+    if isinstance(v, bool | dt.date | dt.time | dt.timedelta):
+        return True
+    if isinstance(v, int | float):
+        return not under_merged or not float(v).is_integer() or abs(v) >= 10_000
+    if not _CODE.fullmatch(v.strip()):
+        return False
+    return not under_merged or sum(ch.isdigit() for ch in v) >= 5
+
+
+def _header_goes_on(
+    ctx: Context, row: list[Cell], merges: list[Merge], r: int, shorter: list[str], longer: list[str]
+) -> bool:
+    """Whether row ``r``, under a header row with a cell merged across columns, is a header row
+    too (sub-headers such as 手机 | 座机 under 联系电话). With mapped columns, the reading that
+    names more of them decides; when both name as many, or nothing is mapped, the row is taken
+    for data when it looks like data (a date, a number, an ID)."""
+    if ctx.expected:
+        now, then = mapped_count(ctx, shorter), mapped_count(ctx, longer)
+        if now != then:
+            return then > now
+    under = {c for (r0, c0), (r1, c1) in merges if r0 == r1 == r - 1 and c1 > c0 for c in range(c0, c1 + 1)}
+    return not any(_looks_like_data(v, c in under) for c, v in enumerate(row))
+
+
 def read_excel(ctx: Context, path: Path) -> SourceTable:
     import hashlib
 
@@ -252,24 +288,37 @@ def _read(
             )
     else:
         h = find_header(ctx, top, list(range(1, len(top) + 1)), alternatives=readings)
+
+    def header(k: int) -> list[str]:
+        """The names read from the k rows from row h on."""
+        heads = [[clean_name(cell_text(v)) for v in row] for row in grid[h : h + k]]
+        heads = [row + [""] * (width - len(row)) for row in heads]
+        return _header_names([[""] * width] * h + heads, merges, h, k, width) if k > 1 else heads[0]
+
     if isinstance(opts.header_rows, int):
         k = opts.header_rows
     else:
         k = 1
-        while k < 5 and h + k < len(grid) and _spans_columns(merges, h + k - 1):
+        while (
+            k < 5
+            and h + k < len(grid)
+            and _spans_columns(merges, h + k - 1)
+            and _header_goes_on(ctx, grid[h + k], merges, h + k, header(k), header(k + 1))
+        ):
             k += 1
-    heads = [[clean_name(cell_text(v)) for v in row] + [""] * (width - len(row)) for row in grid[h : h + k]]
-    raw = _header_names([[""] * width] * h + heads, merges, h, k, width) if k > 1 else heads[0]
+    raw = header(k)
     if h > 0:
         ctx.note(
             f"表头在第 {h + 1} 行（上方 {h} 行为标题或空行，已跳过）",
             f"header on row {h + 1} ({h} row(s) above it skipped: titles, blank rows)",
         )
     if k > 1:
-        joined = [n for n, single in zip(raw, heads[0], strict=False) if n != single and "-" in n]
+        joined = [n for n, single in zip(raw, header(1), strict=False) if n != single and "-" in n]
         ctx.note(
-            f"表头占 {k} 行（合并单元格），列名按「上级-下级」拼接，如 {'、'.join(joined[:3])}",
-            f"a {k}-row header under merged cells; names joined as upper-lower, e.g. {', '.join(joined[:3])}",
+            f"表头占 {k} 行（合并单元格），列名按「上级-下级」拼接，如 {'、'.join(joined[:3])}"
+            "（表头只有一行时，在映射的 source: 下写 header_rows: 1）",
+            f"a {k}-row header under merged cells; names joined as upper-lower, e.g. {', '.join(joined[:3])} "
+            "(if the header is one row, give header_rows: 1 under source: of the mapping)",
         )
     ctx.note(f"工作表「{sheet}」", f"sheet {sheet!r}")
     names, generated = unique_names(ctx, raw)
