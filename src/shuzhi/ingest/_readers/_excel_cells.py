@@ -1,5 +1,7 @@
-"""What python-calamine does not tell about an .xlsx/.xlsm sheet's cells, read from the sheet's
-XML in one streamed pass: code number formats, error cells and formulas without a value.
+"""What python-calamine does not tell about a sheet's cells, read from the workbook itself: code
+number formats, error cells and formulas without a value. An .xlsx/.xlsm sheet's XML is searched
+in one streamed pass (:func:`xlsx_marks`); a legacy .xls is read again by xlrd when searches of
+its workbook stream find error cells or code formats (:func:`xls_marks`).
 
 * **Code formats**: a number format made only of digit placeholders (``0``, ``#``) and literal
   text (``-``, space, parentheses, ``+``, ``"TEL"``, ``\\x``) is how Excel keeps leading zeros of
@@ -10,8 +12,8 @@ XML in one streamed pass: code number formats, error cells and formulas without 
 * **Formulas without a value**: a workbook written by a program keeps the formula but no result
   until Excel or WPS calculates and saves it; calamine gives them as empty too.
 
-The pass costs the sheet's decompression and a few C-speed searches; the cells found are looked
-at one by one only where a search finds something (a code format in use, an error, an empty
+The .xlsx pass costs the sheet's decompression and a few C-speed searches; cells are looked at
+one by one only where a search finds something (a code format in use, an error, an empty
 formula). Cells are located by their ``r`` reference; a writer that leaves ``r`` out (allowed,
 rare) gets none of this.
 """
@@ -216,40 +218,46 @@ class _Sheet:
         return None if pos is None else (pos, end)
 
     def _styled(self, chunk: bytes, marks: CellMarks) -> None:
-        """Cells of a code style. Every writer known writes ``<c r="A2" s="5"``: the text is cut
-        at ``" s="5"`` (C speed) and each piece ends with the cell's reference; anything else
-        (another order, a row's style) is found cell by cell."""
-        columns = self.columns
+        """Cells of a code style."""
         for style, show in self.styles.items():
-            attr = b' s="%d"' % style
-            n = chunk.count(attr)
-            if n == 0:
-                continue
-            pieces = chunk.split(b'"' + attr)
-            if len(pieces) - 1 == n:
-                found = []
-                for piece in pieces[:-1]:
-                    opening = piece[piece.rfind(b"<") :]  # <c r="A2
-                    if not opening.startswith(self.cell_r):
-                        break
-                    ref = opening[len(self.cell_r) :]
-                    letters = ref.rstrip(b"0123456789")
-                    row = ref[len(letters) :]
-                    col = columns.get(letters)
-                    if col is None:
-                        if not _LETTERS.fullmatch(letters):
-                            break
-                        col = columns[letters] = _column(letters)
-                    if not row.isdigit():
-                        break
-                    found.append((int(row) - 1, col))
-                else:
-                    marks.formats.update(dict.fromkeys(found, show))
-                    continue
-            for m in self.style.finditer(chunk):
-                cell = self._tag(chunk, m.start())
-                if int(m.group(1)) == style and cell is not None:
-                    marks.formats[cell[0]] = show
+            found = self._style_cells(chunk, style)
+            if found is None:  # another attribute order, a row's style: cell by cell
+                for m in self.style.finditer(chunk):
+                    cell = self._tag(chunk, m.start())
+                    if cell is not None:
+                        marks.formats[cell[0]] = self.styles[int(m.group(1))]
+                return
+            marks.formats.update(dict.fromkeys(found, show))
+
+    def _style_cells(self, chunk: bytes, style: int) -> list[Pos] | None:
+        """The cells of ``style`` written as every writer known writes them, ``<c r="A2" s="5"``:
+        the text is cut at ``" s="5"`` (C speed) and each piece ends with a cell's reference.
+        None when some ``s="5"`` is written otherwise."""
+        attr = b' s="%d"' % style
+        n = chunk.count(attr)
+        if n == 0:
+            return []
+        pieces = chunk.split(b'"' + attr)
+        if len(pieces) - 1 != n:
+            return None
+        found = []
+        columns = self.columns
+        for piece in pieces[:-1]:
+            opening = piece[piece.rfind(b"<") :]  # <c r="A2
+            if not opening.startswith(self.cell_r):
+                return None
+            ref = opening[len(self.cell_r) :]
+            letters = ref.rstrip(b"0123456789")
+            row = ref[len(letters) :]
+            col = columns.get(letters)
+            if col is None:
+                if not _LETTERS.fullmatch(letters):
+                    return None
+                col = columns[letters] = _column(letters)
+            if not row.isdigit():
+                return None
+            found.append((int(row) - 1, col))
+        return found
 
     def scan(self, chunk: bytes, marks: CellMarks) -> None:
         if self.styles:
