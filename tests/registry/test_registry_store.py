@@ -69,3 +69,18 @@ def test_a_second_build_of_the_same_registry_is_refused(tmp_path: Path) -> None:
     with Workspace.init(tmp_path / "city") as ws, _lock(ws, EntityKind.person):
         with pytest.raises(Conflict, match="another build"):
             build(ws, sources=make_city(background=2).write(tmp_path / "data", ["GA-HJ"]))
+
+
+@pytest.mark.parametrize(
+    ("entity", "command"),
+    [("person", "shuzhi registry build"), ("legal_entity", "shuzhi registry build --entity legal_entity")],
+)
+def test_a_registry_not_built_names_the_command_that_builds_it(
+    tmp_path: Path, entity: str, command: str
+) -> None:
+    """The 法人库's hint said `shuzhi registry build`, which builds the 人口库 only."""
+    from shuzhi.errors import NotFound
+
+    with Workspace.init(tmp_path / "ws") as ws, pytest.raises(NotFound) as e:
+        stats(ws, entity=entity)
+    assert f"请先运行 `{command}`" in str(e.value) and f"run `{command}`" in str(e.value)

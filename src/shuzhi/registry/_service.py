@@ -217,9 +217,10 @@ def parse_query(query: str, entity: EntityKind | str | None = None) -> _Query:
 def _require_run(ws: Workspace, entity: EntityKind) -> RegistryRun:
     run = current_run(ws, entity)
     if run is None or not run.path:
+        command = "shuzhi registry build" + ("" if entity.value == "person" else f" --entity {entity.value}")
         raise errors.NotFound(
             entity.label_zh + " / " + entity.value + " registry",
-            "尚未构建，请先运行 `shuzhi registry build` / not built yet: run `shuzhi registry build`",
+            f"尚未构建，请先运行 `{command}` / not built yet: run `{command}`",
         )
     return run
 
