@@ -605,3 +605,39 @@ def test_excel_error_cells_and_code_formats_reach_the_checks_as_shown(ws: Worksp
     assert errors["name"]["value"] == "#N/A" and "为空" not in errors["name"]["reason_zh"]
     assert errors["amount"]["value"] == "#DIV/0!"
     assert any("列「姓名」有 1 个错误单元格（如 #N/A）" in n for n in r.notes)
+
+
+def test_an_excel_number_of_16_digits_in_a_text_field_is_quarantined(ws: Workspace, tmp_path: Path) -> None:
+    """An ID typed into a General cell keeps 15 digits: 140502196508018948 is stored as
+    140502196508019000, whose check character happens to be valid — it was loaded as a new
+    person (one truncated ID in eleven passes the check)."""
+    import openpyxl
+
+    code = new_resource(ws)
+    wb = openpyxl.Workbook()
+    sheet = wb.active
+    assert sheet is not None
+    sheet.append(HEADER.split(","))
+    sheet.append(
+        [140502196508018948, "宋佳霞", "女", "1965-08-01", None, None, 800, 3, None]
+    )  # as Excel keeps it
+    sheet.append(["14050219850612202X", "王芳", "女", "1985-06-12", None, None, 650, 2, None])
+    sheet.append([1.40502198506110e17, "张伟", "男", "1985-06-11", None, None, 650, 2, None])
+    path = tmp_path / "更正.xlsx"
+    wb.save(path)
+    r = ingest(ws, code, path)
+    assert (r.rows_loaded, r.rows_quarantined) == (1, 2)
+    # the one whose check character no longer fits says both
+    assert {q.rule: q.count for q in r.quarantine} == {
+        "id_number.excel_number": 2,
+        "id_number.idcard.check_mismatch": 1,
+    }
+    q = quarantine(ws, code)
+    bad = {row.row: row for row in q.rows}
+    first = next(e for e in bad[2].errors if e["rule"] == "id_number.excel_number")
+    assert first["value"] == "140502196508019000" and first["column"] == "公民身份号码"
+    assert first["reason_zh"].startswith(
+        "Excel 把“140502196508019000”存成了数值，超过 15 位的数字只保留前 15 位"
+    )
+    assert "format the column as text" in first["reason_en"]
+    assert [row["id_number"] for row in rows_of(ws, code)] == ["14050219850612202X"]

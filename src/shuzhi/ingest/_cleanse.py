@@ -91,6 +91,12 @@ INGEST_REASONS: dict[str, tuple[str, str]] = {
         "'{value}' is not among the values the mapping lists for this column",
     ),
     "date_format": ("“{value}”不符合日期格式 {format}", "'{value}' does not match the date format {format}"),
+    "excel_number": (
+        "Excel 把“{value}”存成了数值，超过 15 位的数字只保留前 15 位，后面几位已变成 0，原值无法确定："
+        "请把该列设为文本格式后重新录入",
+        "Excel stored '{value}' as a number and keeps only 15 significant digits, so the last digits "
+        "have become 0 and the value typed is lost: format the column as text and type it again",
+    ),
     "key.duplicate": (
         "主键 {key} 与第 {first_row} 行重复",
         "the key {key} repeats the one of row {first_row}",

@@ -741,6 +741,8 @@ class _Load:
             if t not in (cl.reasons, cl.texts):
                 self.engine.execute(f"DROP TABLE IF EXISTS {ident(t)}")
 
+        if st.lossy:
+            self._flag_lossy(st.lossy, plan.matches, cl.reasons)
         current, prev_dir, prev_columns = self._previous()
         keys = [f.name for f in self.spec.key_fields]
         if keys:
@@ -1214,6 +1216,49 @@ class _Load:
             f"'rule': 'key.exists', 'value': e.key, 'reason_zh': {zh}, 'reason_en': {en}}}) "
             f"FROM ({exist}) AS e WHERE {b}._row = e._row"
         )
+
+    def _flag_lossy(self, lossy: Mapping[str, list[int]], matches: Sequence[ColumnMatch], rt: str) -> None:
+        """Quarantine the rows whose text field came from an Excel number of 16+ digits: Excel
+        kept 15 significant digits (140502196508018948 typed into a General cell is stored as
+        140502196508019000), so the value is not the one typed — one in eleven such identity
+        numbers still has a valid check character and would be loaded as another person."""
+        import pyarrow as pa
+
+        from shuzhi.catalog.spec import FieldType
+
+        types = {f.name: f.type for f in self.spec.fields}
+        fed = [
+            (m.field, m.column)
+            for m in matches
+            if m.column in lossy and types.get(m.field) is FieldType.string
+        ]
+        if not fed:
+            return
+        view = f"{self.prefix}_lossy"
+        rows = [(r, c) for _, c in fed for r in lossy[str(c)]]
+        self.engine.register(
+            view,
+            pa.table(
+                {"_row": [r for r, _ in rows], "col": [c for _, c in rows]},
+                schema=pa.schema([("_row", pa.int64()), ("col", pa.string())]),
+            ),
+        )
+        try:
+            b, src = ident(self.batch), ident(self.src)
+            detail = "json_object('value', x.raw)"
+            zh = render_sql(f"(SELECT zh FROM {ident(rt)} WHERE code = 'excel_number')", detail)
+            en = render_sql(f"(SELECT en FROM {ident(rt)} WHERE code = 'excel_number')", detail)
+            for name, column in fed:
+                self.engine.execute(
+                    f"UPDATE {b} SET _fails = list_append(_fails, {{'field': {lit(name)}, "
+                    f"'column': {lit(str(column))}, 'rule': {lit(name + '.excel_number')}, 'value': x.raw, "
+                    f"'reason_zh': {zh}, 'reason_en': {en}}}) "
+                    f"FROM (SELECT l._row, s.{ident(str(column))} AS raw FROM {ident(view)} AS l "
+                    f"JOIN {src} AS s ON s._row = l._row WHERE l.col = {lit(str(column))}) AS x "
+                    f"WHERE {b}._row = x._row"
+                )
+        finally:
+            self.engine.unregister(view)
 
     def _changes(
         self,

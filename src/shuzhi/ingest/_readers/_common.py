@@ -83,6 +83,9 @@ class SourceTable:
     sheet: str | None
     #: what detection decided, bilingual, for the load report
     notes: list[str]
+    #: Excel: the rows (``_row``) of each column whose cell held a number of 16+ digits, which
+    #: Excel keeps to 15 significant digits — the value read is not the one typed
+    lossy: dict[str, list[int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -459,6 +462,7 @@ def finish(
     footer_done: bool = False,
     blanks_done: bool = False,
     unit: tuple[str, str] = ("行", "row"),
+    lossy: dict[str, list[int]] | None = None,
 ) -> SourceTable:
     """Blank rows out, footer rows out, empty results refused, unnamed empty columns dropped."""
     if not blanks_done:
@@ -482,6 +486,7 @@ def finish(
         delimiter=delimiter,
         sheet=sheet,
         notes=list(ctx.notes),
+        lossy={c: rows for c, rows in (lossy or {}).items() if c in columns},
     )
 
 

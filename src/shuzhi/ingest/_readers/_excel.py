@@ -332,7 +332,7 @@ def _read(
             f"数据区有 {filled} 个单元格在合并区域中，已填入合并单元格的值",
             f"{filled} cell(s) inside merged ranges in the data area were given the merged value",
         )
-    long_numbers: dict[str, int] = {}
+    long_numbers: dict[str, list[int]] = {}
     total = len(body)
     first = True
     for b in range(0, max(total, 1), _BATCH):
@@ -347,15 +347,20 @@ def _read(
                 one = _BY_TYPE.get(next(iter(kinds))) if len(kinds) == 1 else None
                 texts = list(map(one or cell_text, values))
                 if float in kinds:
-                    lost = sum(1 for v in values if type(v) is float and v.is_integer() and abs(v) >= _EXACT)
+                    lost = [
+                        start + b + 1 + i
+                        for i, v in enumerate(values)
+                        if type(v) is float and v.is_integer() and abs(v) >= _EXACT
+                    ]
                     if lost:
-                        long_numbers[col_name] = long_numbers.get(col_name, 0) + lost
+                        long_numbers.setdefault(col_name, []).extend(lost)
             columns[col_name] = pa.array(texts, type=pa.string())
         columns[ROW] = pa.array(range(start + b + 1, start + b + len(rows) + 1), type=pa.int64())
         insert_arrow(ctx, pa.table(columns), names, first=first)
         first = False
         ctx.tick(b + len(rows), total)
-    for col_name, n in long_numbers.items():
+    for col_name, lost_rows in long_numbers.items():
+        n = len(lost_rows)
         ctx.note(
             f"列「{col_name}」有 {n} 个超过 15 位的数字存成了数值（如身份证号），Excel 只保留 15 位有效数字，"
             f"末尾几位可能已变成 0；请把该列设为文本格式后重新录入或导出",
@@ -378,6 +383,7 @@ def _read(
         blanks_done=True,
         footer_done=True,
         unit=_UNIT,
+        lossy=long_numbers,
     )
 
 
