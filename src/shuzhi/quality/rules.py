@@ -29,13 +29,16 @@ Each rule has a stable :attr:`~RuleBase.rule_id` (``<kind>:<fields>``, or its ow
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+import pydantic
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, field_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 if TYPE_CHECKING:
     from shuzhi.catalog.spec import FieldSpec, ResourceSpec
@@ -530,7 +533,24 @@ class MaxLength(RowRule):
         return RuleSql(failing=fail, checked=f"({c} IS NOT NULL OR {flagged})", fields=(self.field,))
 
 
-Bound = float | dt.date | Literal["today"]
+_BOUND = pydantic.TypeAdapter(float | dt.date | Literal["today"])
+
+
+def _one_bound(value: Any) -> Any:
+    """A bound that is neither a number, a date nor ``today`` is told so in one message (the
+    union's three members each had theirs)."""
+    try:
+        _BOUND.validate_python(value)
+    except pydantic.ValidationError:
+        given = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "…"
+        raise ValueError(
+            f"应为数字、日期（如 2024-03-01）或 today，实为 {given} / "
+            f"expected a number, a date (2024-03-01) or today, got {given}"
+        ) from None
+    return value
+
+
+Bound = Annotated[float | dt.date | Literal["today"], BeforeValidator(_one_bound)]
 
 
 def _bound_text(b: Bound) -> str:
@@ -952,34 +972,104 @@ _INFER: tuple[tuple[str, str], ...] = (
     ("standard", "standard"),
 )
 
+#: every key some rule has
+_RULE_KEYS = frozenset(k for cls in _KINDS.values() for k in cls.model_fields)
+
+
+def _closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice ``word`` is most likely a typo of, or None."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _rule_error(message: str, loc: tuple[str, ...] = (), given: Any = None) -> pydantic.ValidationError:
+    """A validation error of a rule (``中文 / English`` ``message``) at ``loc`` within it."""
+    error = PydanticCustomError("rule_kind", "{message}", {"message": message})
+    return pydantic.ValidationError.from_exception_data(
+        "Rule", [InitErrorDetails(type=error, loc=loc, input=given)]
+    )
+
 
 def _infer_kind(data: Any) -> Any:
-    if isinstance(data, Mapping) and "kind" not in data:
-        for key, kind in _INFER:
-            if key in data:
-                return {**data, "kind": kind}
-    return data
+    """``data`` with its ``kind`` (given, or told by a key); a rule whose kind is unknown or cannot
+    be told is refused here, in words a clerk can act on (pydantic's own error named its
+    discriminator)."""
+    if isinstance(data, RuleBase):
+        return data
+    if not isinstance(data, Mapping):
+        given = repr(data) if len(repr(data)) <= 60 else repr(data)[:57] + "…"
+        raise _rule_error(
+            "应为键值结构（如 {field: x, pattern: …}），实为 "
+            f"{given} / expected a mapping ({{field: x, pattern: …}}), got {given}",
+            given=data,
+        )
+    if "kind" in data:
+        kind = data["kind"]
+        if kind in _KINDS:
+            return data
+        hint = _closest(str(kind), _KINDS)
+        zh_hint, en_hint = (f"（是不是 {hint}？）", f" (did you mean {hint}?)") if hint else ("", "")
+        raise _rule_error(
+            f"取值无效 {kind!r}{zh_hint}；应为 {'、'.join(_KINDS)} / "
+            f"invalid value {kind!r}{en_hint}; expected {', '.join(_KINDS)}",
+            ("kind",),
+            kind,
+        )
+    named: dict[str, str] = {}  # kind -> the first key naming it
+    for key, kind in _INFER:
+        if key in data:
+            named.setdefault(kind, key)
+    if len(named) == 1:
+        return {**data, "kind": next(iter(named))}
+    if named:  # no rule has keys of two kinds: two rules written as one
+        keys = list(named.values())
+        raise _rule_error(
+            f"一条规则只能有一种类型：{'、'.join(keys)} 说明了不同的类型，请分写为 {len(keys)} 条规则 / "
+            f"one rule, one kind: {', '.join(keys)} name different kinds; write {len(keys)} rules"
+        )
+    naming = ["kind", *dict.fromkeys(key for key, _ in _INFER)]
+    unknown = [str(k) for k in data if k not in _RULE_KEYS]
+    if unknown:
+        hints = [(k, _closest(k, naming)) for k in unknown]
+        zh = "、".join(k + (f"（是不是 {h}？）" if h else "") for k, h in hints)
+        en = ", ".join(k + (f" (did you mean {h}?)" if h else "") for k, h in hints)
+        raise _rule_error(
+            f"无法判断规则类型：未知的键 {zh}（说明类型的键：{'、'.join(naming)}）/ "
+            f"cannot tell the rule's kind: unknown key {en} (keys that name a kind: {', '.join(naming)})"
+        )
+    raise _rule_error(
+        f"无法判断规则类型：请写 kind 或说明类型的键（{'、'.join(naming[1:])}）/ "
+        f"cannot tell the rule's kind: give kind or a key that names it ({', '.join(naming[1:])})"
+    )
+
+
+def _rule_tag(data: Any) -> str | None:
+    """The member of :data:`Rule` ``data`` is (its class's name: a location in an error then reads
+    ``rules[3].min``, not ``rules[3].range.min`` — :mod:`shuzhi._yaml` leaves class names out)."""
+    kind = data.get("kind") if isinstance(data, Mapping) else getattr(data, "kind", None)
+    cls = _KINDS.get(kind) if isinstance(kind, str) else None
+    return cls.__name__ if cls is not None else None
 
 
 Rule = Annotated[
-    NotNull
-    | Standard
-    | Values
-    | Pattern
-    | MaxLength
-    | Range
-    | IdBirth
-    | IdSex
-    | IdRegion
-    | Unique
-    | References
-    | Agrees
-    | RecordAge
-    | Readable
-    | ChecksumMatches
-    | RecordsLoaded
-    | UpdateCycle,
-    Field(discriminator="kind"),
+    Annotated[NotNull, Tag("NotNull")]
+    | Annotated[Standard, Tag("Standard")]
+    | Annotated[Values, Tag("Values")]
+    | Annotated[Pattern, Tag("Pattern")]
+    | Annotated[MaxLength, Tag("MaxLength")]
+    | Annotated[Range, Tag("Range")]
+    | Annotated[IdBirth, Tag("IdBirth")]
+    | Annotated[IdSex, Tag("IdSex")]
+    | Annotated[IdRegion, Tag("IdRegion")]
+    | Annotated[Unique, Tag("Unique")]
+    | Annotated[References, Tag("References")]
+    | Annotated[Agrees, Tag("Agrees")]
+    | Annotated[RecordAge, Tag("RecordAge")]
+    | Annotated[Readable, Tag("Readable")]
+    | Annotated[ChecksumMatches, Tag("ChecksumMatches")]
+    | Annotated[RecordsLoaded, Tag("RecordsLoaded")]
+    | Annotated[UpdateCycle, Tag("UpdateCycle")],
+    Discriminator(_rule_tag),
     BeforeValidator(_infer_kind),
 ]
 
