@@ -151,3 +151,62 @@ def test_a_mistyped_rule_is_told_in_both_languages_at_its_line(
     (text,) = errs[where]
     assert text.startswith(message), text
     assert "/ " in text and "discriminator" not in text and "Input tag" not in text
+
+
+# -- fields the rules name: at the rule's line and key, not the resource's ------------------------
+
+
+def line_of(text: str, needle: str) -> int:
+    assert text.count(needle) == 1, needle
+    return text[: text.index(needle)].count("\n") + 1
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "message"),
+    [
+        pytest.param(
+            "{field: age, min: 0,", "{field: agee, min: 0,", "rules[3].field",
+            "规则 range:agee 引用了未声明的信息项 agee（是不是 age？） / rule range:agee: unknown field "
+            "'agee' (did you mean age?)",
+            id="field",
+        ),
+        pytest.param(
+            "on: id_number}", "on: idno}", "rules[1].on",
+            "规则 agrees:name=JC-GA-HJRK.name 引用了未声明的信息项 idno", id="agrees-on",
+        ),
+        pytest.param(
+            "      rules:\n", "      must_pass: [unique:idnumber]\n      rules:\n", "must_pass[0]",
+            "must_pass 中的规则 unique:idnumber 不存在（是不是 unique:id_number？）", id="must-pass",
+        ),
+        pytest.param(
+            "      rules:\n", "      disable: [checksum:date]\n      rules:\n", "disable[0]",
+            "disable 中的规则 checksum:date 不是默认规则（是不是 checksum:data？）", id="disable",
+        ),
+    ],
+)  # fmt: skip
+def test_an_unknown_field_is_named_at_the_rule(
+    tmp_path: Path, old: str, new: str, key: str, message: str
+) -> None:
+    text = replaced(old, new)
+    path = write(tmp_path, text)
+    with pytest.raises(ValidationError) as info:
+        load_catalog_file(path)
+    errs = info.value.errors
+    where = f"{path}:{line_of(text, new.strip().splitlines()[0])} resources[1].quality.{key}"
+    assert list(errs) == [where], errs
+    assert errs[where][0].startswith(message), errs[where]
+
+
+def test_rule_problems_and_the_resource_problems_are_reported_together(tmp_path: Path) -> None:
+    text = replaced("{field: age, min: 0,", "{field: agee, min: 0,").replace(
+        "    related: [JC-GA-HJRK]\n", "    related: [JC-GA-HJRK]\n    region: '1405'\n"
+    )
+    path = write(tmp_path, text)
+    with pytest.raises(ValidationError) as info:
+        load_catalog_file(path)
+    errs = info.value.errors
+    assert set(errs) == {
+        f"{path}:13 resources[1]",
+        f"{path}:{line_of(text, '{field: agee')} resources[1].quality.rules[3].field",
+    }, errs
+    assert "region 须为6位区划代码" in errs[f"{path}:13 resources[1]"][0]

@@ -19,10 +19,12 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
+import pydantic
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from shuzhi._yaml import register_choices, register_pattern
-from shuzhi.quality.rules import QualitySpec
+from shuzhi.quality.rules import Loc, QualitySpec
 from shuzhi.registry._spec import RegistrySpec
 
 __all__ = [
@@ -537,11 +539,14 @@ class ResourceSpec(_Spec):
             if unknown:
                 zh, en = "、".join(unknown), ", ".join(unknown)
                 problems.append(f"unique_together 含未声明的信息项 {zh} / unknown fields {en}")
-        problems += self.quality.problems(self)
         if self.code in self.related:
             problems.append("资源不能关联自身 / a resource cannot be related to itself")
         if self.region is not None and not re.fullmatch(r"\d{6}", self.region):
             problems.append(f"region 须为6位区划代码 / region must be a 6-digit code: {self.region}")
+        # the quality section's problems at their own keys (a rule's line, not the resource's)
+        located = [(("quality", *loc), message) for loc, message in self.quality.problems_at(self)]
+        if located:
+            raise _problems_at([((), "; ".join(problems))] if problems else [], located)
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -555,6 +560,19 @@ class ResourceSpec(_Spec):
             if f.name == name:
                 return f
         raise KeyError(name)
+
+
+def _problems_at(*groups: list[tuple[Loc, str]]) -> pydantic.ValidationError:
+    """One validation error for ``(where, message)`` problems, ``where`` relative to the model
+    being validated (pydantic prefixes the location it validates the model at)."""
+    details = [
+        InitErrorDetails(
+            type=PydanticCustomError("value_error", "{message}", {"message": message}), loc=loc, input=None
+        )
+        for group in groups
+        for loc, message in group
+    ]
+    return pydantic.ValidationError.from_exception_data("ResourceSpec", details)
 
 
 class CatalogFile(_Spec):

@@ -163,6 +163,10 @@ STANDARD_NAMES: dict[str, tuple[str, str]] = {
 }
 
 
+#: where a problem is in a declaration, as keys and list indexes: ``("rules", 3, "field")``
+Loc = tuple[str | int, ...]
+
+
 # -- compiling context ------------------------------------------------------------------------------
 
 
@@ -282,8 +286,13 @@ class RuleBase(BaseModel):
 
     def field_names(self) -> tuple[str, ...]:
         """The fields of this resource the rule reads (for coverage and samples)."""
+        return tuple(name for _, name in self.field_locs())
+
+    def field_locs(self) -> tuple[tuple[Loc, str], ...]:
+        """Each field of this resource the rule reads, with the key that names it:
+        ``((("field",), "age"),)``."""
         name = getattr(self, "field", None)
-        return (name,) if name else ()
+        return ((("field",), name),) if name else ()
 
     def describe(
         self,
@@ -630,8 +639,8 @@ class IdBirth(RowRule):
     def _subject(self) -> str:
         return f"{self.field}+{self.birth}"
 
-    def field_names(self) -> tuple[str, ...]:
-        return (self.field, self.birth)
+    def field_locs(self) -> tuple[tuple[Loc, str], ...]:
+        return ((("field",), self.field), (("birth",), self.birth))
 
     def _texts(self, n: Callable[[str], str], spec: ResourceSpec | None) -> tuple[str, str]:
         return (
@@ -671,8 +680,8 @@ class IdSex(RowRule):
     def _subject(self) -> str:
         return f"{self.field}+{self.sex}"
 
-    def field_names(self) -> tuple[str, ...]:
-        return (self.field, self.sex)
+    def field_locs(self) -> tuple[tuple[Loc, str], ...]:
+        return ((("field",), self.field), (("sex",), self.sex))
 
     def _texts(self, n: Callable[[str], str], spec: ResourceSpec | None) -> tuple[str, str]:
         return (
@@ -703,8 +712,8 @@ class IdRegion(RowRule):
     def _subject(self) -> str:
         return f"{self.field}+{self.division}"
 
-    def field_names(self) -> tuple[str, ...]:
-        return (self.field, self.division)
+    def field_locs(self) -> tuple[tuple[Loc, str], ...]:
+        return ((("field",), self.field), (("division",), self.division))
 
     def _texts(self, n: Callable[[str], str], spec: ResourceSpec | None) -> tuple[str, str]:
         zh = {"province": "省", "prefecture": "市", "county": "县区"}[self.level]
@@ -737,8 +746,8 @@ class Unique(RowRule):
     def _subject(self) -> str:
         return "+".join(self.fields)
 
-    def field_names(self) -> tuple[str, ...]:
-        return tuple(self.fields)
+    def field_locs(self) -> tuple[tuple[Loc, str], ...]:
+        return tuple((("fields", j), name) for j, name in enumerate(self.fields))
 
     def _texts(self, n: Callable[[str], str], spec: ResourceSpec | None) -> tuple[str, str]:
         names = "、".join(f"“{n(f)}”" for f in self.fields)
@@ -818,8 +827,8 @@ class Agrees(RowRule):
     def _subject(self) -> str:
         return f"{self.field}={self.agrees_with}"
 
-    def field_names(self) -> tuple[str, ...]:
-        return (self.on, self.field)
+    def field_locs(self) -> tuple[tuple[Loc, str], ...]:
+        return ((("on",), self.on), (("field",), self.field))
 
     def _texts(self, n: Callable[[str], str], spec: ResourceSpec | None) -> tuple[str, str]:
         code = self.other
@@ -1007,8 +1016,7 @@ def _infer_kind(data: Any) -> Any:
         kind = data["kind"]
         if kind in _KINDS:
             return data
-        hint = _closest(str(kind), _KINDS)
-        zh_hint, en_hint = (f"（是不是 {hint}？）", f" (did you mean {hint}?)") if hint else ("", "")
+        zh_hint, en_hint = _hint(str(kind), _KINDS)
         raise _rule_error(
             f"取值无效 {kind!r}{zh_hint}；应为 {'、'.join(_KINDS)} / "
             f"invalid value {kind!r}{en_hint}; expected {', '.join(_KINDS)}",
@@ -1098,25 +1106,41 @@ class QualitySpec(BaseModel):
     def problems(self, spec: ResourceSpec) -> list[str]:
         """What in this section does not fit the resource ``spec`` (unknown fields, unknown rule
         ids in ``must_pass`` or ``disable``), as bilingual messages; empty when all is well."""
-        names = {f.name for f in spec.fields}
-        out: list[str] = []
-        for r in self.rules:
-            for n in r.field_names():
+        return [message for _, message in self.problems_at(spec)]
+
+    def problems_at(self, spec: ResourceSpec) -> list[tuple[Loc, str]]:
+        """:meth:`problems`, each with where it is in the section: ``("rules", 3, "field")``,
+        ``("must_pass", 0)``."""
+        names = [f.name for f in spec.fields]
+        out: list[tuple[Loc, str]] = []
+        for i, r in enumerate(self.rules):
+            rid = r.rule_id
+            for loc, n in r.field_locs():
                 if n not in names:
-                    out.append(
-                        f"规则 {r.rule_id} 引用了未声明的信息项 / rule {r.rule_id}: unknown field {n!r}"
-                    )
+                    zh, en = _hint(n, names)
+                    text = f"规则 {rid} 引用了未声明的信息项 {n}{zh} / rule {rid}: unknown field {n!r}{en}"
+                    out.append((("rules", i, *loc), text))
         ids = {r.rule_id for r in resolve_rules(spec, self, check=False)}
         defaults = {r.rule_id for r in default_rules(spec)}
-        for rid in self.must_pass:
+        for j, rid in enumerate(self.must_pass):
             # rules derived from related resources are only known once those are declared
             from_related = spec.related and rid.startswith(("references:", "agrees:"))
             if rid not in ids and not from_related:
-                out.append(f"must_pass 中的规则不存在 / must_pass names no rule {rid!r}")
-        for rid in self.disable:
+                zh, en = _hint(rid, ids)
+                text = f"must_pass 中的规则 {rid} 不存在{zh} / must_pass names no rule {rid!r}{en}"
+                out.append((("must_pass", j), text))
+        for j, rid in enumerate(self.disable):
             if rid not in defaults:
-                out.append(f"disable 中的规则不是默认规则 / disable names no default rule {rid!r}")
+                zh, en = _hint(rid, defaults)
+                text = f"disable 中的规则 {rid} 不是默认规则{zh} / disable names no default rule {rid!r}{en}"
+                out.append((("disable", j), text))
         return out
+
+
+def _hint(word: str, choices: Iterable[str]) -> tuple[str, str]:
+    """``（是不是 X？）`` and `` (did you mean X?)`` for the choice ``word`` is likely a typo of."""
+    close = _closest(word, choices)
+    return (f"（是不是 {close}？）", f" (did you mean {close}?)") if close else ("", "")
 
 
 # -- default rules ----------------------------------------------------------------------------------
