@@ -210,3 +210,158 @@ def test_rule_problems_and_the_resource_problems_are_reported_together(tmp_path:
         f"{path}:{line_of(text, '{field: agee')} resources[1].quality.rules[3].field",
     }, errs
     assert "region 须为6位区划代码" in errs[f"{path}:13 resources[1]"][0]
+
+
+# -- what the rules could not run as meant: refused when declared (catalog add, the API) ---------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "message"),
+    [
+        pytest.param(
+            "{field: birth_date, min: 1900-01-01,", "{field: birth_date, min: 1900,", "rules[4].min",
+            "日期型信息项 birth_date 的界限须为日期（如 1900-01-01）或 today，实为 1900 / the date field "
+            "birth_date is bounded by dates (1900-01-01) or today, got 1900",
+            id="date-field-number-bound",
+        ),
+        pytest.param(
+            "{field: age, min: 0, max: 120}", "{field: age, min: 0, max: today}", "rules[3].max",
+            "整数型信息项 age 的界限须为数字，实为 today / the integer field age is bounded by numbers",
+            id="number-field-date-bound",
+        ),
+        pytest.param(
+            "{field: age, min: 0, max: 120}", "{field: age, min: 120, max: 0}", "rules[3].min",
+            "最小值 120 大于最大值 0 / min 120 is greater than max 0", id="min-above-max",
+        ),
+        pytest.param(
+            "max: today}", "max: 1899-12-31}", "rules[4].min",
+            "最小值 1900-01-01 大于最大值 1899-12-31", id="min-above-max-dates",
+        ),
+        pytest.param(
+            "pattern: '[0-9]+号'", "pattern: '(?=[0-9])[0-9]+号'", "rules[2].pattern",
+            "不是有效的正则表达式（DuckDB 的 RE2 语法）：invalid perl operator: (?=；RE2 不支持环视 "
+            "(?=…)、(?!…)、(?<=…)、(?<!…) / not a valid regular expression in RE2 (DuckDB's syntax): "
+            "invalid perl operator: (?=; RE2 has no look-arounds",
+            id="look-ahead",
+        ),
+        pytest.param(
+            "pattern: '[0-9]+号'", "pattern: '([0-9])\\1号'", "rules[2].pattern",
+            "不是有效的正则表达式（DuckDB 的 RE2 语法）：invalid escape sequence: \\1；RE2 不支持反向引用",
+            id="backreference",
+        ),
+        pytest.param(
+            "references: JC-GA-HJRK.id_number}", "references: JC-GA-HJRK.idnumber}", "rules[0].references",
+            "资源 JC-GA-HJRK 没有信息项 idnumber（是不是 id_number？） / resource JC-GA-HJRK has no field "
+            "'idnumber' (did you mean id_number?)",
+            id="references-unknown-field",
+        ),
+        pytest.param(
+            "references: JC-GA-HJRK.id_number}", "references: JC-GA-HJRX.id_number}", "rules[0].references",
+            "规则 references:id_number->JC-GA-HJRX.id_number 引用的资源 JC-GA-HJRX 不存在：请在本文件中声明，"
+            "或先声明它 / rule references:id_number->JC-GA-HJRX.id_number: resource JC-GA-HJRX does not "
+            "exist",
+            id="references-unknown-resource",
+        ),
+        pytest.param(
+            "agrees_with: JC-GA-HJRK.name,", "agrees_with: JC-GA-HJRK.nam,", "rules[1].agrees_with",
+            "资源 JC-GA-HJRK 没有信息项 nam（是不是 name？）", id="agrees-unknown-field",
+        ),
+        pytest.param(
+            "agrees_with: JC-GA-HJRK.name,", "agrees_with: JC-XX.name,", "rules[1].agrees_with",
+            "规则 agrees:name=JC-XX.name 引用的资源 JC-XX 不存在", id="agrees-unknown-resource",
+        ),
+        pytest.param(
+            "on: id_number}", "on: id_number, on_other: idno}", "rules[1].on_other",
+            "资源 JC-GA-HJRK 没有信息项 idno", id="agrees-unknown-key-there",
+        ),
+    ],
+)  # fmt: skip
+def test_a_rule_that_could_not_run_is_refused_when_declared(
+    tmp_path: Path, ws: Workspace, old: str, new: str, key: str, message: str
+) -> None:
+    text = replaced(old, new)
+    path = write(tmp_path, text)
+    errs = refused(ws, path)
+    where = f"{path}:{line_of(text, new)} resources[1].quality.{key}"
+    assert list(errs) == [where], errs
+    (got,) = errs[where]
+    assert got.startswith(message), got
+
+
+def test_two_rules_with_one_id_are_refused_at_both_lines(tmp_path: Path, ws: Workspace) -> None:
+    """The later rule replaced the earlier one without a word; ids are what must_pass and disable
+    name, so two rules may not share one."""
+    text = replaced(rule(5), rule(5) + "        - {field: sex, values: ['1']}\n")
+    path = write(tmp_path, text)
+    errs = refused(ws, path)
+    first, second = FIRST_RULE_LINE + 5, FIRST_RULE_LINE + 6
+    assert set(errs) == {
+        f"{path}:{first} resources[1].quality.rules[5]",
+        f"{path}:{second} resources[1].quality.rules[6]",
+    }, errs
+    for (message,) in errs.values():
+        assert message.startswith(
+            "规则 values:sex 重复（rules[5] 与 rules[6]）：后一条会取代前一条，请合并或用 id 区分"
+        )
+    # given distinct ids, both are kept
+    ok = text.replace("values: ['1']}", "values: ['1'], id: sex-male}")
+    declare(ws, write(tmp_path, ok))
+    rules = get_resource(ws, "JC-MZ-DB").spec.quality.rules
+    assert [r.rule_id for r in rules if r.kind_name() == "values"] == ["values:sex", "sex-male"]
+
+
+def test_a_rule_may_refer_to_a_resource_already_in_the_catalog(tmp_path: Path, ws: Workspace) -> None:
+    hjrk = CATALOG[: CATALOG.index("  - code: JC-MZ-DB")]
+    db = "resources:\n" + CATALOG[CATALOG.index("  - code: JC-MZ-DB") :]
+    declare(ws, write(tmp_path, hjrk))
+    bad = db.replace("JC-GA-HJRK.id_number}", "JC-GA-HJRK.idnumber}")
+    path = write(tmp_path, bad)
+    with pytest.raises(ValidationError) as info:
+        declare(ws, path)
+    where = f"{path}:{line_of(bad, 'JC-GA-HJRK.idnumber')} resources[0].quality.rules[0].references"
+    assert list(info.value.errors) == [where]
+    assert info.value.errors[where][0].startswith("资源 JC-GA-HJRK 没有信息项 idnumber")
+    assert declare(ws, write(tmp_path, db)).created == ["JC-MZ-DB"]
+
+
+def test_a_pattern_is_checked_in_the_engine_dialect(tmp_path: Path, ws: Workspace) -> None:
+    r"""RE2 reads ``\p{Han}`` (Python's re does not: it was refused), not look-arounds (Python's re
+    does: they were accepted)."""
+    text = replaced("pattern: '[0-9]+号'", r"pattern: '\p{Han}{1,8}[0-9]+号'")
+    declare(ws, write(tmp_path, text))
+    (p,) = [r for r in get_resource(ws, "JC-MZ-DB").spec.quality.rules if r.kind_name() == "pattern"]
+    assert p.pattern == r"\p{Han}{1,8}[0-9]+号"
+
+
+def test_the_api_import_refuses_them_too(tmp_path: Path, ws: Workspace) -> None:
+    from shuzhi.catalog import declare_text
+
+    text = replaced("{field: age, min: 0, max: 120}", "{field: age, min: 120, max: 0}")
+    with pytest.raises(ValidationError) as info:
+        declare_text(ws, text)
+    assert list(info.value.errors) == [
+        f"request:{line_of(text, 'min: 120')} resources[1].quality.rules[3].min"
+    ]
+
+
+def test_a_declaration_stored_before_these_checks_stays_readable(tmp_path: Path, ws: Workspace) -> None:
+    """The checks are made when declaring, not when a stored declaration is read: an entry (and its
+    history) stored with a rule they refuse can still be shown, and fixed by declaring it again."""
+    import sqlalchemy as sa
+
+    from shuzhi.catalog import history
+    from shuzhi.store import Resource, ResourceHistory
+
+    declare(ws, write(tmp_path, CATALOG))
+    with ws.session() as s:
+        rows = [
+            *s.scalars(sa.select(Resource).where(Resource.code == "JC-MZ-DB")),
+            *s.scalars(sa.select(ResourceHistory).where(ResourceHistory.resource_code == "JC-MZ-DB")),
+        ]
+        for row in rows:
+            spec = dict(row.spec)
+            rules = [*spec["quality"]["rules"], {"kind": "range", "field": "birth_date", "min": 1900.0}]
+            row.spec = {**spec, "quality": {**spec["quality"], "rules": rules}}
+    assert len(get_resource(ws, "JC-MZ-DB").spec.quality.rules) == 8
+    assert len(history(ws, "JC-MZ-DB")) == 1
+    assert declare(ws, write(tmp_path, CATALOG)).updated == ["JC-MZ-DB"]

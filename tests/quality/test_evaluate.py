@@ -29,6 +29,7 @@ from shuzhi.quality import (
     run_after_ingest,
     version_checksum,
 )
+from shuzhi.quality.rules import re2_error
 from shuzhi.store import QualityResult, QualityRun, ResourceVersion
 from shuzhi.workspace import Workspace
 
@@ -413,3 +414,14 @@ def test_timeliness_is_measured_now_not_only_at_load(hjrk: Workspace, duck: Duck
     assert latest_run(hjrk, "JC-GA-HJRK").result("update_cycle:loaded_at").failing == 1  # 92 days gap
     old = latest_run(hjrk, "JC-GA-HJRK", 1)
     assert old.score == pytest.approx(stored.score)
+
+
+@pytest.mark.parametrize("pattern", [r"\p{Han}+", "[一-龥]+", "(?=[一-龥])[一-龥]+", r"([一-龥])\1"])
+def test_a_pattern_the_declaration_check_accepts_is_one_the_run_reads(
+    hjrk: Workspace, duck: DuckDBEngine, pattern: str
+) -> None:
+    """``re2_error`` (what declaring checks patterns with) and the engine agree: what it accepts
+    runs, what it refuses makes the run fail."""
+    q = QualitySpec.model_validate({"rules": [{"field": "remark", "pattern": pattern}]})
+    run = evaluate(hjrk, "JC-GA-HJRK", quality=q, store=False, engine=duck)
+    assert (run.status == "ok") == (re2_error(pattern) is None), (run.status, re2_error(pattern))

@@ -306,7 +306,10 @@ def declare(
     Refuses (:class:`~shuzhi.errors.ValidationError`, naming ``file:line key`` for files, every
     problem at once) a resource or department declared twice with different content, a
     department code that is neither declared nor in the store, a related resource that does not
-    exist, and a cycle of parent departments. An unchanged resource gets no new revision; a
+    exist, a cycle of parent departments, and quality rules that could not run as meant
+    (:meth:`~shuzhi.quality.QualitySpec.declaration_problems`: a pattern RE2 does not compile,
+    range bounds of the wrong kind or crossed, two rules with one id, a reference to an unknown
+    resource or field). An unchanged resource gets no new revision; a
     changed one gets ``revision + 1`` and a history row with its changes; a new one revision 1.
     Changing a field's name, type or key on a resource that already has versions is allowed; the
     report warns about it (and the history records it).
@@ -383,6 +386,20 @@ def _declare(s: Session, parts: list[_Part], *, by: str | None, comment: str | N
                     part.where("resources", i, "related", j),
                     f"关联资源不存在 / related resource {rel} does not exist",
                 )
+    stored_fields: dict[str, list[str] | None] = {}
+
+    def fields_of(code: str) -> list[str] | None:
+        """The field names of a resource declared here or stored; None when neither."""
+        if code in resources:
+            return [f.name for f in resources[code][0].fields]
+        if code not in stored_fields:
+            spec = s.scalar(sa.select(Resource.spec).where(Resource.code == code))
+            stored_fields[code] = [f["name"] for f in spec.get("fields", [])] if spec is not None else None
+        return stored_fields[code]
+
+    for r, part, i in resources.values():  # what the quality rules could not run as meant
+        for loc, message in r.quality.declaration_problems(r, fields_of):
+            problem(part.where("resources", i, "quality", *loc), message)
     if problems:
         raise errors.ValidationError(problems)
 

@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
@@ -494,6 +496,50 @@ class Values(RowRule):
         return RuleSql(failing=fail, checked=f"({c} IS NOT NULL OR {flagged})", fields=(self.field,))
 
 
+def _anchored(pattern: str) -> str:
+    """A pattern as a rule matches it: the whole value."""
+    return "^(?:" + pattern + ")$"
+
+
+_RE2: Any = None  # an in-memory DuckDB connection that compiles patterns (one per process)
+_RE2_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=512)
+def re2_error(pattern: str) -> str | None:
+    """Why DuckDB's regular expressions (RE2: no look-arounds, no backreferences) cannot compile
+    ``pattern`` as a :class:`Pattern` rule uses it, ``中文 / English``; None when they can."""
+    import duckdb
+
+    global _RE2
+    error = None
+    with _RE2_LOCK:
+        if _RE2 is None:
+            _RE2 = duckdb.connect()
+        for p in (pattern, _anchored(pattern)):  # the pattern's own error names its own text
+            try:
+                _RE2.execute("SELECT regexp_matches('', ?)", [p]).fetchone()
+            except duckdb.Error as e:
+                error = str(e).removeprefix("Invalid Input Error: ")
+                break
+    if error is None:
+        return None
+    zh = en = ""
+    if re.search(r"\(\?<?[=!]", pattern):
+        zh, en = (
+            "；RE2 不支持环视 (?=…)、(?!…)、(?<=…)、(?<!…)",
+            "; RE2 has no look-arounds (?=…), (?!…), (?<=…), (?<!…)",
+        )
+    elif re.search(r"\(\?<\w", pattern):
+        zh, en = "；命名分组请写 (?P<名称>…)", "; write a named group as (?P<name>…)"
+    elif re.search(r"\\[1-9k]", error):
+        zh, en = "；RE2 不支持反向引用（\\1）", "; RE2 has no backreferences (\\1)"
+    return (
+        f"不是有效的正则表达式（DuckDB 的 RE2 语法）：{error}{zh} / "
+        f"not a valid regular expression in RE2 (DuckDB's syntax): {error}{en}"
+    )
+
+
 class Pattern(RowRule):
     """规范性: the whole value matches a regular expression (RE2/Java syntax, anchored)."""
 
@@ -505,10 +551,15 @@ class Pattern(RowRule):
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, v: str) -> str:
+        # what neither Python nor RE2 reads is no regular expression; that RE2, the dialect the
+        # rule runs in, reads it is checked when the catalog is declared (QualitySpec.
+        # declaration_problems), so that a declaration stored before that check stays readable
         try:
             re.compile(v)
-        except re.error as e:
-            raise ValueError(f"不是有效的正则表达式 / not a valid regular expression: {e}") from None
+        except re.error:
+            error = re2_error(v)
+            if error is not None:
+                raise ValueError(error) from None
         return v
 
     def _texts(self, n: Callable[[str], str], spec: ResourceSpec | None) -> tuple[str, str]:
@@ -516,7 +567,7 @@ class Pattern(RowRule):
 
     def to_sql(self, ctx: SqlContext) -> RuleSql:
         c = ctx.column(self.field)
-        anchored = lit("^(?:" + self.pattern + ")$")
+        anchored = lit(_anchored(self.pattern))
         fail = f"({c} IS NOT NULL AND NOT regexp_matches(CAST({c} AS VARCHAR), {anchored}))"
         return RuleSql(failing=fail, checked=f"{c} IS NOT NULL", fields=(self.field,))
 
@@ -1135,6 +1186,105 @@ class QualitySpec(BaseModel):
                 text = f"disable 中的规则 {rid} 不是默认规则{zh} / disable names no default rule {rid!r}{en}"
                 out.append((("disable", j), text))
         return out
+
+    def declaration_problems(
+        self, spec: ResourceSpec, fields_of: Callable[[str], Collection[str] | None]
+    ) -> list[tuple[Loc, str]]:
+        """What would keep the declared rules from running as meant, checked when the catalog is
+        declared (not when a stored declaration is read: one stored before these checks stays
+        readable), each with where it is in the section (see :meth:`problems_at`):
+
+        * a ``pattern`` DuckDB's regular expressions (RE2) cannot compile (look-arounds,
+          backreferences);
+        * ``range`` bounds of the wrong kind for the field (a date field compares with dates or
+          ``today``, any other with numbers), a ``min`` above the ``max``;
+        * two rules with the same id (the later one replaced the earlier);
+        * ``references`` or ``agrees_with`` naming a resource that is not in the catalog
+          (``fields_of(code)`` is None; else it gives the resource's field names) or a field that
+          resource does not declare, and ``agrees``' key missing there.
+
+        Assumes :meth:`problems_at` found nothing (the fields the rules name exist).
+        """
+        out: list[tuple[Loc, str]] = []
+        first: dict[str, int] = {}
+        for i, r in enumerate(self.rules):
+            rid = r.rule_id
+            if rid in first:
+                j = first[rid]
+                text = (
+                    f"规则 {rid} 重复（rules[{j}] 与 rules[{i}]）：后一条会取代前一条，请合并或用 id 区分 / "
+                    f"rule {rid} declared twice (rules[{j}] and rules[{i}]): the later would replace the "
+                    "earlier; merge them or give one an id"
+                )
+                out += [(("rules", j), text), (("rules", i), text)]
+            first.setdefault(rid, i)
+            if isinstance(r, Pattern):
+                error = re2_error(r.pattern)
+                if error is not None:
+                    out.append((("rules", i, "pattern"), error))
+            elif isinstance(r, Range):
+                out += [(("rules", i, *loc), text) for loc, text in _range_problems(r, spec)]
+            elif isinstance(r, References | Agrees):
+                out += [(("rules", i, *loc), text) for loc, text in _reference_problems(r, fields_of)]
+        return out
+
+
+def _range_problems(r: Range, spec: ResourceSpec) -> list[tuple[Loc, str]]:
+    try:
+        f = spec.field(r.field)
+    except KeyError:
+        return []
+    dated = f.type.value in ("date", "datetime")
+    out: list[tuple[Loc, str]] = []
+    for key, b in (("min", r.min), ("max", r.max)):
+        if b is None or dated == (isinstance(b, dt.date) or b == "today"):
+            continue
+        shown = _bound_text(b)
+        if dated:
+            text = (
+                f"{f.type.label_zh}信息项 {f.name} 的界限须为日期（如 1900-01-01）或 today，实为 {shown} / "
+                f"the {f.type.value} field {f.name} is bounded by dates (1900-01-01) or today, got {shown}"
+            )
+        else:
+            text = (
+                f"{f.type.label_zh}信息项 {f.name} 的界限须为数字，实为 {shown} / "
+                f"the {f.type.value} field {f.name} is bounded by numbers, got {shown}"
+            )
+        out.append(((key,), text))
+    lo, hi = r.min, r.max
+    above = (isinstance(lo, float) and isinstance(hi, float) and lo > hi) or (
+        isinstance(lo, dt.date) and isinstance(hi, dt.date) and lo > hi
+    )
+    if above and lo is not None and hi is not None:
+        a, z = _bound_text(lo), _bound_text(hi)
+        out.append((("min",), f"最小值 {a} 大于最大值 {z} / min {a} is greater than max {z}"))
+    return out
+
+
+def _reference_problems(
+    r: References | Agrees, fields_of: Callable[[str], Collection[str] | None]
+) -> list[tuple[Loc, str]]:
+    key, ref = ("references", r.references) if isinstance(r, References) else ("agrees_with", r.agrees_with)
+    code, name = _split_ref(ref)
+    fields = fields_of(code)
+    rid = r.rule_id
+    if fields is None:
+        return [
+            (
+                (key,),
+                f"规则 {rid} 引用的资源 {code} 不存在：请在本文件中声明，或先声明它 / rule {rid}: resource "
+                f"{code} does not exist: declare it in this file or first",
+            )
+        ]
+    wanted = [((key,), name)]
+    if isinstance(r, Agrees):  # the key the rows are matched on, there
+        wanted.append((("on_other",), r.on_other) if r.on_other else (("on",), r.on))
+    out: list[tuple[Loc, str]] = []
+    for loc, n in wanted:
+        if n not in fields:
+            zh, en = _hint(n, fields)
+            out.append((loc, f"资源 {code} 没有信息项 {n}{zh} / resource {code} has no field {n!r}{en}"))
+    return out
 
 
 def _hint(word: str, choices: Iterable[str]) -> tuple[str, str]:
