@@ -152,10 +152,25 @@ def test_skipping_quality(ws: Workspace, tmp_path: Path) -> None:
     assert r.hold_reason is not None and "gate was not checked" in r.hold_reason
 
 
+def _store_rule(ws: Workspace, code: str, rule: dict[str, Any]) -> None:
+    """Add ``rule`` to the stored declaration of ``code``, as one stored before such rules were
+    refused when declared (the declaration is not checked again when read)."""
+    from shuzhi.store import Resource
+
+    with ws.session() as s:
+        row = s.scalars(sa.select(Resource).where(Resource.code == code)).one()
+        spec = dict(row.spec)
+        quality = dict(spec.get("quality") or {})
+        quality["rules"] = [*(quality.get("rules") or []), rule]
+        row.spec = {**spec, "quality": quality}
+
+
 def test_a_failing_evaluation_does_not_lose_the_load(ws: Workspace, tmp_path: Path) -> None:
-    """A pattern Python accepts but RE2 (DuckDB) refuses: the rules' query fails at run time."""
-    broken = {"rules": [{"field": "note", "pattern": "(?=老).*"}]}
-    plain = new_resource(ws, quality=broken)
+    """A pattern Python accepts but RE2 (DuckDB) refuses, stored before patterns were checked when
+    declared: the rules' query fails at run time."""
+    broken = {"field": "note", "pattern": "(?=老).*"}
+    plain = new_resource(ws)
+    _store_rule(ws, plain, broken)
     r = ingest(ws, plain, write_csv(tmp_path / "a.csv", ROWS))
     assert r.published and r.quality_status == "failed"  # no gate: published, the failure recorded
     assert any("quality evaluation incomplete" in n for n in r.notes)
@@ -163,7 +178,8 @@ def test_a_failing_evaluation_does_not_lose_the_load(ws: Workspace, tmp_path: Pa
     assert run.status == "failed" and run.error is not None and "could not run" in run.error
     assert run.result("readable:data").failing == 0  # the data itself is readable
 
-    gated = new_resource(ws, quality={**broken, "min_score": 50})
+    gated = new_resource(ws, quality={"min_score": 50})
+    _store_rule(ws, gated, broken)
     r = ingest(ws, gated, write_csv(tmp_path / "b.csv", ROWS))
     assert not r.published and r.quality_status == "held"
     assert r.hold_reason is not None and "gate could not be checked" in r.hold_reason
