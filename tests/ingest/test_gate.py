@@ -15,7 +15,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 import sqlalchemy as sa
-from _ingest_fixtures import HEADER, ROWS, make_workspace, new_resource, rows_of, write_csv
+from _ingest_fixtures import HEADER, ROWS, make_workspace, new_resource, rows_of, write_csv, write_text
 from typer.testing import CliRunner
 
 from shuzhi.errors import Conflict, NotFound, ValidationError
@@ -296,3 +296,23 @@ def test_resources_waiting_for_this_one_are_re_evaluated_once_it_is_loaded(
     r2 = ingest(ws, registry, write_csv(tmp_path / "r2.csv", ROWS))
     assert not any(allowance in n for n in r2.notes)
     assert latest_run(ws, allowance).id == again.id
+
+
+def test_a_birth_date_kept_as_text_is_checked_as_a_date(ws: Workspace, tmp_path: Path) -> None:
+    """A text field with standard: date named like a birth date gets the default range rule
+    1880..today: its date bounds against the text cast to DOUBLE failed every load (Binder Error:
+    cannot compare DOUBLE and DATE), so the evaluation never ran."""
+    code = new_resource(
+        ws,
+        [
+            {"name": "k", "label": "编号", "key": True},
+            {"name": "birth_date", "label": "出生日期", "standard": "date"},  # type: string
+        ],
+    )
+    r = ingest(
+        ws, code, write_text(tmp_path / "a.csv", "编号,出生日期\n1,1990-03-07\n2,2999-01-01\n3,1850-5-1\n")
+    )
+    run = latest_run(ws, code)
+    assert r.quality_status == "passed" and run.status == "ok", run.error
+    rule = run.result("range:birth_date")
+    assert (rule.checked, rule.failing) == (3, 2)

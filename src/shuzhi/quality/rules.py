@@ -650,8 +650,11 @@ class Range(RowRule):
     def to_sql(self, ctx: SqlContext) -> RuleSql:
         c = ctx.column(self.field)
         t = ctx.ftype(self.field)
+        dated = any(b == "today" or isinstance(b, dt.date) for b in (self.min, self.max) if b is not None)
         if t not in ("integer", "decimal", "date", "datetime"):
-            c = f"TRY_CAST({c} AS DOUBLE)"
+            # a text field: dates as text (standard: date normalises them to YYYY-MM-DD) compared
+            # as dates, anything else as numbers (DuckDB cannot compare a DOUBLE with a DATE)
+            c = f"TRY_CAST({c} AS {'DATE' if dated else 'DOUBLE'})"
         if t == "datetime":
             c = f"CAST({c} AS DATE)"
         tests = [ctx.issues(self.field, rules=("min", "max"))]
