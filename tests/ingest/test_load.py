@@ -455,9 +455,10 @@ def test_type_and_range_rules_of_plain_fields(ws: Workspace, tmp_path: Path) -> 
     assert [(x["k"], x["level"], x["score"]) for x in rows] == [
         (1, "A", 99.5),
         (2, "C", None),
-        (3, "B", 15.0),
+        (3, "B", None),  # "1,5": a decimal comma elsewhere, not 15 (thousands come in threes)
     ]
     assert {i["rule"] for i in rows[1]["_issues"]} == {"level.values", "score.max"}
+    assert {i["rule"] for i in rows[2]["_issues"]} == {"score.type"}
     assert [q.rule for q in r.quarantine] == ["k.type"]
     assert "整数" in r.quarantine[0].reason_zh
 
