@@ -83,3 +83,31 @@ def test_bad_decisions_are_refused(setup: Setup) -> None:
             decide_pair(ws, k, k, "same")
         with pytest.raises(ValidationError):
             review_queue(ws, status="done")
+
+
+def test_an_item_a_run_no_longer_finds_is_withdrawn_and_its_number_never_reused(tmp_path: Path) -> None:
+    """Pending items a run no longer found were deleted, and SQLite gave their numbers to the next
+    new pairs: `decide 2 different`, noted from yesterday's list, decided another pair."""
+    from shuzhi.errors import Conflict
+
+    city = make_city(seed=13, background=25)
+    sources = city.write(tmp_path / "data")
+    Workspace.init(tmp_path / "city").close()
+    strict = {"SHUZHI_REGISTRY_MATCH_THRESHOLD": "0.9999999", "SHUZHI_REGISTRY_REVIEW_THRESHOLD": "0.5"}
+    with Workspace.open(tmp_path / "city", env=strict) as ws:
+        build(ws, sources=sources)
+        before = {i.id: (i.left["key"], i.right["key"]) for i in review_queue(ws, limit=1000)}
+    assert before
+    with Workspace.open(tmp_path / "city") as ws:  # the usual thresholds: those pairs are certain now
+        build(ws, sources=sources)
+        gone = {i.id: i for i in review_queue(ws, status="withdrawn", limit=1000)}
+        now = {i.id: (i.left["key"], i.right["key"]) for i in review_queue(ws, status=None, limit=1000)}
+        assert set(gone) <= set(before) and gone
+        assert all(now[i] == before[i] for i in before if i in now)  # a number keeps its pair
+        n = next(iter(gone))
+        with pytest.raises(Conflict, match="已撤回"):
+            decide(ws, n, "different")
+    with Workspace.open(tmp_path / "city", env=strict) as ws:  # uncertain again: the same numbers
+        build(ws, sources=sources)
+        again = {i.id: (i.left["key"], i.right["key"]) for i in review_queue(ws, limit=1000)}
+        assert again == before

@@ -282,6 +282,7 @@ _STATES_ZH = {
     "merged": "已并入",
     "retired": "已停用",
     "pending": "待复核",
+    "withdrawn": "已撤回",
     "same": "同一",
     "different": "不同",
 }
@@ -509,7 +510,7 @@ def export_cmd(
 @registry_app.command("review")
 def review_cmd(
     status: Annotated[
-        str, typer.Option("--status", help="pending（待复核）| same | different | all")
+        str, typer.Option("--status", help="pending（待复核）| same | different | withdrawn（已撤回）| all")
     ] = "pending",
     limit: Annotated[int, typer.Option("--limit", help="最多显示 / at most")] = 20,
     entity: EntityOpt = "person",

@@ -2,9 +2,11 @@
 
 After every run, pairs of records scored from ``[registry] review_threshold`` up to
 ``match_threshold`` that ended in different persons are queued (``pending``); a queued pair the
-next run no longer finds uncertain leaves the queue. A decision — ``same`` or ``different`` — is
-kept for good and binds every later run, full or incremental: ``same`` links the two records
-whatever the model says, ``different`` removes the link between them.
+next run no longer finds uncertain leaves the queue (``withdrawn``, keeping its number, which is
+never given to another pair; found uncertain again, it is ``pending`` again). A decision —
+``same`` or ``different`` — is kept for good and binds every later run, full or incremental:
+``same`` links the two records whatever the model says, ``different`` removes the link between
+them.
 
 The legal-entity registry (rules, not a model) queues every tied candidate of an ambiguous record:
 the record and the candidate entity's first record, with no probability but the rule, tier and
@@ -172,14 +174,17 @@ def sync_queue(s: Session, entity: EntityKind, run_id: int, candidates: Path) ->
         for r in s.scalars(sa.select(RegistryReview).where(RegistryReview.entity == entity.value))
     }
     for k, row in existing.items():
-        if row.status != "pending":
+        if row.status not in ("pending", "withdrawn"):
             continue
-        if k in found:
+        if k in found:  # still (or again) uncertain: the same item, the same number
+            row.status = "pending"
             row.probability = found[k]["probability"]
             row.match_weight = found[k]["match_weight"]
             row.last_run = run_id
         else:
-            s.delete(row)
+            # withdrawn, not deleted: a deleted item's number was given to the next new pair (SQLite
+            # reuses the highest ids), and `decide N` noted from an earlier list decided that pair
+            row.status = "withdrawn"
     fresh = [
         {
             "entity": entity.value,
@@ -314,9 +319,14 @@ def review_queue(
     """Pairs to review (``status="pending"``, the most likely matches first), or decided ones
     (``same``, ``different``; None: all), each with both records as the current run holds them."""
     entity = EntityKind(entity)
-    if status not in (None, "pending", "same", "different"):
+    if status not in (None, "pending", "same", "different", "withdrawn"):
         raise errors.ValidationError(
-            {"status": [f"应为 pending、same 或 different / pending, same or different, not {status!r}"]}
+            {
+                "status": [
+                    "应为 pending、same、different 或 withdrawn / pending, same, different or withdrawn, "
+                    f"not {status!r}"
+                ]
+            }
         )
     stmt = sa.select(RegistryReview).where(RegistryReview.entity == entity.value)
     if status is not None:
@@ -362,6 +372,12 @@ def decide(
         row = s.get(RegistryReview, item)
         if row is None or row.entity != entity.value:
             raise errors.NotFound("复核项 / review item", str(item))
+        if row.status == "withdrawn":
+            raise errors.Conflict(
+                f"复核项 {item} 已撤回：最近一次运行不再认为这两条记录拿不准；如仍要裁定，请按记录指定"
+                f"（decide_pair）/ review item {item} was withdrawn: the latest run no longer finds the "
+                "pair uncertain; to decide it all the same, name the two records (decide_pair)"
+            )
         row.status, row.decided_by, row.decided_at, row.note = d, by, utcnow(), note
         s.flush()
         s.expunge(row)

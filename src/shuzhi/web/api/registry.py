@@ -188,7 +188,7 @@ class DecisionRequest(BaseModel):
 @router.get("/reviews", summary="人工复核队列 / the clerical review queue", responses=ERROR_RESPONSES)
 def reviews_route(
     ws: WorkspaceDep,
-    status: Annotated[str, Query(description="pending | same | different | all")] = "pending",
+    status: Annotated[str, Query(description="pending | same | different | withdrawn | all")] = "pending",
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
     entity: Annotated[str, Query(description=_ENTITY_DOC)] = "person",
