@@ -153,10 +153,13 @@ def test_review_and_decide(wsdir: str, built: dict[str, object]) -> None:
 
 
 def test_build_prints_a_summary(wsdir: str, built: dict[str, object]) -> None:
-    # last in the module: it replaces the current run by one of two resources
+    # last in the module: it replaces the current run (by the same persons)
     out = ok("registry", "build", "-w", wsdir, "--lang", "en", "-r", "GA-HJ", "-r", "RS-SB")
     assert "persons" in out and "identifiers" in out and "citizen ID" in out
-    assert "GA-HJ" in out and "MZ-DB" not in out
+    # -r reads those two again; the others are kept at the versions the registry read
+    assert "GA-HJ 31" in out and "MZ-DB 24" in out and "WJ-YM 22" in out
+    assert f"new 0, kept {built['clusters']}, merged 0, retired 0" in out
+    assert "read at the versions the current registry read" in out and "MZ-DB v1, WJ-YM v1" in out
 
 
 def test_show_says_a_person_has_died(wsdir: str, built: dict[str, object]) -> None:

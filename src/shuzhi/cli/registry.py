@@ -220,13 +220,30 @@ def _print_summary(s: RunSummary, lang: Lang) -> None:
         out.print(f"[yellow]{_t(lang, '注意', 'note')}:[/] {n}", markup=True)
 
 
+#: ``--allow-retire`` of build and update
+AllowRetireOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-retire",
+        help="允许注销上一次运行过半的标识（否则拒绝运行）/ let the run retire more than half of the "
+        "previous run's identifiers (refused otherwise)",
+    ),
+]
+
+
 @registry_app.command("build")
 def build_cmd(
     resources: Annotated[
         list[str] | None,
-        typer.Option("--resource", "-r", help="只用这些资源 / only these resource codes (repeatable)"),
+        typer.Option(
+            "--resource",
+            "-r",
+            help="重新读取这些资源的当前版本，其余资源沿用当前库所读的版本 / read these resources' "
+            "current versions again; the others at the versions the current registry read (repeatable)",
+        ),
     ] = None,
     entity: BuildEntityOpt = "person",
+    allow_retire: AllowRetireOpt = False,
     workspace: WorkspaceOpt = None,
     lang: LangOpt = Lang.zh,
     as_json: JsonOpt = False,
@@ -239,9 +256,9 @@ def build_cmd(
     kind = _entity(entity, allow=("all",))
     with Workspace.open(workspace) as ws:
         if kind == "all":
-            summaries = build_all(ws, resources=resources or None, by=_user())
+            summaries = build_all(ws, resources=resources or None, by=_user(), allow_retire=allow_retire)
         else:
-            summaries = [build(ws, kind, resources=resources or None, by=_user())]
+            summaries = [build(ws, kind, resources=resources or None, by=_user(), allow_retire=allow_retire)]
     if as_json:
         _json(summaries[0].to_dict() if kind != "all" else [s.to_dict() for s in summaries])
     else:
@@ -260,6 +277,7 @@ def update_cmd(
         ),
     ] = None,
     entity: EntityOpt = "person",
+    allow_retire: AllowRetireOpt = False,
     workspace: WorkspaceOpt = None,
     lang: LangOpt = Lang.zh,
     as_json: JsonOpt = False,
@@ -269,7 +287,9 @@ def update_cmd(
     from shuzhi.workspace import Workspace
 
     with Workspace.open(workspace) as ws:
-        summary = update(ws, _entity(entity), resources=resources or None, by=_user())
+        summary = update(
+            ws, _entity(entity), resources=resources or None, by=_user(), allow_retire=allow_retire
+        )
     if as_json:
         _json(summary.to_dict())
     else:

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from shuzhi.registry._spec import EntityKind, RegistrySpec, Role
 
 if TYPE_CHECKING:
-    from shuzhi.registry._build import RunSummary, build, build_all, catalog_sources, update
+    from shuzhi.registry._build import RetireRefused, RunSummary, build, build_all, catalog_sources, update
     from shuzhi.registry._evaluate import Accuracy, Evaluation, evaluate, read_crosswalk
     from shuzhi.registry._linkage import BlockingRuleCount, BudgetExceeded
     from shuzhi.registry._parts import run_table
@@ -49,6 +49,7 @@ __all__ = [
     "RegistryEntry",
     "RegistrySource",
     "RegistrySpec",
+    "RetireRefused",
     "ReviewItem",
     "Role",
     "RunSummary",
@@ -79,6 +80,7 @@ _LAZY: dict[str, str] = {
     "BudgetExceeded": "_linkage",
     "RegistryEntry": "_service",
     "RegistrySource": "_standardise",
+    "RetireRefused": "_build",
     "ReviewItem": "_review",
     "RunSummary": "_build",
     "SourceRoles": "_roles",

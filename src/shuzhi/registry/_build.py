@@ -66,7 +66,16 @@ if TYPE_CHECKING:
     from shuzhi.engine import DuckDBEngine
     from shuzhi.workspace import Workspace
 
-__all__ = ["RunSummary", "build", "build_all", "catalog_sources", "current_run", "run_folder", "update"]
+__all__ = [
+    "RetireRefused",
+    "RunSummary",
+    "build",
+    "build_all",
+    "catalog_sources",
+    "current_run",
+    "run_folder",
+    "update",
+]
 
 log = logging.getLogger("shuzhi.registry")
 
@@ -228,8 +237,12 @@ def _start(
             mode=mode,
             previous_run=previous.id if previous else None,
             resources={
-                src.code: {"version": src.version, "path": str(src.path), **roles.to_dict()}
-                for src, roles in plans
+                # an update holds the resources it did not read as the previous run did
+                **(dict(previous.resources or {}) if mode == "incremental" and previous else {}),
+                **{
+                    src.code: {"version": src.version, "path": str(src.path), **roles.to_dict()}
+                    for src, roles in plans
+                },
             },
             settings=s_.model_dump(mode="json"),
             summary={},
@@ -272,17 +285,22 @@ def build(
     resources: Sequence[str] | None = None,
     sources: Sequence[RegistrySource] | None = None,
     by: str | None = None,
+    allow_retire: bool = False,
 ) -> RunSummary:
     """Build the ``entity`` registry from the current versions of the catalog's resources: a full
     run (standardise, train, score, cluster), inheriting identifiers from the previous run.
 
-    ``resources`` limits the build to those resource codes. ``sources`` gives the inputs directly
-    (a resource's declaration and the Parquet of its records) instead of the catalog's current
-    versions. Raises :class:`~shuzhi.registry.BudgetExceeded` before scoring when the blocking
-    rules would make more pairs than ``[registry] max_comparisons``;
+    ``resources`` names the resources to read again, at their current versions, as ``update``'s
+    does: every other resource the current registry holds records of is read at the version that
+    run read (the catalog's declaration of it), so that its persons stay. ``sources`` gives the
+    inputs directly (a resource's declaration and the Parquet of its records) instead of the
+    catalog's current versions: all of them, or with ``resources`` those to read again. Raises
+    :class:`~shuzhi.registry.BudgetExceeded` before scoring when the blocking rules would make
+    more pairs than ``[registry] max_comparisons``; :class:`RetireRefused` when the run would
+    retire more than half of the registry's identifiers, unless ``allow_retire``;
     :class:`~shuzhi.errors.ValidationError` when a resource's roles are ambiguous.
     """
-    return _build(ws, entity, resources, sources, by, incremental=False)
+    return _build(ws, entity, resources, sources, by, incremental=False, allow_retire=allow_retire)
 
 
 def build_all(
@@ -290,15 +308,17 @@ def build_all(
     *,
     resources: Sequence[str] | None = None,
     by: str | None = None,
+    allow_retire: bool = False,
 ) -> list[RunSummary]:
     """Build both registries: persons first, then legal entities (whose legal representatives
-    are linked to the persons just built). A registry no resource feeds is skipped; when none
-    can be built the error of the person registry is raised."""
+    are linked to the persons just built). A registry no resource feeds (none of ``resources``,
+    when they are named) is skipped; when none can be built the error of the person registry is
+    raised."""
     out: list[RunSummary] = []
     first: errors.ValidationError | None = None
     for entity in (EntityKind.person, EntityKind.legal_entity):
         try:
-            out.append(build(ws, entity, resources=resources, by=by))
+            out.append(build(ws, entity, resources=resources, by=by, allow_retire=allow_retire))
         except errors.ValidationError as e:
             if "resources" not in e.errors:
                 raise
@@ -317,6 +337,7 @@ def update(
     resources: Sequence[str] | None = None,
     sources: Sequence[RegistrySource] | None = None,
     by: str | None = None,
+    allow_retire: bool = False,
 ) -> RunSummary:
     """Bring the registry up to date with new versions of ``resources`` (default: every resource)
     without a full run: their records are standardised again, only new and changed records are
@@ -325,9 +346,135 @@ def update(
     The other resources' records are taken from the previous run as they were.
 
     Falls back to :func:`build` when there is no previous run, or its model does not fit this
-    version of shuzhi (the summary's ``notes`` say so).
+    version of shuzhi (the summary's ``notes`` say so). Refused as :func:`build` is when it would
+    retire more than half of the registry (``allow_retire``).
     """
-    return _build(ws, entity, resources, sources, by, incremental=True)
+    return _build(ws, entity, resources, sources, by, incremental=True, allow_retire=allow_retire)
+
+
+class RetireRefused(errors.Conflict):
+    """A run refused after linkage and before anything is written: it would retire more than
+    half of the registry's identifiers (a resource loaded empty, a resource left out)."""
+
+    code = "retire_refused"
+
+    def __init__(self, entity: EntityKind, retired: int, before: int, dropped: Sequence[str]) -> None:
+        lost = f"（{'，'.join(dropped)}）" if dropped else ""
+        lost_en = f" ({', '.join(dropped)})" if dropped else ""
+        super().__init__(
+            f"本次运行将注销{entity.label_zh}上一次运行 {before:,} 个标识中的 {retired:,} 个{lost}，已拒绝 / "
+            f"refused: this run would retire {retired:,} of the {before:,} identifiers of the "
+            f"{entity.value} registry's previous run{lost_en}. 请检查这些资源的当前版本（是否为空或不完整）；"
+            "确需如此时加 --allow-retire（API：allow_retire）重新运行 / check these resources' current "
+            "versions (empty, or incomplete?); if it is meant, run again with --allow-retire "
+            "(API: allow_retire)"
+        )
+        self.retired = retired
+        self.before = before
+        self.dropped = list(dropped)
+
+
+def _check_retirement(previous: RegistryRun | None, summary: RunSummary, entity: EntityKind) -> None:
+    """Refuse a run that would retire more than half of the previous run's identifiers."""
+    if previous is None or not summary.retired_ids:
+        return
+    before = (previous.summary or {}).get("clusters")
+    if before is None or summary.retired_ids * 2 <= int(before):
+        return
+    had = (previous.summary or {}).get("resources") or {}
+    dropped = [
+        f"{code} {int(n):,} → {summary.resources.get(code, 0):,}"
+        for code, n in sorted(had.items())
+        if summary.resources.get(code, 0) < int(n)
+    ]
+    raise RetireRefused(entity, summary.retired_ids, int(before), dropped)
+
+
+def _held_resources(ws: Workspace, entity: EntityKind, previous: RegistryRun) -> dict[str, dict[str, Any]]:
+    """The resources the ``previous`` run holds, each with what the run that last read it recorded
+    (``version``, ``path``): the run's own ``resources``, and for a resource an update carried
+    over without reading it, an earlier run's."""
+    import duckdb
+
+    held = {str(k): dict(v) for k, v in (previous.resources or {}).items()}
+    if previous.path:
+        records = run_table(ws.warehouse / previous.path, "records")
+        with duckdb.connect() as con:
+            rows = con.execute(f"SELECT DISTINCT src FROM {records}").fetchall()
+        missing = {str(r[0]) for r in rows} - set(held)
+        if missing:
+            with ws.session() as s:
+                older = s.scalars(
+                    sa.select(RegistryRun)
+                    .where(
+                        RegistryRun.entity == entity.value,
+                        RegistryRun.status == "succeeded",
+                        RegistryRun.id < previous.id,
+                    )
+                    .order_by(RegistryRun.id.desc())
+                ).all()
+                for run in older:
+                    for code in sorted(missing & set(run.resources or {})):
+                        held[code] = dict(run.resources[code])
+                        missing.discard(code)
+                    if not missing:
+                        break
+            for code in missing:  # no run says which version: none to read, it is dropped below
+                held[code] = {}
+    return held
+
+
+def _kept_sources(
+    ws: Workspace, entity: EntityKind, previous: RegistryRun, named: set[str], notes: list[str]
+) -> list[RegistrySource]:
+    """The resources the ``previous`` run holds that ``named`` does not name, at the versions it
+    read (a build of some resources keeps the others' persons, as an update does)."""
+    from shuzhi.catalog import get_resource
+    from shuzhi.ingest import get_version, version_path
+
+    out: list[RegistrySource] = []
+    kept: list[str] = []
+    for code, info in sorted(_held_resources(ws, entity, previous).items()):
+        if code in named:
+            continue
+        try:
+            entry = get_resource(ws, code)
+        except errors.NotFound:
+            entry = None
+        if entry is None or entry.retired:
+            notes.append(
+                f"{code}: 不在目录中（或已撤销），其记录不再纳入{entity.label_zh} / not in the catalog (or "
+                f"retired from it): its records leave the {entity.value} registry"
+            )
+            continue
+        number = info.get("version")
+        path: Path | None = None
+        loaded_at = None
+        if number is not None:
+            with contextlib.suppress(errors.NotFound):
+                path = version_path(ws, code, int(number))
+                loaded_at = get_version(ws, code, int(number)).loaded_at
+        if (path is None or not path.exists()) and info.get("path") and Path(str(info["path"])).exists():
+            path = Path(str(info["path"]))
+        if path is None or not path.exists():
+            raise errors.ValidationError(
+                {
+                    "resources": [
+                        f"{code}: 当前{entity.label_zh}所读的版本 v{number} 已不存在，无法保留其记录；"
+                        "请同时指定该资源（-r），或不带 -r 构建 / the version the current registry read "
+                        f"(v{number}) is gone, so its records cannot be kept: name it too (-r), or build "
+                        "without -r"
+                    ]
+                }
+            )
+        out.append(RegistrySource(spec=entry.spec, path=path, version=number, loaded_at=loaded_at))
+        kept.append(f"{code} v{number}")
+    if kept:
+        notes.append(
+            f"未指定的资源沿用当前{entity.label_zh}所读的版本：{'，'.join(kept)} / the resources not named "
+            f"are read at the versions the current registry read: {', '.join(kept)}"
+        )
+    return out
 
 
 def _build(
@@ -338,6 +485,7 @@ def _build(
     by: str | None,
     *,
     incremental: bool,
+    allow_retire: bool = False,
 ) -> RunSummary:
     started = time.monotonic()
     entity = EntityKind(entity)
@@ -345,41 +493,48 @@ def _build(
     if sources is not None and resources:
         wanted = set(resources)
         inputs = [i for i in inputs if i.code in wanted]
-    plans: list[tuple[RegistrySource, SourceRoles]] = []
-    problems: dict[str, list[str]] = {}
-    notes: list[str] = []
-    for src in inputs:
-        try:
-            roles = derive_roles(src.spec, src.registry, entity=entity)
-        except errors.ValidationError as e:
-            for k, v in e.errors.items():
-                problems.setdefault(k, []).extend(v)
-            continue
-        if roles is None:
-            notes.append(
-                f"{src.code}: 不参与{entity.label_zh} / does not take part in the {entity.value} registry"
-            )
-            continue
-        plans.append((src, roles))
-        notes.extend(f"{src.code}: {n}" for n in roles.notes)
-    if problems:
-        raise errors.ValidationError(problems)
-    if not plans:
-        needs = (
-            ("需要统一社会信用代码、组织机构代码或单位名称", "a credit code, an organisation code or a name")
-            if entity is EntityKind.legal_entity
-            else ("需要身份证号或姓名等信息项", "an ID number or name and one more identifying field")
-        )
-        raise errors.ValidationError(
-            {
-                "resources": [
-                    f"没有资源可构建{entity.label_zh}（{needs[0]}并已加载数据）/ no resource "
-                    f"can feed the {entity.value} registry (it needs loaded data with {needs[1]})"
-                ]
-            }
-        )
     with _lock(ws, entity):
         previous = current_run(ws, entity)
+        notes: list[str] = []
+        named = {i.code for i in inputs}
+        if resources and not incremental and previous is not None:
+            # a build of some resources reads the others as the current registry read them
+            inputs += _kept_sources(ws, entity, previous, named | set(resources), notes)
+        plans: list[tuple[RegistrySource, SourceRoles]] = []
+        problems: dict[str, list[str]] = {}
+        for src in inputs:
+            try:
+                roles = derive_roles(src.spec, src.registry, entity=entity)
+            except errors.ValidationError as e:
+                for k, v in e.errors.items():
+                    problems.setdefault(k, []).extend(v)
+                continue
+            if roles is None:
+                notes.append(
+                    f"{src.code}: 不参与{entity.label_zh} / does not take part in the {entity.value} registry"
+                )
+                continue
+            plans.append((src, roles))
+            notes.extend(f"{src.code}: {n}" for n in roles.notes)
+        if problems:
+            raise errors.ValidationError(problems)
+        if not plans or (resources and not any(src.code in named for src, _ in plans)):
+            needs = (
+                (
+                    "需要统一社会信用代码、组织机构代码或单位名称",
+                    "a credit code, an organisation code or a name",
+                )
+                if entity is EntityKind.legal_entity
+                else ("需要身份证号或姓名等信息项", "an ID number or name and one more identifying field")
+            )
+            raise errors.ValidationError(
+                {
+                    "resources": [
+                        f"没有资源可构建{entity.label_zh}（{needs[0]}并已加载数据）/ no resource "
+                        f"can feed the {entity.value} registry (it needs loaded data with {needs[1]})"
+                    ]
+                }
+            )
         if incremental and entity is EntityKind.legal_entity:
             # the entity rules are exact joins over every record: a full run costs what an
             # incremental one would, and identifiers are inherited all the same
@@ -388,18 +543,52 @@ def _build(
                 "by rules over all records: an update is a full run (identifiers are inherited)"
             )
             incremental = False
+            if resources and previous is not None:  # the others as the registry holds them
+                plans += _plans_of(
+                    _kept_sources(ws, entity, previous, named | set(resources), notes), entity, notes
+                )
         if incremental and (why := _cannot_update(ws, previous)) is not None:
             notes.append(why)
             incremental = False
+            if resources and previous is not None:  # the others as the registry holds them
+                plans += _plans_of(
+                    _kept_sources(ws, entity, previous, named | set(resources), notes), entity, notes
+                )
         run_id, previous = _start(ws, entity, plans, by, mode="incremental" if incremental else "full")
         try:
-            return _run(ws, entity, run_id, previous, plans, notes, started, incremental=incremental)
-        except BudgetExceeded as e:
+            return _run(
+                ws,
+                entity,
+                run_id,
+                previous,
+                plans,
+                notes,
+                started,
+                incremental=incremental,
+                allow_retire=allow_retire,
+            )
+        except (BudgetExceeded, RetireRefused) as e:
             _finish(ws, run_id, "refused", e.message)
             raise
         except BaseException as e:
             _finish(ws, run_id, "failed", f"{type(e).__name__}: {e}")
             raise
+
+
+def _plans_of(
+    inputs: Sequence[RegistrySource], entity: EntityKind, notes: list[str]
+) -> list[tuple[RegistrySource, SourceRoles]]:
+    """Roles of resources read again as the registry held them (they took part before)."""
+    plans = []
+    for src in inputs:
+        roles = derive_roles(src.spec, src.registry, entity=entity)
+        if roles is None:
+            notes.append(
+                f"{src.code}: 不参与{entity.label_zh} / does not take part in the {entity.value} registry"
+            )
+            continue
+        plans.append((src, roles))
+    return plans
 
 
 def _exec(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyConnection:
@@ -436,6 +625,7 @@ def _run(
     started: float,
     *,
     incremental: bool = False,
+    allow_retire: bool = False,
 ) -> RunSummary:
     settings = ws.config.registry
     name = f"run-{run_id:06d}"
@@ -514,6 +704,8 @@ def _run(
         summary = dataclasses.replace(
             summary, seconds=round(time.monotonic() - started, 3), folder=str(final)
         )
+        if not allow_retire:  # nothing is written yet: a refused run leaves the registry as it was
+            _check_retirement(previous, summary, entity)
         # which standardisation made the records: an update keeps unchanged records as they are,
         # so a run of another standardisation is followed by a full build
         (partial / "format.json").write_text(

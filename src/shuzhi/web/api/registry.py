@@ -39,7 +39,8 @@ router = APIRouter(prefix="/registry", tags=["registry"])
 _CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {
         "model": ErrorPublic,
-        "description": "超出比对预算，或另一构建正在运行 / over the pair budget, or another build runs",
+        "description": "超出比对预算，将注销过半标识，或另一构建正在运行 / over the pair budget, "
+        "would retire most identifiers, or another build runs",
     }
 }
 
@@ -63,7 +64,16 @@ class BuildRequest(BaseModel):
         default="person",
         description="person（人口库）| legal_entity（法人库）| all（两者，先人口库；仅 build）",
     )
-    resources: list[str] | None = Field(default=None, description="只用这些资源 / only these resource codes")
+    resources: list[str] | None = Field(
+        default=None,
+        description="重新读取这些资源的当前版本，其余资源沿用当前库所读的版本 / read these resources' "
+        "current versions again; the others at the versions the current registry read",
+    )
+    allow_retire: bool = Field(
+        default=False,
+        description="允许注销过半的标识（否则拒绝运行）/ let the run retire more than half of the "
+        "identifiers (refused otherwise)",
+    )
 
 
 class EntryPublic(BaseModel):
@@ -104,8 +114,9 @@ class LookupPublic(BaseModel):
 def build_route(ws: WorkspaceDep, body: BuildRequest) -> dict[str, Any]:
     kind = _kind(body.entity, allow_all=True)
     if kind == "all":
-        return {"runs": [s.to_dict() for s in build_all(ws, resources=body.resources)]}
-    summary = build(ws, kind or "person", resources=body.resources)
+        runs = build_all(ws, resources=body.resources, allow_retire=body.allow_retire)
+        return {"runs": [s.to_dict() for s in runs]}
+    summary = build(ws, kind or "person", resources=body.resources, allow_retire=body.allow_retire)
     return summary.to_dict()
 
 
@@ -115,7 +126,9 @@ def build_route(ws: WorkspaceDep, body: BuildRequest) -> dict[str, Any]:
     responses={**ERROR_RESPONSES, **_CONFLICT},
 )
 def update_route(ws: WorkspaceDep, body: BuildRequest) -> dict[str, Any]:
-    summary = update(ws, _kind(body.entity) or "person", resources=body.resources)
+    summary = update(
+        ws, _kind(body.entity) or "person", resources=body.resources, allow_retire=body.allow_retire
+    )
     return summary.to_dict()
 
 
