@@ -167,7 +167,8 @@ def _print_summary(s: RunSummary, lang: Lang) -> None:
             _t(lang, "标识", "identifiers"),
             _t(
                 lang, "新 {0}，沿用 {1}，合并 {2}，注销 {3}", "new {0}, kept {1}, merged {2}, retired {3}"
-            ).format(s.new_ids, s.inherited_ids, s.merged_ids, s.retired_ids),
+            ).format(s.new_ids, s.inherited_ids, s.merged_ids, s.retired_ids)
+            + (_t(lang, "，恢复 {0}", ", revived {0}").format(s.revived_ids) if s.revived_ids else ""),
         ),
         (_t(lang, "冲突", "conflicts"), ", ".join(f"{k} {v}" for k, v in s.conflicts.items()) or "0"),
         (

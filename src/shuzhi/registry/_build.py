@@ -36,7 +36,13 @@ from typing import TYPE_CHECKING, Any, cast
 import sqlalchemy as sa
 
 from shuzhi import errors
-from shuzhi.registry._identity import assign_identifiers, split_on_different_ids, write_identity
+from shuzhi.registry._identity import (
+    assign_identifiers,
+    load_departed,
+    split_on_different_ids,
+    write_departed,
+    write_identity,
+)
 from shuzhi.registry._linkage import (
     DIFFERENT_VALID_IDS_GAMMA,
     BlockingRuleCount,
@@ -122,6 +128,8 @@ class RunSummary:
     to_review: int = 0
     #: review decisions applied (pairs of this run's records decided same or different)
     decisions: int = 0
+    #: retired identifiers given back to their records, back in the sources (not in ``inherited_ids``)
+    revived_ids: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -1051,7 +1059,7 @@ def _link_incremental(
         con,
         entity,
         run_id,
-        prev_dir,
+        previous,
         notes,
         out,
         comparisons=comparisons,
@@ -1081,7 +1089,7 @@ def _conclude_incremental(
     con: duckdb.DuckDBPyConnection,
     entity: EntityKind,
     run_id: int,
-    prev_dir: Path,
+    previous: RegistryRun,
     notes: list[str],
     out: Path,
     *,
@@ -1093,6 +1101,7 @@ def _conclude_incremental(
     """:func:`_conclude` for the affected persons only; the run's tables are the previous run's
     parts, less what changed, plus one new part each (:mod:`._parts`)."""
     settings = ws.config.registry
+    prev_dir = ws.warehouse / str(previous.path)
     veto = DIFFERENT_VALID_IDS_GAMMA
     _exec(
         con,
@@ -1100,11 +1109,19 @@ def _conclude_incremental(
         f"WHERE gamma_citizen_id IS DISTINCT FROM {veto}",
     )
     split = split_on_different_ids(con, threshold=settings.match_threshold)
+    load_departed(ws, con, entity, previous)
     ident = assign_identifiers(
         con,
         prefix=entity.prefix,
         next_number=_next_number(ws, entity),
         threshold=settings.match_threshold,
+    )
+    write_departed(
+        con,
+        out,
+        current="SELECT src, rec_key FROM allrec",
+        previous="SELECT src, rec_key, registry_id FROM prev_all",
+        previous_run=previous.id,
     )
     _exec(
         con,
@@ -1206,9 +1223,11 @@ def _conclude_incremental(
         vetoed_pairs=int(pair_counts[2]),
         clusters=clusters,
         new_ids=ident.new_ids,
-        inherited_ids=clusters - ident.new_ids,  # the untouched persons keep theirs too
+        # the untouched persons keep theirs too
+        inherited_ids=clusters - ident.new_ids - len(ident.revived),
         merged_ids=len(ident.merged),
         retired_ids=len(ident.retired),
+        revived_ids=len(ident.revived),
         split_by_id=split,
         conflicts=conflicts,
         seconds=0.0,
@@ -1325,11 +1344,19 @@ def _conclude(
         )
     else:
         con.execute("CREATE TEMP TABLE prev (src VARCHAR, rec_key VARCHAR, registry_id VARCHAR)")
+    load_departed(ws, con, entity, previous)
     ident = assign_identifiers(
         con,
         prefix=entity.prefix,
         next_number=_next_number(ws, entity),
         threshold=settings.match_threshold,
+    )
+    write_departed(
+        con,
+        out,
+        current="SELECT src, rec_key FROM rec",
+        previous="SELECT src, rec_key, registry_id FROM prev",
+        previous_run=previous.id if previous is not None else None,
     )
     # in the order records.parquet is written in: a person's records together, in the order of
     # their numbers (resource and key in a full build). The golden records' aggregate is also
@@ -1339,7 +1366,7 @@ def _conclude(
         "FROM rec AS r JOIN rec_ids AS i USING (rid) ORDER BY i.registry_id, r.rid"
     )
     # recs has it all; of the identifiers' work tables only ids and asg are read from here on
-    for done in ("rec", "rec_ids", "rec_prev", "moved", "prev", "ov", "cl", "clus", "clus0"):
+    for done in "rec rec_ids rec_prev moved prev ov cl clus clus0 mem revive".split():
         con.execute(f"DROP TABLE IF EXISTS {done}")
 
     # the pairs first, then free them for the golden records (at 1M people: 8.8M pairs)
@@ -1390,6 +1417,7 @@ def _conclude(
         inherited_ids=ident.inherited,
         merged_ids=len(ident.merged),
         retired_ids=len(ident.retired),
+        revived_ids=len(ident.revived),
         split_by_id=split,
         conflicts=conflicts,
         seconds=0.0,
@@ -1418,6 +1446,10 @@ def _commit(ws: Workspace, entity: EntityKind, run_id: int, summary: RunSummary,
             {"registry_id": old, "status": "merged", "merged_into": into, "ended_run": run_id}
             for old, into in identity["merged"]
         ] + [{"registry_id": old, "status": "retired", "ended_run": run_id} for old in identity["retired"]]
+        changes += [
+            {"registry_id": rid, "status": "active", "merged_into": None, "ended_run": None}
+            for rid in identity.get("revived", [])
+        ]
         if changes:
             s.execute(sa.update(RegistryIdentifier), changes)
         now = utcnow()

@@ -583,7 +583,7 @@ def run_entities(
     build golden records and conflicts, and write the run's files to ``out``."""
     from shuzhi.registry._build import RunSummary, current_run
     from shuzhi.registry._golden import entity_golden_records
-    from shuzhi.registry._identity import assign_identifiers, write_identity
+    from shuzhi.registry._identity import assign_identifiers, load_departed, write_departed, write_identity
     from shuzhi.registry._review import load_decisions
 
     con.execute(f"CREATE TABLE rec AS SELECT * FROM read_parquet({lit(str(records_path))})")
@@ -595,12 +595,20 @@ def run_entities(
         )
     else:
         con.execute("CREATE TEMP TABLE prev (src VARCHAR, rec_key VARCHAR, registry_id VARCHAR)")
+    load_departed(ws, con, EntityKind.legal_entity, previous)
     ident_result = assign_identifiers(
         con,
         prefix=EntityKind.legal_entity.prefix,
         next_number=next_number,
         threshold=1.0,
         kind=EntityKind.legal_entity,
+    )
+    write_departed(
+        con,
+        out,
+        current="SELECT src, rec_key FROM rec",
+        previous="SELECT src, rec_key, registry_id FROM prev",
+        previous_run=previous.id if previous is not None else None,
     )
     con.execute(
         """CREATE TEMP TABLE recs AS
@@ -690,6 +698,7 @@ def run_entities(
         inherited_ids=ident_result.inherited,
         merged_ids=len(ident_result.merged),
         retired_ids=len(ident_result.retired),
+        revived_ids=len(ident_result.revived),
         split_by_id=0,
         conflicts=conflicts,
         to_review=_count(con, "SELECT count(*) FROM review_cand"),

@@ -8,11 +8,18 @@
    holding most of its records (records are recognised by resource and declared key). Clusters
    and previous persons are paired by mutual best overlap, repeatedly, so an identifier goes to
    the cluster holding most of its records; ties go to the smaller identifier and to the cluster
-   whose first record (resource, key) sorts first. Clusters left over get new identifiers, in the
-   order of their first record.
+   whose first record (resource, key) sorts first. Then, for the clusters left, the same pairing
+   on weaker evidence: a record that was **absent from the previous run** with the retired
+   identifier it held when last seen (``revive``: a source left out of a run, or loaded empty,
+   and back). Clusters left over get new identifiers, in the order of their first record.
 3. **Merges and splits are recorded.** Records that moved from one identifier to another are
    counted per pair of identifiers; an identifier left without a cluster was merged (all its
-   records went to one person) or retired (they went to several, or none remain).
+   records went to one person) or retired (they went to several, or none remain). An identifier
+   revived is recorded too.
+
+Records absent from a run are remembered in the run's ``departed.parquet`` (resource, key, the
+identifier last held, the last run that held the record), carried from run to run, so that an
+identifier can come back however many runs later its records do.
 """
 
 from __future__ import annotations
@@ -28,10 +35,24 @@ from shuzhi.registry._spec import EntityKind
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["Event", "IdentityResult", "assign_identifiers", "split_on_different_ids", "write_identity"]
+    from shuzhi.store import RegistryRun
+    from shuzhi.workspace import Workspace
+
+__all__ = [
+    "DEPARTED_FILE",
+    "Event",
+    "IdentityResult",
+    "assign_identifiers",
+    "split_on_different_ids",
+    "write_departed",
+    "write_identity",
+]
 
 #: rounds of link-following when attaching records to an ID's person (longer chains go alone)
 _ATTACH_ROUNDS = 8
+
+#: the records a run no longer holds, with the identifier they last held (in the run's folder)
+DEPARTED_FILE = "departed.parquet"
 
 
 def split_on_different_ids(con: duckdb.DuckDBPyConnection, *, threshold: float) -> int:
@@ -111,6 +132,8 @@ class IdentityResult:
     merged: list[tuple[str, str]]  # (old, into)
     retired: list[str]
     events: list[Event]
+    #: retired identifiers given back to the records that held them (see ``revive``)
+    revived: list[str] = field(default_factory=list)
 
 
 _REASONS = {
@@ -129,6 +152,11 @@ _REASONS = {
     "records_removed": (
         "该{noun}的记录已全部不在来源数据中",
         "none of this {noun_en}'s records remain in the sources",
+    ),
+    "records_returned": (
+        "该{noun}的记录重新出现在来源数据中（最后见于运行 {last}），恢复原标识",
+        "this {noun_en}'s records are back in the sources (last seen in run {last}): the identifier "
+        "is active again",
     ),
 }
 
@@ -166,34 +194,47 @@ def assign_identifiers(
     rec_key, registry_id)`` (the previous run's crosswalk, possibly empty), for either registry:
     ``kind`` only words the reasons (a person, a legal entity). ``links(rid_l, rid_r,
     match_probability)`` are the pairs that may link two records (a legal entity's rule links
-    carry 1.0)."""
+    carry 1.0).
+
+    An optional table brings weaker evidence, used only for the clusters and identifiers the
+    previous run's crosswalk left unpaired: ``revive(src, rec_key, registry_id, last_run)``,
+    records absent from the previous run with the retired identifier they last held."""
+    con.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS revive "
+        "(src VARCHAR, rec_key VARCHAR, registry_id VARCHAR, last_run INTEGER)"
+    )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE cl AS
         SELECT c.ckey, min(r.src || chr(31) || r.rec_key) AS cmin, count(*) AS n
         FROM clus AS c JOIN rec AS r USING (rid) GROUP BY c.ckey"""
     )
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE ov AS
-        SELECT c.ckey, p.registry_id AS old, count(*) AS n
-        FROM rec AS r JOIN clus AS c USING (rid) JOIN prev AS p ON p.src = r.src AND p.rec_key = r.rec_key
-        GROUP BY c.ckey, p.registry_id"""
-    )
-    con.execute("CREATE OR REPLACE TEMP TABLE asg (ckey VARCHAR, registry_id VARCHAR)")
-    while True:
-        added = con.execute(
-            """INSERT INTO asg
-            WITH cand AS (
-                SELECT ov.ckey, ov.old, ov.n, cl.cmin FROM ov JOIN cl USING (ckey)
-                WHERE ov.ckey NOT IN (SELECT ckey FROM asg) AND ov.old NOT IN (SELECT registry_id FROM asg)
-            ), ranked AS (
-                SELECT *, row_number() OVER (PARTITION BY ckey ORDER BY n DESC, old) AS rc,
-                          row_number() OVER (PARTITION BY old ORDER BY n DESC, cmin) AS ro
-                FROM cand
-            )
-            SELECT ckey, old FROM ranked WHERE rc = 1 AND ro = 1"""
-        ).fetchall()[0]
-        if not added or int(added[0]) == 0:
-            break
+    con.execute("CREATE OR REPLACE TEMP TABLE asg (ckey VARCHAR, registry_id VARCHAR, stage INTEGER)")
+    # the previous run's crosswalk first, then records back from an absence (only for the
+    # clusters and identifiers still unpaired)
+    for stage, source in ((1, "prev"), (3, "revive")):
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE ov AS
+            SELECT c.ckey, p.registry_id AS old, count(*) AS n
+            FROM rec AS r JOIN clus AS c USING (rid)
+            JOIN {source} AS p ON p.src = r.src AND p.rec_key = r.rec_key
+            GROUP BY c.ckey, p.registry_id"""
+        )
+        while True:
+            added = con.execute(
+                f"""INSERT INTO asg
+                WITH cand AS (
+                    SELECT ov.ckey, ov.old, ov.n, cl.cmin FROM ov JOIN cl USING (ckey)
+                    WHERE ov.ckey NOT IN (SELECT ckey FROM asg)
+                      AND ov.old NOT IN (SELECT registry_id FROM asg)
+                ), ranked AS (
+                    SELECT *, row_number() OVER (PARTITION BY ckey ORDER BY n DESC, old) AS rc,
+                              row_number() OVER (PARTITION BY old ORDER BY n DESC, cmin) AS ro
+                    FROM cand
+                )
+                SELECT ckey, old, {stage} FROM ranked WHERE rc = 1 AND ro = 1"""
+            ).fetchall()[0]
+            if not added or int(added[0]) == 0:
+                break
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE ids AS
         SELECT cl.ckey, a.registry_id FROM cl JOIN asg AS a USING (ckey)
@@ -208,7 +249,8 @@ def assign_identifiers(
         SELECT c.rid, i.registry_id, c.ckey FROM clus AS c JOIN ids AS i USING (ckey)"""
     )
     counts = con.execute(
-        "SELECT (SELECT count(*) FROM asg), (SELECT count(*) FROM ids) - (SELECT count(*) FROM asg)"
+        "SELECT (SELECT count(*) FROM asg WHERE stage < 3), "
+        "(SELECT count(*) FROM ids) - (SELECT count(*) FROM asg)"
     ).fetchall()[0]
     assert counts is not None
     inherited, new_ids = int(counts[0]), int(counts[1])
@@ -250,7 +292,6 @@ def assign_identifiers(
         WHERE p.registry_id NOT IN (SELECT registry_id FROM asg) ORDER BY 1"""
     ).fetchall()
     kept_ids = {str(r[0]) for r in con.execute("SELECT registry_id FROM asg").fetchall()}
-
     dests: dict[str, list[tuple[str, int, float | None, bool]]] = {}
     for old, new, n, p, by_id in moves:
         dests.setdefault(str(old), []).append(
@@ -299,7 +340,134 @@ def assign_identifiers(
             events.append(Event(old, "split", [new], code, text, {"records": n, "probability": p}))
             if code == "linked":
                 events.append(Event(new, "absorbed", [old], code, text, {"records": n, "probability": p}))
-    return IdentityResult(new_ids=new_ids, inherited=inherited, merged=merged, retired=retired, events=events)
+    # retired identifiers whose records came back
+    revived: list[str] = []
+    for registry_id, n, last in con.execute(
+        """SELECT a.registry_id, count(*), max(v.last_run)
+        FROM asg AS a JOIN clus AS c USING (ckey) JOIN rec AS r USING (rid)
+        JOIN revive AS v ON v.src = r.src AND v.rec_key = r.rec_key AND v.registry_id = a.registry_id
+        WHERE a.stage = 3 GROUP BY a.registry_id ORDER BY a.registry_id"""
+    ).fetchall():
+        revived.append(str(registry_id))
+        text = _reason("records_returned", kind, last=last)
+        events.append(
+            Event(
+                str(registry_id),
+                "revived",
+                [],
+                "records_returned",
+                text,
+                {"records": int(n), "last_run": last},
+            )
+        )
+    return IdentityResult(
+        new_ids=new_ids,
+        inherited=inherited,
+        merged=merged,
+        retired=retired,
+        events=events,
+        revived=revived,
+    )
+
+
+def load_departed(
+    ws: Workspace, con: duckdb.DuckDBPyConnection, entity: EntityKind, previous: RegistryRun | None
+) -> int:
+    """``mem(src, rec_key, registry_id, last_run)``: the records absent from the ``previous`` run,
+    each with the identifier it held in the last run that held it (that run's ``departed.parquet``;
+    for a run made before the file existed, read once from every earlier run's records), and
+    ``revive``: those of them whose identifier is retired. Returns how many are remembered."""
+    import sqlalchemy as sa
+
+    from shuzhi.registry._parts import run_table
+    from shuzhi.registry._standardise import lit
+    from shuzhi.store import RegistryIdentifier, RegistryRun
+
+    empty = (
+        "SELECT CAST(NULL AS VARCHAR) AS src, CAST(NULL AS VARCHAR) AS rec_key, "
+        "CAST(NULL AS VARCHAR) AS registry_id, CAST(NULL AS INTEGER) AS last_run WHERE false"
+    )
+    sql = empty
+    if previous is not None and previous.path:
+        folder = ws.warehouse / previous.path
+        if (folder / DEPARTED_FILE).is_file():
+            departed = lit(str(folder / DEPARTED_FILE))
+            sql = f"SELECT src, rec_key, registry_id, last_run FROM read_parquet({departed})"
+        else:  # made before runs remembered their departed records: look through the older runs
+            with ws.session() as s:
+                older = s.execute(
+                    sa.select(RegistryRun.id, RegistryRun.path).where(
+                        RegistryRun.entity == entity.value,
+                        RegistryRun.status == "succeeded",
+                        RegistryRun.id < previous.id,
+                    )
+                ).all()
+            parts = [
+                f"SELECT src, rec_key, registry_id, CAST({int(run_id)} AS INTEGER) AS last_run "
+                f"FROM {run_table(ws.warehouse / path, 'records')}"
+                for run_id, path in older
+                if path and (ws.warehouse / path).is_dir()
+            ]
+            if parts:
+                sql = f"""WITH seen AS ({" UNION ALL ".join(parts)}),
+                last AS (
+                    SELECT src, rec_key, arg_max(registry_id, last_run) AS registry_id,
+                           max(last_run) AS last_run
+                    FROM seen GROUP BY src, rec_key
+                )
+                SELECT l.* FROM last AS l
+                ANTI JOIN (SELECT src, rec_key FROM {run_table(folder, "records")}) AS p
+                    ON p.src = l.src AND p.rec_key = l.rec_key"""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE mem AS {sql}")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE revive "
+        "(src VARCHAR, rec_key VARCHAR, registry_id VARCHAR, last_run INTEGER)"
+    )
+    row = con.execute("SELECT count(*) FROM mem").fetchall()[0]
+    remembered = int(row[0]) if row else 0
+    if remembered:
+        import pyarrow as pa
+
+        with ws.session() as s:
+            retired = s.scalars(
+                sa.select(RegistryIdentifier.registry_id).where(
+                    RegistryIdentifier.entity == entity.value, RegistryIdentifier.status == "retired"
+                )
+            ).all()
+        con.register("_retired_ids", pa.table({"registry_id": pa.array(list(retired), type=pa.string())}))
+        con.execute(
+            "INSERT INTO revive SELECT m.src, m.rec_key, m.registry_id, m.last_run FROM mem AS m "
+            "WHERE m.registry_id IN (SELECT registry_id FROM _retired_ids)"
+        )
+        con.unregister("_retired_ids")
+    return remembered
+
+
+def write_departed(
+    con: duckdb.DuckDBPyConnection, out: Path, *, current: str, previous: str, previous_run: int | None
+) -> None:
+    """``departed.parquet`` in the run folder ``out``: the records the previous run held
+    (``previous``: ``src, rec_key, registry_id``) or remembered (``mem`` of :func:`load_departed`)
+    that this run (``current``: ``src, rec_key``) does not hold, with the identifier each last
+    held and the last run that held it."""
+    from shuzhi.registry._standardise import lit
+
+    con.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS mem "
+        "(src VARCHAR, rec_key VARCHAR, registry_id VARCHAR, last_run INTEGER)"
+    )
+    last = "NULL" if previous_run is None else str(int(previous_run))
+    con.execute(
+        f"""COPY (
+            WITH seen AS (
+                SELECT src, rec_key, registry_id, CAST({last} AS INTEGER) AS last_run FROM ({previous})
+                UNION ALL SELECT src, rec_key, registry_id, last_run FROM mem
+            )
+            SELECT s.* FROM seen AS s
+            ANTI JOIN (SELECT src, rec_key FROM ({current})) AS c ON c.src = s.src AND c.rec_key = s.rec_key
+            ORDER BY s.src, s.rec_key
+        ) TO {lit(str(out / DEPARTED_FILE))} (FORMAT parquet, COMPRESSION zstd)"""
+    )
 
 
 def _sql_str(text: str) -> str:
@@ -321,6 +489,7 @@ def write_identity(con: duckdb.DuckDBPyConnection, out: Path, result: IdentityRe
                 "new": new_ids,
                 "merged": result.merged,
                 "retired": result.retired,
+                "revived": result.revived,
                 "events": [dataclasses.asdict(e) for e in result.events],
             },
             ensure_ascii=False,

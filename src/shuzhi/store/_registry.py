@@ -58,7 +58,8 @@ class RegistryIdentifier(Base):
     #: ``P`` + 12 digits for persons, ``L`` + 12 digits for legal entities
     registry_id: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
     entity: Mapped[str] = mapped_column(sa.String(20), index=True)
-    #: active | merged (into ``merged_into``) | retired (split up, or no records left)
+    #: active | merged (into ``merged_into``) | retired (split up, or no records left; active again
+    #: when its records come back)
     status: Mapped[str] = mapped_column(sa.String(10), index=True)
     merged_into: Mapped[str | None] = mapped_column(sa.String(20))
     created_run: Mapped[int] = mapped_column(sa.Integer, index=True)
@@ -80,10 +81,11 @@ class RegistryEvent(Base):
     #: the identifier the event is about
     registry_id: Mapped[str] = mapped_column(sa.String(20), index=True)
     #: merged (its records joined ``related``) | absorbed (took in ``related``) | split (records
-    #: went to ``related``) | retired (no records left)
+    #: went to ``related``) | retired (no records left) | revived (its records are back)
     action: Mapped[str] = mapped_column(sa.String(10))
     related: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
-    #: a stable code (``linked``, ``unlinked``, ``different_ids``, ``records_removed``) …
+    #: a stable code (``linked``, ``unlinked``, ``different_ids``, ``records_removed``,
+    #: ``records_returned``) …
     reason: Mapped[str] = mapped_column(sa.String(30))
     #: … and what it means, in both languages, with the numbers
     reason_text: Mapped[str] = mapped_column(sa.Text)
