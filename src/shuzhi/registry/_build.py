@@ -38,6 +38,7 @@ import sqlalchemy as sa
 from shuzhi import errors
 from shuzhi.registry._identity import (
     assign_identifiers,
+    content_successors,
     load_departed,
     split_on_different_ids,
     write_departed,
@@ -1110,6 +1111,15 @@ def _conclude_incremental(
     )
     split = split_on_different_ids(con, threshold=settings.match_threshold)
     load_departed(ws, con, entity, previous)
+    # records of resources without a key whose values changed: the old gone, the new unknown
+    content_successors(
+        con,
+        "SELECT p.* FROM prev_full AS p WHERE starts_with(p.rec_key, 'h:') "
+        "AND p.rid IN (SELECT rid FROM chg) "
+        "AND NOT EXISTS (SELECT 1 FROM allrec AS a WHERE a.src = p.src AND a.rec_key = p.rec_key)",
+        "SELECT s.* FROM std AS s WHERE starts_with(s.rec_key, 'h:') "
+        "AND NOT EXISTS (SELECT 1 FROM prev_all AS p WHERE p.src = s.src AND p.rec_key = s.rec_key)",
+    )
     ident = assign_identifiers(
         con,
         prefix=entity.prefix,
@@ -1345,6 +1355,16 @@ def _conclude(
     else:
         con.execute("CREATE TEMP TABLE prev (src VARCHAR, rec_key VARCHAR, registry_id VARCHAR)")
     load_departed(ws, con, entity, previous)
+    if previous is not None and previous.path:
+        # records of resources without a key whose values changed: the old gone, the new unknown
+        content_successors(
+            con,
+            f"SELECT * FROM {run_table(ws.warehouse / previous.path, 'records')} AS p "
+            "WHERE starts_with(p.rec_key, 'h:') "
+            "AND NOT EXISTS (SELECT 1 FROM rec AS r WHERE r.src = p.src AND r.rec_key = p.rec_key)",
+            "SELECT * FROM rec AS r WHERE starts_with(r.rec_key, 'h:') "
+            "AND NOT EXISTS (SELECT 1 FROM prev AS p WHERE p.src = r.src AND p.rec_key = r.rec_key)",
+        )
     ident = assign_identifiers(
         con,
         prefix=entity.prefix,
@@ -1366,7 +1386,8 @@ def _conclude(
         "FROM rec AS r JOIN rec_ids AS i USING (rid) ORDER BY i.registry_id, r.rid"
     )
     # recs has it all; of the identifiers' work tables only ids and asg are read from here on
-    for done in "rec rec_ids rec_prev moved prev ov cl clus clus0 mem revive".split():
+    con.execute("DROP VIEW IF EXISTS prev_x")
+    for done in "rec rec_ids rec_prev moved prev ov cl clus clus0 succ mem revive".split():
         con.execute(f"DROP TABLE IF EXISTS {done}")
 
     # the pairs first, then free them for the golden records (at 1M people: 8.8M pairs)

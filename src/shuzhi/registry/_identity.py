@@ -8,14 +8,17 @@
    holding most of its records (records are recognised by resource and declared key). Clusters
    and previous persons are paired by mutual best overlap, repeatedly, so an identifier goes to
    the cluster holding most of its records; ties go to the smaller identifier and to the cluster
-   whose first record (resource, key) sorts first. Then, for the clusters left, the same pairing
-   on weaker evidence: a record that was **absent from the previous run** with the retired
-   identifier it held when last seen (``revive``: a source left out of a run, or loaded empty,
-   and back). Clusters left over get new identifiers, in the order of their first record.
+   whose first record (resource, key) sorts first. Then, for the clusters and identifiers left,
+   the same pairing on two weaker kinds of evidence, in turn: a record of a resource without a
+   key (keyed by content) that **succeeds** a vanished one of the same resource (``succ``: the
+   same person's record with a value added or changed), and a record that was **absent from the
+   previous run** with the retired identifier it held when last seen (``revive``: a source left
+   out of a run, or loaded empty, and back). Clusters left over get new identifiers, in the order
+   of their first record.
 3. **Merges and splits are recorded.** Records that moved from one identifier to another are
    counted per pair of identifiers; an identifier left without a cluster was merged (all its
    records went to one person) or retired (they went to several, or none remain). An identifier
-   revived is recorded too.
+   revived, and one carried over to a successor record, is recorded too.
 
 Records absent from a run are remembered in the run's ``departed.parquet`` (resource, key, the
 identifier last held, the last run that held the record), carried from run to run, so that an
@@ -39,10 +42,12 @@ if TYPE_CHECKING:
     from shuzhi.workspace import Workspace
 
 __all__ = [
+    "CONTENT_KEY",
     "DEPARTED_FILE",
     "Event",
     "IdentityResult",
     "assign_identifiers",
+    "content_successors",
     "split_on_different_ids",
     "write_departed",
     "write_identity",
@@ -53,6 +58,9 @@ _ATTACH_ROUNDS = 8
 
 #: the records a run no longer holds, with the identifier they last held (in the run's folder)
 DEPARTED_FILE = "departed.parquet"
+
+#: a content key (a record of a resource without a declared key: ``h:<md5 of its values>#<n>``)
+CONTENT_KEY = "^h:[0-9a-f]{32}#[0-9]+$"
 
 
 def split_on_different_ids(con: duckdb.DuckDBPyConnection, *, threshold: float) -> int:
@@ -153,6 +161,16 @@ _REASONS = {
         "该{noun}的记录已全部不在来源数据中",
         "none of this {noun_en}'s records remain in the sources",
     ),
+    "content_removed": (
+        "该{noun}的记录均来自无主键的来源，其内容已改变或已删除，且没有新记录可视为其后继",
+        "this {noun_en}'s records all came from resources without a key; their values changed or "
+        "they were removed, and no new record could be taken as their successor",
+    ),
+    "content_changed": (
+        "无主键来源 {resource} 中的记录内容有变（{old} → {new}），沿用原标识",
+        "a record of {resource}, a resource without a key, changed its values ({old} -> {new}): "
+        "the identifier is kept",
+    ),
     "records_returned": (
         "该{noun}的记录重新出现在来源数据中（最后见于运行 {last}），恢复原标识",
         "this {noun_en}'s records are back in the sources (last seen in run {last}): the identifier "
@@ -196,9 +214,15 @@ def assign_identifiers(
     match_probability)`` are the pairs that may link two records (a legal entity's rule links
     carry 1.0).
 
-    An optional table brings weaker evidence, used only for the clusters and identifiers the
-    previous run's crosswalk left unpaired: ``revive(src, rec_key, registry_id, last_run)``,
-    records absent from the previous run with the retired identifier they last held."""
+    Two optional tables bring weaker evidence, used only for the clusters and identifiers the
+    previous run's crosswalk left unpaired: ``succ(src, rec_key, registry_id, old_key)``, records
+    of resources without a key that succeed a vanished record (:func:`content_successors`), and
+    ``revive(src, rec_key, registry_id, last_run)``, records absent from the previous run with the
+    retired identifier they last held."""
+    con.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS succ "
+        "(src VARCHAR, rec_key VARCHAR, registry_id VARCHAR, old_key VARCHAR)"
+    )
     con.execute(
         "CREATE TEMP TABLE IF NOT EXISTS revive "
         "(src VARCHAR, rec_key VARCHAR, registry_id VARCHAR, last_run INTEGER)"
@@ -209,9 +233,9 @@ def assign_identifiers(
         FROM clus AS c JOIN rec AS r USING (rid) GROUP BY c.ckey"""
     )
     con.execute("CREATE OR REPLACE TEMP TABLE asg (ckey VARCHAR, registry_id VARCHAR, stage INTEGER)")
-    # the previous run's crosswalk first, then records back from an absence (only for the
-    # clusters and identifiers still unpaired)
-    for stage, source in ((1, "prev"), (3, "revive")):
+    # the previous run's crosswalk first; then successors of changed records, then records back
+    # from an absence (each only for the clusters and identifiers still unpaired)
+    for stage, source in ((1, "prev"), (2, "succ"), (3, "revive")):
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE ov AS
             SELECT c.ckey, p.registry_id AS old, count(*) AS n
@@ -255,18 +279,24 @@ def assign_identifiers(
     assert counts is not None
     inherited, new_ids = int(counts[0]), int(counts[1])
 
+    # where each record was: the previous crosswalk, and a successor where its predecessor was
+    con.execute(
+        """CREATE OR REPLACE TEMP VIEW prev_x AS
+        SELECT src, rec_key, registry_id FROM prev
+        UNION ALL SELECT src, rec_key, registry_id FROM succ"""
+    )
     # records that moved between identifiers, and the strongest pair that links them to the rest
     con.execute(
         """CREATE OR REPLACE TEMP TABLE moved AS
         SELECT p.registry_id AS old, i.registry_id AS new, r.rid, i.ckey
-        FROM prev AS p JOIN rec AS r ON p.src = r.src AND p.rec_key = r.rec_key
+        FROM prev_x AS p JOIN rec AS r ON p.src = r.src AND p.rec_key = r.rec_key
         JOIN rec_ids AS i USING (rid) WHERE p.registry_id <> i.registry_id"""
     )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE rec_prev AS
         SELECT i.rid, i.registry_id, p.registry_id AS prev_id
         FROM rec_ids AS i JOIN rec AS r USING (rid)
-        LEFT JOIN prev AS p ON p.src = r.src AND p.rec_key = r.rec_key"""
+        LEFT JOIN prev_x AS p ON p.src = r.src AND p.rec_key = r.rec_key"""
     )
     moves = con.execute(
         f"""WITH e AS (
@@ -292,6 +322,15 @@ def assign_identifiers(
         WHERE p.registry_id NOT IN (SELECT registry_id FROM asg) ORDER BY 1"""
     ).fetchall()
     kept_ids = {str(r[0]) for r in con.execute("SELECT registry_id FROM asg").fetchall()}
+    # identifiers whose every record was keyed by its content: "removed" may mean "changed"
+    content_only = {
+        str(r[0])
+        for r in con.execute(
+            f"""SELECT registry_id FROM prev WHERE registry_id NOT IN (SELECT registry_id FROM asg)
+            GROUP BY registry_id HAVING bool_and(regexp_matches(rec_key, {_sql_str(CONTENT_KEY)}))"""
+        ).fetchall()
+    }
+
     dests: dict[str, list[tuple[str, int, float | None, bool]]] = {}
     for old, new, n, p, by_id in moves:
         dests.setdefault(str(old), []).append(
@@ -312,7 +351,8 @@ def assign_identifiers(
             events.append(Event(new, "absorbed", [old], "linked", text, {"records": n, "probability": p}))
         elif not to:
             retired.append(old)
-            events.append(Event(old, "retired", [], "records_removed", _reason("records_removed", kind)))
+            code = "content_removed" if old in content_only else "records_removed"
+            events.append(Event(old, "retired", [], code, _reason(code, kind)))
         else:
             retired.append(old)
             by_id = any(d[3] for d in to)
@@ -340,6 +380,23 @@ def assign_identifiers(
             events.append(Event(old, "split", [new], code, text, {"records": n, "probability": p}))
             if code == "linked":
                 events.append(Event(new, "absorbed", [old], code, text, {"records": n, "probability": p}))
+    # a changed record of a resource without a key that kept its predecessor's identifier
+    for registry_id, src, old_key, new_key in con.execute(
+        """SELECT s.registry_id, s.src, s.old_key, s.rec_key
+        FROM succ AS s JOIN rec AS r USING (src, rec_key) JOIN rec_ids AS i USING (rid)
+        WHERE i.registry_id = s.registry_id ORDER BY s.registry_id, s.src, s.old_key"""
+    ).fetchall():
+        text = _reason("content_changed", kind, resource=src, old=old_key, new=new_key)
+        events.append(
+            Event(
+                str(registry_id),
+                "rekeyed",
+                [],
+                "content_changed",
+                text,
+                {"resource": str(src), "old_key": str(old_key), "new_key": str(new_key)},
+            )
+        )
     # retired identifiers whose records came back
     revived: list[str] = []
     for registry_id, n, last in con.execute(
@@ -368,6 +425,53 @@ def assign_identifiers(
         events=events,
         revived=revived,
     )
+
+
+def content_successors(con: duckdb.DuckDBPyConnection, old: str, new: str) -> int:
+    """``succ(src, rec_key, registry_id, old_key)``: records of resources without a key that
+    succeed a record of the previous run; returns how many.
+
+    A content key changes with any value of the record, so a phone added makes a "new" record and
+    the old one "vanish". ``old`` is an SQL relation of the previous run's records that are gone
+    (``src, rec_key, registry_id`` and the person columns ``name_norm, id18, id_valid, dob, sex,
+    phone, addr_*``), ``new`` one of this run's records the previous run did not hold (the same
+    columns but ``registry_id``); only content-keyed ones are considered. A new record succeeds an
+    old one of the same resource with the same name when no more than one of ID, birth date, sex,
+    phone and address differs (a value added or removed is no difference), at least one of them
+    agrees and their valid IDs, if both have one, are the same — and when each is the other's
+    only best candidate (most values agreeing, then fewest differing): a tie carries nothing."""
+    addr = (
+        "nullif(concat_ws('|', coalesce({t}.addr_county, ''), coalesce({t}.addr_town, ''), "
+        "coalesce({t}.addr_place, ''), coalesce({t}.addr_building, ''), coalesce({t}.addr_room, '')), "
+        "'||||')"
+    )
+    pairs = [("o.id18", "n.id18"), ("o.dob", "n.dob"), ("o.sex", "n.sex"), ("o.phone", "n.phone")]
+    pairs.append((addr.format(t="o"), addr.format(t="n")))
+    agree = " + ".join(f"CAST(coalesce({a} = {b}, false) AS INTEGER)" for a, b in pairs)
+    differ = " + ".join(f"CAST(coalesce({a} <> {b}, false) AS INTEGER)" for a, b in pairs)
+    key = _sql_str(CONTENT_KEY)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE succ AS
+        WITH o AS (
+            SELECT * FROM ({old}) WHERE regexp_matches(rec_key, {key}) AND name_norm IS NOT NULL
+        ), n AS (
+            SELECT * FROM ({new}) WHERE regexp_matches(rec_key, {key}) AND name_norm IS NOT NULL
+        ), cand AS (
+            SELECT n.src, n.rec_key, o.rec_key AS old_key, o.registry_id,
+                   {agree} AS agree, {differ} AS differ
+            FROM o JOIN n ON n.src = o.src AND n.name_norm = o.name_norm
+            WHERE NOT coalesce(o.id_valid AND n.id_valid AND o.id18 <> n.id18, false)
+        ), ranked AS (
+            SELECT *, rank() OVER (PARTITION BY src, rec_key ORDER BY agree DESC, differ) AS rn,
+                      rank() OVER (PARTITION BY src, old_key ORDER BY agree DESC, differ) AS ro
+            FROM cand WHERE differ <= 1 AND agree >= 1
+        ), best AS (SELECT * FROM ranked WHERE rn = 1 AND ro = 1)
+        SELECT src, rec_key, registry_id, old_key FROM best
+        QUALIFY count(*) OVER (PARTITION BY src, rec_key) = 1
+            AND count(*) OVER (PARTITION BY src, old_key) = 1"""
+    )
+    row = con.execute("SELECT count(*) FROM succ").fetchall()[0]
+    return int(row[0]) if row else 0
 
 
 def load_departed(

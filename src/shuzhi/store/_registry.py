@@ -81,11 +81,12 @@ class RegistryEvent(Base):
     #: the identifier the event is about
     registry_id: Mapped[str] = mapped_column(sa.String(20), index=True)
     #: merged (its records joined ``related``) | absorbed (took in ``related``) | split (records
-    #: went to ``related``) | retired (no records left) | revived (its records are back)
+    #: went to ``related``) | retired (no records left) | revived (its records are back) | rekeyed
+    #: (a content-keyed record changed and its successor kept the identifier)
     action: Mapped[str] = mapped_column(sa.String(10))
     related: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
     #: a stable code (``linked``, ``unlinked``, ``different_ids``, ``records_removed``,
-    #: ``records_returned``) …
+    #: ``content_removed``, ``records_returned``, ``content_changed``) …
     reason: Mapped[str] = mapped_column(sa.String(30))
     #: … and what it means, in both languages, with the numbers
     reason_text: Mapped[str] = mapped_column(sa.Text)
