@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 import typer
 from _people import SPECS, make_city, write_csv
 from typer.testing import CliRunner, Result
 
-from shuzhi.catalog import CatalogFile, DepartmentSpec, declare
+from shuzhi.catalog import CatalogFile, DepartmentSpec, declare, restore, retire
 from shuzhi.cli import EXIT_CODES
 from shuzhi.cli import app as main_app
-from shuzhi.ingest import ingest
+from shuzhi.ingest import ingest, publish_version
+from shuzhi.registry import run_table
+from shuzhi.registry._build import current_run
 from shuzhi.workspace import Workspace
 
 runner = CliRunner()
@@ -150,6 +154,49 @@ def test_review_and_decide(wsdir: str, built: dict[str, object]) -> None:
     assert isinstance(queued, list) and len(queued) == built["to_review"]
     assert exit_code(run("registry", "decide", "999999", "same", "-w", wsdir)) == 4
     assert exit_code(run("registry", "decide", "1", "maybe", "-w", wsdir)) == 3
+
+
+def test_a_build_losing_most_persons_is_refused_and_they_come_back(
+    wsdir: str, built: dict[str, object], tmp_path: Path
+) -> None:
+    """Three resources retired from the catalog and a one-row export of 低保 published: the build
+    would retire most persons and is refused; let through, it retires them; with the data back
+    (resources restored, 低保 rolled back), every record has its identifier back."""
+    copy = str(tmp_path / "city")
+    shutil.copytree(wsdir, copy)
+    full_low = Path(wsdir).parent / "files" / "MZ-DB.csv"
+    with open(full_low, encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    one_row = tmp_path / "MZ-DB.csv"
+    with open(one_row, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([rows[0], rows[-1]])  # the header and one record
+    with Workspace.open(copy) as ws:
+        before = current_run(ws)
+        assert before is not None and before.path
+        cw_before = _crosswalk(str(ws.warehouse / before.path))
+        for code in ("GA-HJ", "WJ-YM", "RS-SB"):
+            retire(ws, code, reason="测试")
+        held = ingest(ws, "MZ-DB", one_row)  # held: far fewer rows than the current version
+        publish_version(ws, "MZ-DB", held.version, reason="部门确认 / confirmed by the department")
+    result = run("registry", "build", "-w", copy)
+    assert exit_code(result) == 6
+    assert "--allow-retire" in str(result.exception) and "GA-HJ 31 → 0" in str(result.exception)
+    narrowed = json.loads(ok("registry", "build", "-w", copy, "--allow-retire", "--json"))
+    assert narrowed["resources"] == {"MZ-DB": 1} and narrowed["retired_ids"] * 2 > len(
+        set(cw_before.values())
+    )
+    with Workspace.open(copy) as ws:
+        for code in ("GA-HJ", "WJ-YM", "RS-SB"):
+            restore(ws, code)
+        publish_version(ws, "MZ-DB", 1, reason="回滚 / rollback")
+    back = json.loads(ok("registry", "build", "-w", copy, "--json"))
+    assert back["new_ids"] == 0 and back["revived_ids"] == narrowed["retired_ids"]
+    assert _crosswalk(str(back["folder"])) == cw_before
+
+
+def _crosswalk(folder: str) -> dict[tuple[str, str], str]:
+    rows = duckdb.sql(f"SELECT src, rec_key, registry_id FROM {run_table(folder, 'records')}").fetchall()
+    return {(str(s), str(k)): str(r) for s, k, r in rows}
 
 
 def test_build_prints_a_summary(wsdir: str, built: dict[str, object]) -> None:
