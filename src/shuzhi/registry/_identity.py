@@ -439,7 +439,8 @@ def content_successors(con: duckdb.DuckDBPyConnection, old: str, new: str) -> in
     old one of the same resource with the same name when no more than one of ID, birth date, sex,
     phone and address differs (a value added or removed is no difference), at least one of them
     agrees and their valid IDs, if both have one, are the same — and when each is the other's
-    only best candidate (most values agreeing, then fewest differing): a tie carries nothing."""
+    only best candidate (most values agreeing, then fewest differing, then the same copy number
+    ``#n`` among identical records): a tie carries nothing."""
     addr = (
         "nullif(concat_ws('|', coalesce({t}.addr_county, ''), coalesce({t}.addr_town, ''), "
         "coalesce({t}.addr_place, ''), coalesce({t}.addr_building, ''), coalesce({t}.addr_room, '')), "
@@ -458,12 +459,15 @@ def content_successors(con: duckdb.DuckDBPyConnection, old: str, new: str) -> in
             SELECT * FROM ({new}) WHERE regexp_matches(rec_key, {key}) AND name_norm IS NOT NULL
         ), cand AS (
             SELECT n.src, n.rec_key, o.rec_key AS old_key, o.registry_id,
-                   {agree} AS agree, {differ} AS differ
+                   {agree} AS agree, {differ} AS differ,
+                   -- identical records are numbered #1, #2 …: copies changed alike pair in order
+                   split_part(n.rec_key, '#', 2) = split_part(o.rec_key, '#', 2) AS same_copy
             FROM o JOIN n ON n.src = o.src AND n.name_norm = o.name_norm
             WHERE NOT coalesce(o.id_valid AND n.id_valid AND o.id18 <> n.id18, false)
         ), ranked AS (
-            SELECT *, rank() OVER (PARTITION BY src, rec_key ORDER BY agree DESC, differ) AS rn,
-                      rank() OVER (PARTITION BY src, old_key ORDER BY agree DESC, differ) AS ro
+            SELECT *,
+                   rank() OVER (PARTITION BY src, rec_key ORDER BY agree DESC, differ, same_copy DESC) AS rn,
+                   rank() OVER (PARTITION BY src, old_key ORDER BY agree DESC, differ, same_copy DESC) AS ro
             FROM cand WHERE differ <= 1 AND agree >= 1
         ), best AS (SELECT * FROM ranked WHERE rn = 1 AND ro = 1)
         SELECT src, rec_key, registry_id, old_key FROM best
