@@ -112,7 +112,9 @@ def _is_quarantine_export(path: Path, fmt: str) -> bool:
             from python_calamine import CalamineWorkbook
 
             with CalamineWorkbook.from_path(str(path)) as wb:
-                if len(wb.sheet_names) != 1:
+                # the export's one sheet is named "<resource> v<N>": other workbooks are not
+                # parsed a second time (calamine reads a whole sheet to give its first row)
+                if len(wb.sheet_names) != 1 or not re.fullmatch(r".+ v\d+", wb.sheet_names[0]):
                     return False
                 rows = wb.get_sheet_by_index(0).to_python(nrows=1)
             first = [str(v) for v in rows[0]] if rows else []
