@@ -267,3 +267,35 @@ async def test_api_lists_and_decides_entity_items(tmp_path: Path) -> None:
         assert ids[("SW-NSR", "S1")] == ids[("SCJG-DJ", "D2")]
     finally:
         ws.close()
+
+
+def test_a_record_linked_by_name_is_split_out_one_linked_by_code_is_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shuzhi.errors import ValidationError
+    from shuzhi.registry import lookup, split_record
+
+    d1 = next(r for r in TABLES["SCJG-DJ"] if r["djxh"] == "D1")
+    taxed = {"xh": "S9", "nsrsbh": d1["tyxydm"], "nsrmc": d1["qymc"], "frdb": None, "scjydz": None}
+    monkeypatch.setitem(TABLES, "SW-NSR", [*TABLES["SW-NSR"], taxed])
+    ws = Workspace.init(tmp_path / "ws")
+    try:
+        first = build(ws, "legal_entity", sources=_sources(tmp_path))
+        ids, rules = _crosswalk(first), _rules(first)
+        eid = ids[("SCJG-DJ", "D3")]
+        assert ids[("SW-NSR", "S3")] == eid and rules[("SW-NSR", "S3")] == "name_full"
+        (item,) = split_record(ws, eid, ("SW-NSR", "S3"), by="复核员", note="同名不同企业")
+        assert item.status == "different" and item.entity == "legal_entity"
+        second = build(ws, "legal_entity", sources=_sources(tmp_path))
+        after = _crosswalk(second)
+        assert after[("SCJG-DJ", "D3")] == eid != after[("SW-NSR", "S3")]
+        history = lookup(ws, eid)[0].history
+        assert any(h["action"] == "split" and h["reason"] == "decided" for h in history), history
+        # a record in its entity by its credit code: one code is one entity, no decision splits it
+        assert (
+            after[("SW-NSR", "S9")] == after[("SCJG-DJ", "D1")] and _rules(second)[("SW-NSR", "S9")] == "uscc"
+        )
+        with pytest.raises(ValidationError, match="one code is one legal entity"):
+            split_record(ws, after[("SCJG-DJ", "D1")], ("SW-NSR", "S9"))
+    finally:
+        ws.close()

@@ -72,3 +72,42 @@ async def test_review_queue_and_decisions(client: httpx.AsyncClient, built: Buil
     assert r.status_code == 404
     r = await client.get("/api/v1/registry/reviews", params={"status": "done"})
     assert r.status_code == 422 and "pending" in r.json()["error"]
+
+
+async def test_any_two_records_decided_and_a_record_split_out(
+    client: httpx.AsyncClient, built: Built
+) -> None:
+    cw = built.crosswalk()
+    by_person: dict[str, list[tuple[str, str]]] = {}
+    for k, v in sorted(cw.items()):
+        by_person.setdefault(v, []).append(k)
+    (pid, recs), (other_pid, others) = [(p, r) for p, r in by_person.items() if len(r) >= 2][:2]
+
+    def ref(k: tuple[str, str]) -> dict[str, str]:
+        return {"resource": k[0], "key": k[1]}
+
+    body = {"left": ref(recs[0]), "right": ref(others[0]), "decision": "different", "note": "核实"}
+    r = await client.post(
+        "/api/v1/registry/decisions", json=body, headers={"X-Shuzhi-User": "%E8%B5%B5%E5%85%AD"}
+    )
+    assert r.status_code == 200, r.text
+    item = r.json()
+    assert item["status"] == "different" and item["decided_by"] == "赵六" and item["note"] == "核实"
+    assert {item["left"]["registry_id"], item["right"]["registry_id"]} == {pid, other_pid}
+    # a key nobody holds: 404 naming it; a decision that is neither: 422
+    r = await client.post(
+        "/api/v1/registry/decisions", json={**body, "right": {"resource": "GA-HJ", "key": "no-such-key"}}
+    )
+    assert r.status_code == 404 and "GA-HJ:no-such-key" in r.json()["error"]
+    r = await client.post("/api/v1/registry/decisions", json={**body, "decision": "maybe"})
+    assert r.status_code == 422 and "same or different" in r.json()["error"]
+    # split: the record must be one of the person's
+    r = await client.post(f"/api/v1/registry/{pid}/split", json={"record": ref(others[0])})
+    assert r.status_code == 422 and "不属于" in r.json()["error"]
+    r = await client.post("/api/v1/registry/P999999999999/split", json={"record": ref(recs[0])})
+    assert r.status_code == 404
+    r = await client.post(f"/api/v1/registry/{pid}/split", json={"record": ref(recs[-1]), "note": "错并"})
+    assert r.status_code == 200, r.text
+    split = r.json()
+    assert split["count"] == len(recs) - 1
+    assert all(i["status"] == "different" and i["note"] == "错并" for i in split["items"])

@@ -218,3 +218,30 @@ def test_show_says_a_person_has_died(wsdir: str, built: dict[str, object]) -> No
     first = out.splitlines()[0]
     assert entry["registry_id"] in first and "已故（" in first
     assert "deceased (" in ok("registry", "show", p.id_number, "-w", wsdir, "--lang", "en").splitlines()[0]
+
+
+def test_pair_and_split_name_records_as_resource_and_key(wsdir: str, built: dict[str, object]) -> None:
+    with Workspace.open(wsdir) as ws:
+        run_ = current_run(ws)
+        assert run_ is not None
+        rows = duckdb.sql(
+            f"SELECT src, rec_key, registry_id FROM {run_table(ws.warehouse / str(run_.path), 'records')} "
+            "ORDER BY src, rec_key"
+        ).fetchall()
+    by_person: dict[str, list[str]] = {}
+    for src, key, rid in rows:
+        by_person.setdefault(str(rid), []).append(f"{src}:{key}")
+    (pid, recs), (_, others) = [(p, r) for p, r in by_person.items() if len(r) >= 2][:2]
+    out = json.loads(
+        ok("registry", "pair", recs[0], others[0], "different", "--note", "核实", "-w", wsdir, "--json")
+    )
+    assert out["status"] == "different" and out["note"] == "核实"
+    out = ok("registry", "pair", recs[0], others[0], "different", "-w", wsdir)
+    assert "不同" in out and "下次运行" in out
+    bad = run("registry", "pair", recs[0].split(":")[0], others[0], "same", "-w", wsdir)
+    assert exit_code(bad) == 3 and "资源代码:记录键" in str(bad.exception)
+    missing = run("registry", "pair", recs[0], "GA-HJ:no-such-key", "same", "-w", wsdir)
+    assert exit_code(missing) == 4 and "GA-HJ:no-such-key" in str(missing.exception)
+    assert exit_code(run("registry", "split", pid, others[0], "-w", wsdir)) == 3  # not one of pid's
+    out = ok("registry", "split", pid.lower(), recs[-1], "--lang", "en", "-w", wsdir)
+    assert f"taken out of {pid.lower()}" in out.replace(pid, pid.lower()) and f"{len(recs) - 1} record" in out

@@ -111,3 +111,62 @@ def test_an_item_a_run_no_longer_finds_is_withdrawn_and_its_number_never_reused(
         build(ws, sources=sources)
         again = {i.id: (i.left["key"], i.right["key"]) for i in review_queue(ws, limit=1000)}
         assert again == before
+
+
+def test_a_wrongly_merged_record_is_split_out_and_the_history_says_so(tmp_path: Path) -> None:
+    """A clerk who finds a record that is not this person takes it out (拆分) without waiting for
+    the review queue; from the next run on it is a person of its own, and the identifier's history
+    says a clerical decision split it."""
+    from shuzhi.registry import lookup, split_record
+
+    city = make_city(seed=13, background=25)
+    sources = city.write(tmp_path / "data")
+    Workspace.init(tmp_path / "city").close()
+    with Workspace.open(tmp_path / "city") as ws:
+        first = crosswalk_of(build(ws, sources=sources))
+        typo_hj, typo_sb = _key(city, "typo", "GA-HJ"), _key(city, "typo", "RS-SB")
+        pid = first[typo_hj]
+        members = {k for k, v in first.items() if v == pid}
+        assert typo_sb in members and len(members) >= 2
+        items = split_record(ws, pid, typo_sb, by="王五", note="核实为另一人")
+        assert len(items) == len(members) - 1
+        for i in items:
+            pair = {(i.left["resource"], i.left["key"]), (i.right["resource"], i.right["key"])}
+            assert typo_sb in pair and pair <= members
+            assert i.status == "different" and i.decided_by == "王五" and i.note == "核实为另一人"
+        for run in (update, build):  # an incremental update and a full build alike
+            after = crosswalk_of(run(ws, sources=sources))
+            assert after[typo_sb] != pid and after[typo_hj] == pid
+            assert {k for k, v in after.items() if v == pid} == members - {typo_sb}
+        history = lookup(ws, pid)[0].history
+        assert any(h["action"] == "split" and h["reason"] == "decided" for h in history), history
+        assert any("人工复核裁定为不同的人" in h["reason_text"] for h in history)
+
+
+def test_splits_and_pair_decisions_name_what_is_wrong(tmp_path: Path) -> None:
+    from shuzhi.registry import split_record
+
+    city = make_city(seed=13, background=25)
+    sources = city.write(tmp_path / "data")
+    Workspace.init(tmp_path / "city").close()
+    with Workspace.open(tmp_path / "city") as ws:
+        typo_hj = _key(city, "typo", "GA-HJ")
+        with pytest.raises(NotFound, match="尚未构建"):  # nothing built: nothing to decide on
+            decide_pair(ws, typo_hj, ("RS-SB", "x"), "same")
+        cw = crosswalk_of(build(ws, sources=sources))
+        with pytest.raises(NotFound, match="GA-HJ:no-such-key"):  # a mistyped key binds nothing
+            decide_pair(ws, typo_hj, ("GA-HJ", "no-such-key"), "different")
+        with pytest.raises(NotFound, match="NOPE:1"):
+            split_record(ws, cw[typo_hj], ("NOPE", "1"))
+        with pytest.raises(NotFound, match="P999999999999"):
+            split_record(ws, "P999999999999", typo_hj)
+        other = next(k for k, v in cw.items() if v != cw[typo_hj])
+        with pytest.raises(ValidationError, match="不属于"):
+            split_record(ws, cw[typo_hj], other)
+        counts: dict[str, int] = {}
+        for v in cw.values():
+            counts[v] = counts.get(v, 0) + 1
+        alone = next(k for k, v in cw.items() if counts[v] == 1)
+        with pytest.raises(ValidationError, match="只有这一条记录"):
+            split_record(ws, cw[alone], alone)
+        assert review_queue(ws, status="different") == []  # nothing was decided by the refusals

@@ -376,6 +376,19 @@ def _print_entry(e: RegistryEntry, lang: Lang) -> None:
         for r in e.records:
             t.add_row(*("" if r.get(c) is None else str(r[c]) for c in cols))
         out.print(t)
+        if len(e.records) > 1:
+            out.print(
+                "[dim]"
+                + _t(
+                    lang,
+                    f"有记录不属于此{'法人' if legal else '人'}？"
+                    f"shuzhi registry split {e.registry_id} 资源:记录键",
+                    f"a record that is not this {'legal entity' if legal else 'person'}? "
+                    f"shuzhi registry split {e.registry_id} RESOURCE:KEY",
+                )
+                + "[/]",
+                highlight=False,
+            )
     for title, linked in (
         (_t(lang, "担任法定代表人的法人", "legal representative of"), e.represents),
         (_t(lang, "分支机构", "branches"), e.branches),
@@ -627,6 +640,101 @@ def decide_cmd(
                 f"#{result.id} decided: {result.status}; it takes effect from the next run",
             )
         )
+
+
+def _record_arg(value: str, name: str) -> tuple[str, str]:
+    """``RESOURCE:KEY`` (a resource code has no colon; a key may) as (resource, key)."""
+    from shuzhi.errors import ValidationError
+
+    resource, sep, key = value.partition(":")
+    if not sep or not resource.strip() or not key:
+        raise ValidationError(
+            {
+                name: [
+                    f"应写成“资源代码:记录键”，如 GA-HJ:110101199003071234，不是 {value!r}（"
+                    "`shuzhi registry show` 列出每条记录的资源和键）/ expected RESOURCE:KEY, e.g. "
+                    f"GA-HJ:110101199003071234, not {value!r} (`shuzhi registry show` lists each "
+                    "record's resource and key)"
+                ]
+            }
+        )
+    return resource.strip(), key
+
+
+def _print_decisions(items: list[Any], lang: Lang) -> None:
+    for i in items:
+        typer.echo(
+            _t(
+                lang,
+                f"#{i.id} {i.left['resource']}:{i.left['key']} 与 {i.right['resource']}:{i.right['key']}"
+                f"：{_state(i.status, lang)}",
+                f"#{i.id} {i.left['resource']}:{i.left['key']} and {i.right['resource']}:{i.right['key']}"
+                f": {i.status}",
+            )
+        )
+    typer.echo(
+        _t(lang, "下次运行（build 或 update）起生效", "it takes effect from the next run (build or update)")
+    )
+
+
+@registry_app.command("pair")
+def pair_cmd(
+    left: Annotated[str, typer.Argument(help="记录甲：资源代码:记录键 / record A: RESOURCE:KEY")],
+    right: Annotated[str, typer.Argument(help="记录乙：资源代码:记录键 / record B: RESOURCE:KEY")],
+    decision: Annotated[
+        str, typer.Argument(help="same（同一人 / 同一法人）| different（不同的人 / 不同的法人）")
+    ],
+    note: Annotated[str | None, typer.Option("--note", help="说明 / note")] = None,
+    entity: EntityOpt = "person",
+    workspace: WorkspaceOpt = None,
+    lang: LangOpt = Lang.zh,
+    as_json: JsonOpt = False,
+) -> None:
+    """裁定任意两条记录（不必在复核队列中），纠正漏并或错并 / Decide any two records, queued or not:
+    join a missed match or undo a wrong one."""
+    from shuzhi.registry import decide_pair
+    from shuzhi.workspace import Workspace
+
+    a, b = _record_arg(left, "left"), _record_arg(right, "right")
+    with Workspace.open(workspace) as ws:
+        result = decide_pair(ws, a, b, decision, by=_user(), note=note, entity=_entity(entity))
+    if as_json:
+        _json(result.to_dict())
+    else:
+        _print_decisions([result], lang)
+
+
+@registry_app.command("split")
+def split_cmd(
+    registry_id: Annotated[str, typer.Argument(help="登记标识 P…/E… / a registry id")],
+    record: Annotated[
+        str, typer.Argument(help="要拆出的记录：资源代码:记录键 / the record to take out: RESOURCE:KEY")
+    ],
+    note: Annotated[str | None, typer.Option("--note", help="说明 / note")] = None,
+    workspace: WorkspaceOpt = None,
+    lang: LangOpt = Lang.zh,
+    as_json: JsonOpt = False,
+) -> None:
+    """把错并的记录从一个人（法人）中拆出 / Take a wrongly merged record out of a person or a legal
+    entity."""
+    from shuzhi.registry import split_record
+    from shuzhi.workspace import Workspace
+
+    rec = _record_arg(record, "record")
+    with Workspace.open(workspace) as ws:
+        items = split_record(ws, registry_id.strip().upper(), rec, by=_user(), note=note)
+    if as_json:
+        _json([i.to_dict() for i in items])
+    else:
+        typer.echo(
+            _t(
+                lang,
+                f"已把 {rec[0]}:{rec[1]} 从 {registry_id} 中拆出：与其余 {len(items)} 条记录裁定为不同",
+                f"{rec[0]}:{rec[1]} taken out of {registry_id}: decided different from its other "
+                f"{len(items)} record(s)",
+            )
+        )
+        _print_decisions(items, lang)
 
 
 def register(app: typer.Typer) -> None:

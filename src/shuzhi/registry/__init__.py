@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from shuzhi.registry._evaluate import Accuracy, Evaluation, evaluate, read_crosswalk
     from shuzhi.registry._linkage import BlockingRuleCount, BudgetExceeded
     from shuzhi.registry._parts import run_table
-    from shuzhi.registry._review import ReviewItem, decide, decide_pair, review_queue
+    from shuzhi.registry._review import ReviewItem, decide, decide_pair, review_queue, split_record
     from shuzhi.registry._roles import SourceRoles, derive_roles
     from shuzhi.registry._service import RegistryEntry, export, lookup, parse_query, stats
     from shuzhi.registry._standardise import RegistrySource
@@ -67,6 +67,7 @@ __all__ = [
     "read_crosswalk",
     "review_queue",
     "run_table",
+    "split_record",
     "stats",
     "update",
 ]
@@ -95,6 +96,7 @@ _LAZY: dict[str, str] = {
     "parse_query": "_service",
     "review_queue": "_review",
     "run_table": "_parts",
+    "split_record": "_review",
     "stats": "_service",
     "update": "_build",
 }

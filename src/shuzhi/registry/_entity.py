@@ -402,6 +402,10 @@ def _decisions(con: duckdb.DuckDBPyConnection, decisions: Sequence[tuple[str, st
         )
     finally:
         con.unregister("_ent_decisions_in")
+    # the identifiers' history words a split these decisions made (see assign_identifiers)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE decided AS SELECT rid AS rid_l, cand AS rid_r, same FROM ent_decided"
+    )
 
 
 def link_entities(

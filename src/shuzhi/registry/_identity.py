@@ -153,6 +153,10 @@ _REASONS = {
         "记录不再与其余记录匹配（低于阈值 {t}，或记录有变）",
         "records no longer match the rest (below the threshold {t}, or a record changed)",
     ),
+    "decided": (
+        "人工复核裁定为不同的{noun}，按裁定拆分",
+        "decided different {noun_en}s in clerical review: split as decided",
+    ),
     "different_ids": (
         "同一聚类中有不同的有效身份证号，按号码拆分",
         "one cluster held different valid citizen IDs: split by ID",
@@ -218,7 +222,9 @@ def assign_identifiers(
     previous run's crosswalk left unpaired: ``succ(src, rec_key, registry_id, old_key)``, records
     of resources without a key that succeed a vanished record (:func:`content_successors`), and
     ``revive(src, rec_key, registry_id, last_run)``, records absent from the previous run with the
-    retired identifier they last held."""
+    retired identifier they last held. ``decided(rid_l, rid_r, same)``, the clerical decisions on
+    this run's records, words the reason of a split they made (``decided``)."""
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS decided (rid_l BIGINT, rid_r BIGINT, same BOOLEAN)")
     con.execute(
         "CREATE TEMP TABLE IF NOT EXISTS succ "
         "(src VARCHAR, rec_key VARCHAR, registry_id VARCHAR, old_key VARCHAR)"
@@ -312,9 +318,16 @@ def assign_identifiers(
             GROUP BY m.old, m.new
         ), by_id AS (
             SELECT DISTINCT m.old, m.new FROM moved AS m JOIN clus AS c USING (rid) WHERE c.split_by_id
+        ), by_decision AS (  -- a moved record decided different from a record of its old identifier
+            SELECT DISTINCT m.old, m.new FROM moved AS m
+            JOIN decided AS d ON NOT d.same AND m.rid IN (d.rid_l, d.rid_r)
+            JOIN rec_prev AS o ON o.rid = CASE WHEN d.rid_l = m.rid THEN d.rid_r ELSE d.rid_l END
+            WHERE o.prev_id = m.old
         )
-        SELECT m.old, m.new, count(*) AS n, any_value(s.p) AS p, bool_or(d.old IS NOT NULL) AS by_id
+        SELECT m.old, m.new, count(*) AS n, any_value(s.p) AS p, bool_or(d.old IS NOT NULL) AS by_id,
+               bool_or(x.old IS NOT NULL) AS by_decision
         FROM moved AS m LEFT JOIN strongest AS s USING (old, new) LEFT JOIN by_id AS d USING (old, new)
+        LEFT JOIN by_decision AS x USING (old, new)
         GROUP BY m.old, m.new ORDER BY m.old, m.new"""
     ).fetchall()
     lost = con.execute(
@@ -332,10 +345,13 @@ def assign_identifiers(
     }
 
     dests: dict[str, list[tuple[str, int, float | None, bool]]] = {}
-    for old, new, n, p, by_id in moves:
+    decided_moves: set[tuple[str, str]] = set()
+    for old, new, n, p, by_id, by_decision in moves:
         dests.setdefault(str(old), []).append(
             (str(new), int(n), None if p is None else float(p), bool(by_id))
         )
+        if by_decision:
+            decided_moves.add((str(old), str(new)))
     events: list[Event] = []
     merged: list[tuple[str, str]] = []
     retired: list[str] = []
@@ -356,7 +372,8 @@ def assign_identifiers(
         else:
             retired.append(old)
             by_id = any(d[3] for d in to)
-            code = "different_ids" if by_id else "unlinked"
+            decided = any((old, d[0]) in decided_moves for d in to)
+            code = "different_ids" if by_id else "decided" if decided else "unlinked"
             events.append(
                 Event(
                     old,
@@ -373,6 +390,8 @@ def assign_identifiers(
         for new, n, p, by_id in to:  # an identifier that lives on but lost records to another
             if by_id:
                 code, text = "different_ids", _reason("different_ids", kind)
+            elif (old, new) in decided_moves:
+                code, text = "decided", _reason("decided", kind)
             elif p is not None:
                 code, text = "linked", _reason("linked", kind, p=f"{p:.4f}")
             else:

@@ -45,10 +45,15 @@ __all__ = [
     "decide_pair",
     "load_decisions",
     "review_queue",
+    "split_record",
     "sync_queue",
 ]
 
 Decision = Literal["same", "different"]
+
+#: the legal-entity rules that join records by their code: one code is one entity, whatever a
+#: clerical decision says (decisions bind the name rules only)
+_CODE_RULES = frozenset({"uscc", "uscc_fixed", "org_code", "org_code_only"})
 #: decision -> (中文, English)
 DECISIONS: dict[str, tuple[str, str]] = {
     "same": ("同一人", "the same person"),
@@ -384,6 +389,53 @@ def decide(
     return _items(ws, entity, [row])[0]
 
 
+def _record_label(rec: tuple[str, str]) -> str:
+    return f"{rec[0]}:{rec[1]}"
+
+
+def _require_records(ws: Workspace, entity: EntityKind, records: Sequence[tuple[str, str]]) -> None:
+    """NotFound naming the first of ``records`` (resource, key) that the registry's current run
+    does not hold: a decision on a mistyped key would bind nothing, silently."""
+    from shuzhi.registry._service import _require_run
+
+    _require_run(ws, entity)
+    held = _records(ws, entity, set(records))
+    for rec in records:
+        if rec not in held:
+            raise errors.NotFound(
+                "记录 / record",
+                f"{_record_label(rec)}（{entity.label_zh}当前版本中没有这条记录，请用 "
+                "`shuzhi registry show` 查看记录的资源和键 / the registry's current run holds no such "
+                "record: `shuzhi registry show` lists each record's resource and key）",
+            )
+
+
+def _decide_records(
+    s: Session,
+    entity: EntityKind,
+    left: tuple[str, str],
+    right: tuple[str, str],
+    decision: Decision,
+    by: str | None,
+    note: str | None,
+) -> RegistryReview:
+    (sl, kl), (sr, kr) = _ordered(left, right)
+    row = s.scalars(
+        sa.select(RegistryReview).where(
+            RegistryReview.entity == entity.value,
+            RegistryReview.src_l == sl,
+            RegistryReview.key_l == kl,
+            RegistryReview.src_r == sr,
+            RegistryReview.key_r == kr,
+        )
+    ).first()
+    if row is None:
+        row = RegistryReview(entity=entity.value, src_l=sl, key_l=kl, src_r=sr, key_r=kr, status=decision)
+        s.add(row)
+    row.status, row.decided_by, row.decided_at, row.note = decision, by, utcnow(), note
+    return row
+
+
 def decide_pair(
     ws: Workspace,
     left: tuple[str, str],
@@ -394,26 +446,87 @@ def decide_pair(
     note: str | None = None,
     entity: EntityKind | str = EntityKind.person,
 ) -> ReviewItem:
-    """Decide any two records, named by (resource, key), whether queued or not."""
+    """Decide any two records, named by (resource, key), whether queued or not: both must be
+    records of the registry's current run (:class:`~shuzhi.errors.NotFound` names the one that is
+    not). Deciding again replaces the decision; it binds every run from the next one."""
     entity = EntityKind(entity)
     d = _check(decision)
     if left == right:
         raise errors.ValidationError({"right": ["两条记录相同 / the two records are one"]})
-    (sl, kl), (sr, kr) = _ordered(left, right)
+    _require_records(ws, entity, [left, right])
     with ws.session() as s:
-        row = s.scalars(
-            sa.select(RegistryReview).where(
-                RegistryReview.entity == entity.value,
-                RegistryReview.src_l == sl,
-                RegistryReview.key_l == kl,
-                RegistryReview.src_r == sr,
-                RegistryReview.key_r == kr,
-            )
-        ).first()
-        if row is None:
-            row = RegistryReview(entity=entity.value, src_l=sl, key_l=kl, src_r=sr, key_r=kr, status=d)
-            s.add(row)
-        row.status, row.decided_by, row.decided_at, row.note = d, by, utcnow(), note
+        row = _decide_records(s, entity, left, right, d, by, note)
         s.flush()
         s.expunge(row)
     return _items(ws, entity, [row])[0]
+
+
+def split_record(
+    ws: Workspace,
+    registry_id: str,
+    record: tuple[str, str],
+    *,
+    by: str | None = None,
+    note: str | None = None,
+) -> list[ReviewItem]:
+    """Take ``record`` (resource, key) out of the person or legal entity ``registry_id`` (拆分):
+    the record and each other record the current run gives that identifier are decided
+    ``different``, so no direct link joins them from the next run on. The record must hold
+    ``registry_id`` now, and the identifier must have another record. Returns the decisions."""
+    from shuzhi.registry._service import _require_run
+
+    legal = registry_id.startswith(EntityKind.legal_entity.prefix)
+    entity = EntityKind.legal_entity if legal else EntityKind.person
+    run = _require_run(ws, entity)
+    file = run_table(ws.warehouse / str(run.path), "records")
+    members = [
+        (str(r["src"]), str(r["rec_key"]))
+        for r in ws.engine.fetch_arrow(
+            f"SELECT src, rec_key FROM {file} WHERE registry_id = ? ORDER BY src, rec_key", [registry_id]
+        ).to_pylist()
+    ]
+    if not members:
+        raise errors.NotFound("登记标识 / registry id", registry_id)
+    if record not in members:
+        _require_records(ws, entity, [record])  # not in the registry at all: NotFound
+        raise errors.ValidationError(
+            {
+                "record": [
+                    f"记录 {_record_label(record)} 不属于 {registry_id}，无需拆分 / the record "
+                    f"{_record_label(record)} is not one of {registry_id}'s: nothing to split"
+                ]
+            }
+        )
+    if legal:
+        rule = ws.engine.fetch_rows(
+            f"SELECT link_rule FROM {file} WHERE src = ? AND rec_key = ?", [record[0], record[1]]
+        )[0][0]
+        if rule in _CODE_RULES:
+            raise errors.ValidationError(
+                {
+                    "record": [
+                        f"记录 {_record_label(record)} 按统一社会信用代码（或组织机构代码）归入 "
+                        f"{registry_id}，代码相同即同一法人，不能拆分；如代码有误，请在来源资源中更正后"
+                        "重新加载 / the record "
+                        f"{_record_label(record)} is in {registry_id} by its credit (or organisation) "
+                        "code, and one code is one legal entity: it cannot be split; if the code is "
+                        "wrong, correct it in the source resource and load it again"
+                    ]
+                }
+            )
+    others = [m for m in members if m != record]
+    if not others:
+        raise errors.ValidationError(
+            {
+                "record": [
+                    f"{registry_id} 只有这一条记录，无法拆分 / {registry_id} has this record only: "
+                    "nothing to split it from"
+                ]
+            }
+        )
+    with ws.session() as s:
+        rows = [_decide_records(s, entity, record, o, "different", by, note) for o in others]
+        s.flush()
+        for row in rows:
+            s.expunge(row)
+    return _items(ws, entity, rows)

@@ -20,7 +20,18 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from shuzhi.registry import build, build_all, decide, export, lookup, review_queue, stats, update
+from shuzhi.registry import (
+    build,
+    build_all,
+    decide,
+    decide_pair,
+    export,
+    lookup,
+    review_queue,
+    split_record,
+    stats,
+    update,
+)
 from shuzhi.web._errors import ERROR_RESPONSES, NOT_FOUND, ErrorPublic
 from shuzhi.web.api.deps import UserDep, WorkspaceDep
 
@@ -231,6 +242,65 @@ def decide_route(
     return decide(
         ws, item, body.decision, by=user, note=body.note, entity=_kind(entity) or "person"
     ).to_dict()
+
+
+class RecordRef(BaseModel):
+    resource: str = Field(description="资源代码 / resource code", examples=["GA-HJ"])
+    key: str = Field(
+        description="记录键 / the record's key in that resource", examples=["110101199003071234"]
+    )
+
+
+class PairDecisionRequest(BaseModel):
+    left: RecordRef
+    right: RecordRef
+    decision: str = Field(description="same（同一人 / 同一法人）| different（不同的人 / 不同的法人）")
+    note: str | None = None
+
+
+class SplitRequest(BaseModel):
+    record: RecordRef = Field(description="要拆出的记录 / the record to take out")
+    note: str | None = None
+
+
+@router.post(
+    "/decisions",
+    summary="裁定任意两条记录（纠正漏并或错并）/ decide any two records (join a missed match, "
+    "undo a wrong one)",
+    responses={**ERROR_RESPONSES, **NOT_FOUND},
+)
+def pair_decision_route(
+    ws: WorkspaceDep,
+    body: PairDecisionRequest,
+    user: UserDep,
+    entity: Annotated[str, Query(description=_ENTITY_DOC)] = "person",
+) -> dict[str, Any]:
+    return decide_pair(
+        ws,
+        (body.left.resource, body.left.key),
+        (body.right.resource, body.right.key),
+        body.decision,
+        by=user,
+        note=body.note,
+        entity=_kind(entity) or "person",
+    ).to_dict()
+
+
+@router.post(
+    "/{registry_id}/split",
+    summary="把错并的记录拆出 / take a wrongly merged record out of a person or legal entity",
+    responses={**ERROR_RESPONSES, **NOT_FOUND},
+)
+def split_route(
+    ws: WorkspaceDep,
+    registry_id: Annotated[
+        str, PathParam(pattern=r"^[PE]\d{12}$", description="P（人员）或 E（法人）+ 12 digits")
+    ],
+    body: SplitRequest,
+    user: UserDep,
+) -> dict[str, Any]:
+    items = split_record(ws, registry_id, (body.record.resource, body.record.key), by=user, note=body.note)
+    return {"count": len(items), "items": [i.to_dict() for i in items]}
 
 
 @router.get(
