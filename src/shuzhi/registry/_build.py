@@ -53,7 +53,13 @@ from shuzhi.registry._linkage import (
     run_engine,
 )
 from shuzhi.registry._parts import MAX_PARTS, PARTS_FILE, TABLES, link_or_copy, run_table, table_parts
-from shuzhi.registry._review import apply_decisions, load_decisions, sync_queue
+from shuzhi.registry._review import (
+    apply_decisions,
+    follow_successors,
+    load_decisions,
+    rekey_decisions,
+    sync_queue,
+)
 from shuzhi.registry._roles import SourceRoles, derive_roles
 from shuzhi.registry._spec import EntityKind
 from shuzhi.registry._standardise import (
@@ -764,7 +770,20 @@ def _link(
     if n_records >= 2 and comparisons > 0:
         training = linkage.train()
         predicted = linkage.predict()
-        decisions = apply_decisions(con, predicted.physical_name, load_decisions(ws, entity))
+        decided = load_decisions(ws, entity)
+        if decided and previous is not None and previous.path:
+            # a decision on a record of a resource without a key follows it when its values change
+            content_successors(
+                con,
+                f"SELECT * FROM {run_table(ws.warehouse / previous.path, 'records')} AS p "
+                "WHERE starts_with(p.rec_key, 'h:') "
+                "AND NOT EXISTS (SELECT 1 FROM rec AS r WHERE r.src = p.src AND r.rec_key = p.rec_key)",
+                "SELECT * FROM rec AS r WHERE starts_with(r.rec_key, 'h:') AND NOT EXISTS (SELECT 1 FROM "
+                f"{run_table(ws.warehouse / previous.path, 'records')} AS p "
+                "WHERE p.src = r.src AND p.rec_key = r.rec_key)",
+            )
+            decided = follow_successors(con, decided)
+        decisions = apply_decisions(con, predicted.physical_name, decided)
         con.execute(
             "CREATE TEMP TABLE pairs AS SELECT rid_l, rid_r, match_weight, match_probability, "
             f"COLUMNS('^(gamma|mw)_|^match_key$') FROM {predicted.physical_name}"
@@ -968,6 +987,10 @@ def _link_incremental(
             )
     # … the previous ones of records in a review decision (decisions are applied again) …
     decisions = load_decisions(ws, entity)
+    if decisions:
+        # a decision on a record of a resource without a key follows it when its values change
+        content_successors(con, *_incremental_successor_inputs())
+        decisions = follow_successors(con, decisions)
     _exec(con, "CREATE TEMP TABLE decided_rids AS " + _decided_records_sql(con, decisions))
     _exec(
         con,
@@ -1085,6 +1108,18 @@ def _decided_records_sql(
     return "SELECT DISTINCT a.rid FROM allrec AS a JOIN _decided_keys_t AS k USING (src, rec_key)"
 
 
+def _incremental_successor_inputs() -> tuple[str, str]:
+    """For :func:`content_successors` in an update: the previous run's content-keyed records that
+    are gone, and this run's that are new."""
+    return (
+        "SELECT p.* FROM prev_full AS p WHERE starts_with(p.rec_key, 'h:') "
+        "AND p.rid IN (SELECT rid FROM chg) "
+        "AND NOT EXISTS (SELECT 1 FROM allrec AS a WHERE a.src = p.src AND a.rec_key = p.rec_key)",
+        "SELECT s.* FROM std AS s WHERE starts_with(s.rec_key, 'h:') "
+        "AND NOT EXISTS (SELECT 1 FROM prev_all AS p WHERE p.src = s.src AND p.rec_key = s.rec_key)",
+    )
+
+
 def _conclude_incremental(
     ws: Workspace,
     con: duckdb.DuckDBPyConnection,
@@ -1112,14 +1147,7 @@ def _conclude_incremental(
     split = split_on_different_ids(con, threshold=settings.match_threshold)
     load_departed(ws, con, entity, previous)
     # records of resources without a key whose values changed: the old gone, the new unknown
-    content_successors(
-        con,
-        "SELECT p.* FROM prev_full AS p WHERE starts_with(p.rec_key, 'h:') "
-        "AND p.rid IN (SELECT rid FROM chg) "
-        "AND NOT EXISTS (SELECT 1 FROM allrec AS a WHERE a.src = p.src AND a.rec_key = p.rec_key)",
-        "SELECT s.* FROM std AS s WHERE starts_with(s.rec_key, 'h:') "
-        "AND NOT EXISTS (SELECT 1 FROM prev_all AS p WHERE p.src = s.src AND p.rec_key = s.rec_key)",
-    )
+    content_successors(con, *_incremental_successor_inputs())
     ident = assign_identifiers(
         con,
         prefix=entity.prefix,
@@ -1488,6 +1516,7 @@ def _commit(ws: Workspace, entity: EntityKind, run_id: int, summary: RunSummary,
             )
             for e in identity["events"]
         )
+        rekey_decisions(s, entity, identity.get("successors", []))
         sync_queue(s, entity, run_id, folder / "review.parquet")
         run = s.get(RegistryRun, run_id)
         assert run is not None

@@ -142,6 +142,8 @@ class IdentityResult:
     events: list[Event]
     #: retired identifiers given back to the records that held them (see ``revive``)
     revived: list[str] = field(default_factory=list)
+    #: (resource, old key, new key) of each content-keyed record that succeeds a vanished one
+    successors: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 _REASONS = {
@@ -436,6 +438,12 @@ def assign_identifiers(
                 {"records": int(n), "last_run": last},
             )
         )
+    successors = [
+        (str(src), str(old), str(new))
+        for src, old, new in con.execute(
+            "SELECT src, old_key, rec_key FROM succ ORDER BY src, old_key"
+        ).fetchall()
+    ]
     return IdentityResult(
         new_ids=new_ids,
         inherited=inherited,
@@ -443,6 +451,7 @@ def assign_identifiers(
         retired=retired,
         events=events,
         revived=revived,
+        successors=successors,
     )
 
 
@@ -618,6 +627,8 @@ def write_identity(con: duckdb.DuckDBPyConnection, out: Path, result: IdentityRe
                 "retired": result.retired,
                 "revived": result.revived,
                 "events": [dataclasses.asdict(e) for e in result.events],
+                # content-keyed records that succeed a vanished one: review decisions follow them
+                "successors": [list(t) for t in result.successors],
             },
             ensure_ascii=False,
         ),

@@ -43,7 +43,9 @@ __all__ = [
     "apply_decisions",
     "decide",
     "decide_pair",
+    "follow_successors",
     "load_decisions",
+    "rekey_decisions",
     "review_queue",
     "split_record",
     "sync_queue",
@@ -121,6 +123,63 @@ def load_decisions(ws: Workspace, entity: EntityKind) -> list[tuple[str, str, st
             ).where(RegistryReview.entity == entity.value, RegistryReview.status.in_(("same", "different")))
         ).all()
     return [(str(a), str(b), str(c), str(d), st == "same") for a, b, c, d, st in rows]
+
+
+def follow_successors(
+    con: duckdb.DuckDBPyConnection, decisions: Sequence[tuple[str, str, str, str, bool]]
+) -> list[tuple[str, str, str, str, bool]]:
+    """``decisions`` with the key of each content-keyed record that a successor replaced this run
+    (``succ(src, rec_key, registry_id, old_key)``, :func:`~._identity.content_successors`) read
+    as the successor's: a record whose values changed keeps the decisions made on it."""
+    moves = {
+        (str(src), str(old)): str(new)
+        for src, new, old in con.execute("SELECT src, rec_key, old_key FROM succ").fetchall()
+    }
+    if not moves:
+        return list(decisions)
+    return [
+        (sl, moves.get((sl, kl), kl), sr, moves.get((sr, kr), kr), same) for sl, kl, sr, kr, same in decisions
+    ]
+
+
+def rekey_decisions(s: Session, entity: EntityKind, successors: Sequence[Sequence[str]]) -> int:
+    """Store the decisions on records a run found successors for (``[resource, old key, new
+    key]``) under the new keys, so that they bind the runs after it too; returns how many moved.
+    A decision already made on the new pair is kept, and the old one dropped."""
+    moves = {(src, old): new for src, old, new in successors}
+    if not moves:
+        return 0
+    rows = s.scalars(
+        sa.select(RegistryReview).where(
+            RegistryReview.entity == entity.value, RegistryReview.status.in_(("same", "different"))
+        )
+    ).all()
+    moved = 0
+    for row in rows:
+        left = (row.src_l, moves.get((row.src_l, row.key_l), row.key_l))
+        right = (row.src_r, moves.get((row.src_r, row.key_r), row.key_r))
+        if (left, right) == ((row.src_l, row.key_l), (row.src_r, row.key_r)):
+            continue
+        (sl, kl), (sr, kr) = _ordered(left, right)
+        other = s.scalars(
+            sa.select(RegistryReview).where(
+                RegistryReview.entity == entity.value,
+                RegistryReview.src_l == sl,
+                RegistryReview.key_l == kl,
+                RegistryReview.src_r == sr,
+                RegistryReview.key_r == kr,
+            )
+        ).first()
+        if other is not None and other.status in ("same", "different"):
+            s.delete(row)  # the new pair was decided itself: that decision holds
+            continue
+        if other is not None:  # a queued item of the new pair: the decision answers it
+            s.delete(other)
+            s.flush()
+        row.src_l, row.key_l, row.src_r, row.key_r = sl, kl, sr, kr
+        moved += 1
+    s.flush()
+    return moved
 
 
 def apply_decisions(
