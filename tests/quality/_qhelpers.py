@@ -8,6 +8,7 @@ Spark skip logic. A uniquely named module: ``from conftest import …`` picked w
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 from pathlib import Path
@@ -17,6 +18,10 @@ import duckdb
 import pytest
 import sqlalchemy as sa
 
+from shuzhi._yaml import load_model
+from shuzhi.catalog import declare
+from shuzhi.catalog.spec import CatalogFile
+from shuzhi.ingest import LoadResult, ingest, load_mapping
 from shuzhi.quality import version_checksum
 from shuzhi.standards.idcard import check_char
 from shuzhi.store import Resource, ResourceVersion
@@ -209,6 +214,44 @@ def write_version(
             if publish:
                 res.current_version = number
     return data
+
+
+# -- the sample city (examples/sample-city), loaded through ingestion --------------------------------
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sample-city"
+#: the sample files in the order a department sends them: file -> resource, mapping, mode
+SAMPLE_FILES: dict[str, dict[str, Any]] = json.loads((EXAMPLE / "planted.json").read_text(encoding="utf-8"))[
+    "files"
+]
+
+
+def sample_city(root: Path, *, quality: dict[str, dict[str, Any]] | None = None) -> Workspace:
+    """A fresh workspace (SQLite store) with the sample city's catalog declared; ``quality`` adds
+    a ``quality:`` section to resources by code (e.g. a ``min_score`` gate)."""
+    catalog = load_model(CatalogFile, EXAMPLE / "catalog.yaml")
+    if quality:
+        doc = catalog.model_dump(mode="json", exclude_defaults=True)
+        for r in doc["resources"]:
+            if r["code"] in quality:
+                r["quality"] = quality[r["code"]]
+        catalog = CatalogFile.model_validate(doc)
+    ws = Workspace.init(root, name="晋城市（样例）")
+    declare(ws, catalog, by="test")
+    return ws
+
+
+def ingest_sample(ws: Workspace, file: str) -> LoadResult:
+    """Load one sample file with its mapping and mode, as a department's clerk would (ingestion
+    evaluates its quality and applies the gate)."""
+    entry = SAMPLE_FILES[file]
+    return ingest(
+        ws,
+        entry["resource"],
+        EXAMPLE / "data" / file,
+        mapping=load_mapping(EXAMPLE / entry["mapping"]),
+        mode=entry["mode"],
+        loaded_by="test",
+    )
 
 
 # -- Spark ------------------------------------------------------------------------------------------

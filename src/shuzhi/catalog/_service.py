@@ -36,7 +36,7 @@ from shuzhi.catalog.spec import (
     _Labelled,
     label,
 )
-from shuzhi.store import Department, Resource, ResourceField, ResourceHistory, utcnow
+from shuzhi.store import Department, QualityRun, Resource, ResourceField, ResourceHistory, utcnow
 from shuzhi.workspace import Workspace
 
 __all__ = [
@@ -880,7 +880,17 @@ def _set_retired(
         action = "retired" if retire else "restored"
         s.add(_history(code, row.revision, action, row.spec, changes, by, now, comment))
         s.flush()
+        _record_quality(s, code, row.department_code)
         return _entry(row, dept)
+
+
+def _record_quality(s: Session, code: str, department: str) -> None:
+    """A retired resource leaves its department's quality aggregate (a restored one comes back):
+    when it has been evaluated, the department's history records the change."""
+    from shuzhi.quality._run import record_department
+
+    if s.scalar(sa.select(QualityRun.id).where(QualityRun.resource_code == code).limit(1)) is not None:
+        record_department(s, department)
 
 
 # -- departments and export ---------------------------------------------------------------------

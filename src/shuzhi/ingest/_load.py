@@ -438,6 +438,10 @@ def publish_version(
                 )
             )
             hold_reason = row.hold_reason
+            # the department's aggregate now counts this version: its history records the change
+            from shuzhi.quality._run import record_department
+
+            record_department(s, entry.spec.department)
     log.info("%s v%s published by %s (was v%s): %s", code, number, who, previous, note)
     return PublishResult(
         resource=code,

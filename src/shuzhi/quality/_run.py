@@ -951,7 +951,7 @@ def store_run(s: Session, run: QualityRun, *, catalog_revision: int | None, by: 
     s.add(row)
     s.flush()
     run = dataclasses.replace(run, id=row.id)
-    _record_department(s, run.department)
+    record_department(s, run.department)
     return run
 
 
@@ -1176,8 +1176,15 @@ def departments_overview(ws: Workspace) -> list[DepartmentScore]:
 
 
 def department_history(ws: Workspace, department: str) -> list[tuple[dt.datetime, float | None]]:
-    """The department's aggregate score after each run, oldest first."""
+    """The department's aggregate score (:func:`department_scorecard`, the departments under it
+    included) as recorded after each change, oldest first: (when, score), the score None while
+    none of its resources has figures. A point is recorded whenever a run of one of its resources
+    is stored (every load, ``--run``, a re-evaluation), a version of one is published by hand and
+    an evaluated resource is retired or restored; :class:`~shuzhi.errors.NotFound` for an unknown
+    department."""
     with ws.session() as s:
+        if s.scalar(sa.select(Department.code).where(Department.code == department)) is None:
+            raise errors.NotFound("部门 / department", department)
         rows = s.execute(
             sa.select(QualityDepartmentScore.computed_at, QualityDepartmentScore.score)
             .where(QualityDepartmentScore.department_code == department)
@@ -1186,8 +1193,9 @@ def department_history(ws: Workspace, department: str) -> list[tuple[dt.datetime
     return [(t, sc) for t, sc in rows]
 
 
-def _record_department(s: Session, code: str) -> None:
-    """Record the new aggregate of ``code`` and of every department above it."""
+def record_department(s: Session, code: str) -> None:
+    """Record the new aggregate of ``code`` and of every department above it (in session ``s``,
+    after the change: a stored run, a version made current, a resource retired or restored)."""
     parents = _department_tree(s)
     chain: list[str] = []
     here: str | None = code

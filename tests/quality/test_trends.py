@@ -1,0 +1,69 @@
+"""Scores over time, on the sample city (examples/sample-city) loaded through ingestion: a
+resource's score over its versions and a department's history — in Python, ``shuzhi quality``,
+``/api/v1/quality`` and the HTML report.
+
+户籍人口信息 (JC-GA-HJRK) gets a gate of ``min_score: 99.5``: its March file scores 99.8 and is
+published (v1); the April corrections, loaded as an upsert onto it, quarantine one of their seven
+rows, score 99.3 and are held back (v2) — until someone publishes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from _qhelpers import ingest_sample, sample_city
+
+from shuzhi.catalog import restore, retire
+from shuzhi.errors import NotFound
+from shuzhi.ingest import publish_version
+from shuzhi.quality import department_history, department_scorecard, latest_run
+from shuzhi.workspace import Workspace
+
+HJRK = "JC-GA-HJRK"
+GATE = {HJRK: {"min_score": 99.5}}
+
+
+def _gated(root: Path) -> Workspace:
+    ws = sample_city(root, quality=GATE)
+    first = ingest_sample(ws, "ga_hjrk_2024-03.csv")
+    assert (first.version, first.quality_status) == (1, "passed")
+    second = ingest_sample(ws, "ga_hjrk_corrections_2024-04.csv")
+    assert (second.version, second.quality_status) == (2, "held"), second.hold_reason
+    return ws
+
+
+@pytest.fixture
+def gated(tmp_path: Path) -> Iterator[Workspace]:
+    """The sample city with 户籍人口信息 v1 current and v2 held (a test may change it)."""
+    ws = _gated(tmp_path / "city")
+    yield ws
+    ws.close()
+
+
+def test_department_history_has_one_point_per_change(gated: Workspace) -> None:
+    v1, v2 = latest_run(gated, HJRK, 1), latest_run(gated, HJRK, 2)
+    assert v1.score is not None and v2.score is not None and v2.score < 99.5 < v1.score
+    # one point per load; the held v2 does not count, so the score stays v1's
+    assert [s for _, s in department_history(gated, "JC-GA")] == pytest.approx([v1.score, v1.score])
+    # the city government (JC) above the bureau moves with it
+    assert len(department_history(gated, "JC")) == 2
+    assert department_history(gated, "JC-MZ") == []  # nothing of it loaded yet
+
+    publish_version(gated, HJRK, 2, reason="核实无误", by="质量科")
+    history = department_history(gated, "JC-GA")
+    assert [s for _, s in history] == pytest.approx([v1.score, v1.score, v2.score])
+    assert history[-1][1] == pytest.approx(department_scorecard(gated, "JC-GA").score)
+    assert len(department_history(gated, "JC")) == 3
+    times = [t for t, _ in history]
+    assert times == sorted(times)
+
+    retire(gated, HJRK, reason="停用")  # the bureau has no other resource: no score
+    assert department_history(gated, "JC-GA")[-1][1] is None
+    restore(gated, HJRK)
+    assert department_history(gated, "JC-GA")[-1][1] == pytest.approx(v2.score)
+    assert len(department_history(gated, "JC-GA")) == 5
+
+    with pytest.raises(NotFound):
+        department_history(gated, "NOPE")
