@@ -18,7 +18,7 @@ from _qhelpers import ingest_sample, sample_city
 from shuzhi.catalog import restore, retire
 from shuzhi.errors import NotFound
 from shuzhi.ingest import publish_version
-from shuzhi.quality import department_history, department_scorecard, latest_run
+from shuzhi.quality import department_history, department_scorecard, latest_run, trend_points
 from shuzhi.workspace import Workspace
 
 HJRK = "JC-GA-HJRK"
@@ -67,3 +67,19 @@ def test_department_history_has_one_point_per_change(gated: Workspace) -> None:
 
     with pytest.raises(NotFound):
         department_history(gated, "NOPE")
+
+
+def test_trend_points_say_which_version_is_current_published_or_held(gated: Workspace) -> None:
+    points = trend_points(gated, HJRK)
+    assert [(p.version, p.status) for p in points] == [(1, "current"), (2, "held")]
+    assert points[0].score == pytest.approx(latest_run(gated, HJRK, 1).score)
+    assert points[1].score == pytest.approx(latest_run(gated, HJRK, 2).score)
+    assert points[1].hold_reason is not None and "99.5" in points[1].hold_reason
+    assert points[0].loaded_at is not None and points[1].loaded_at is not None
+    assert points[0].loaded_at < points[1].loaded_at
+    assert points[1].status_label() == "未发布" and points[1].status_label("en") == "held"
+
+    publish_version(gated, HJRK, 2, reason="核实无误", by="质量科")
+    points = trend_points(gated, HJRK)
+    assert [(p.version, p.status) for p in points] == [(1, "published"), (2, "current")]
+    assert points[1].hold_reason is not None  # published all the same: why it had been held stays

@@ -22,6 +22,7 @@ from shuzhi.quality._run import (
     DepartmentScore,
     QualityRun,
     RuleResult,
+    TrendPoint,
     department_history,
     department_scorecard,
     departments_overview,
@@ -30,6 +31,7 @@ from shuzhi.quality._run import (
     latest_run,
     resource_trend,
     run_after_ingest,
+    trend_points,
     version_checksum,
 )
 from shuzhi.quality.rules import (
@@ -52,6 +54,7 @@ __all__ = [
     "QualitySpec",
     "Rule",
     "RuleResult",
+    "TrendPoint",
     "default_rules",
     "department_history",
     "department_scorecard",
@@ -67,5 +70,6 @@ __all__ = [
     "resolve_rules",
     "resource_trend",
     "run_after_ingest",
+    "trend_points",
     "version_checksum",
 ]

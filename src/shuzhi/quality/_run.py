@@ -60,6 +60,7 @@ __all__ = [
     "DepartmentScore",
     "QualityRun",
     "RuleResult",
+    "TrendPoint",
     "department_history",
     "department_scorecard",
     "departments_overview",
@@ -68,6 +69,7 @@ __all__ = [
     "latest_run",
     "resource_trend",
     "run_after_ingest",
+    "trend_points",
     "version_checksum",
 ]
 
@@ -296,6 +298,53 @@ class DepartmentScore:
                 for r in self.resources
             ],
             "unevaluated": list(self.unevaluated),
+        }
+
+
+#: a trend point's status: the version is the current one, was published (and since replaced), or
+#: was held back (never published)
+TREND_STATUS = {
+    "current": ("当前版本", "current"),
+    "published": ("已发布", "published"),
+    "held": ("未发布", "held"),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class TrendPoint:
+    """One version in a resource's score trend: its latest run's score and level (as a scorecard
+    shows it), when the version was loaded and whether it was published."""
+
+    version: int
+    score: float | None
+    loaded_at: dt.datetime | None
+    evaluated_at: dt.datetime
+    #: current | published (made current once, since replaced) | held (never published)
+    status: str
+    #: why the load was held back (bilingual; kept when the version was published all the same)
+    hold_reason: str | None = None
+
+    @property
+    def held(self) -> bool:
+        return self.status == "held"
+
+    def level_label(self, lang: str = "zh") -> str | None:
+        return grade(self.score, lang)
+
+    def status_label(self, lang: str = "zh") -> str:
+        zh, en = TREND_STATUS[self.status]
+        return zh if lang == "zh" else en
+
+    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "score": _round(self.score),
+            "level": self.level_label(lang),
+            "loaded_at": None if self.loaded_at is None else self.loaded_at.isoformat(timespec="seconds"),
+            "started_at": self.evaluated_at.isoformat(timespec="seconds"),
+            "status": self.status,
+            "status_label": self.status_label(lang),
+            "hold_reason": self.hold_reason,
         }
 
 
@@ -1096,6 +1145,41 @@ def resource_trend(ws: Workspace, resource: str) -> list[QualityRun]:
         rows = _latest_rows(s, [resource])
         labels = _labels(_spec(res))  # once for every version's run
         return [shown(s, _from_row(rows[k], res, labels), res) for k in sorted(rows, key=lambda k: k[1])]
+
+
+def trend_points(ws: Workspace, resource: str) -> list[TrendPoint]:
+    """The score over the evaluated versions of ``resource``, oldest version first: per version its
+    latest run's score (:func:`resource_trend`), when it was loaded, and whether it is the current
+    version, was published or was held back. Versions never evaluated (``--no-quality``) are left
+    out."""
+    runs = resource_trend(ws, resource)
+    with ws.session() as s:
+        res = _resource_row(s, resource)
+        versions = {
+            v.number: v
+            for v in s.scalars(sa.select(ResourceVersion).where(ResourceVersion.resource_id == res.id)).all()
+        }
+        current = res.current_version
+    out = []
+    for run in runs:
+        v = versions.get(run.version)
+        if run.version == current:
+            status = "current"
+        elif v is not None:
+            status = "published" if v.published else "held"
+        else:  # a version folder without its record: its run's verdict
+            status = "held" if run.held and not run.published else "published"
+        out.append(
+            TrendPoint(
+                version=run.version,
+                score=run.score,
+                loaded_at=v.loaded_at if v is not None else None,
+                evaluated_at=run.started_at,
+                status=status,
+                hold_reason=(v.hold_reason if v is not None else None) or run.hold_reason,
+            )
+        )
+    return out
 
 
 def _department_tree(s: Session) -> dict[str, str | None]:
