@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from _qhelpers import DBDX_V1, HJRK_V2, write_version
+from _qhelpers import DBDX_V1, HJRK_V1, HJRK_V2, write_version
 from typer.testing import CliRunner
 
 from shuzhi.cli import app
@@ -59,6 +59,22 @@ def test_cli_scorecard_of_a_resource(evaluated: Workspace) -> None:
     english = cli(evaluated, "JC-GA-HJRK", "--lang", "en")
     assert re.search(r"row \d+: id_number=", cli(evaluated, "JC-MZ-DBDX", "--lang", "en"))
     assert "conformity" in english and "the six dimensions" in english
+
+
+def test_cli_trend_lists_the_last_versions_and_draws_all(hjrk: Workspace, duck: DuckDBEngine) -> None:
+    """Seven versions, alternating the planted problems (v1, v3 …) and their fixes (v2, v4 …)."""
+    for n in range(1, 8):
+        if n > 1:
+            write_version(hjrk, "JC-GA-HJRK", n, HJRK_V2 if n % 2 == 0 else HJRK_V1)
+        evaluate(hjrk, "JC-GA-HJRK", n, engine=duck)
+    out = cli(hjrk, "JC-GA-HJRK")
+    assert "各版本得分（最近 5 个，共 7 个）" in out
+    listed = re.findall(r"^│ (v\d) ", out, re.M)
+    assert listed == ["v3", "v4", "v5", "v6", "v7"]
+    spark = re.search(r"趋势 (\S+)  \(", out)
+    assert spark is not None and len(spark.group(1)) == 7  # every version, lowest ▁ to highest █
+    assert spark.group(1)[1::2] == "███" and set(spark.group(1)[::2]) <= set("▁▂▃")
+    assert len(json.loads(cli(hjrk, "JC-GA-HJRK", "--json"))["trend"]) == 7
 
 
 def test_cli_evaluates_when_nothing_is_stored(hjrk: Workspace) -> None:

@@ -9,13 +9,17 @@ rows, score 99.3 and are held back (v2) — until someone publishes them.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from _qhelpers import ingest_sample, sample_city
+from typer.testing import CliRunner
 
 from shuzhi.catalog import restore, retire
+from shuzhi.cli import app
 from shuzhi.errors import NotFound
 from shuzhi.ingest import publish_version
 from shuzhi.quality import department_history, department_scorecard, latest_run, trend_points
@@ -40,6 +44,32 @@ def gated(tmp_path: Path) -> Iterator[Workspace]:
     ws = _gated(tmp_path / "city")
     yield ws
     ws.close()
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    """The same, shared by the tests that only read it."""
+    ws = _gated(tmp_path_factory.mktemp("trends") / "city")
+    yield ws
+    ws.close()
+
+
+def cli(ws: Workspace, *args: str) -> str:
+    result = CliRunner().invoke(app, ["quality", *args, "--workspace", str(ws.path)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result.output
+
+
+def table_rows(out: str, title: str) -> list[list[str]]:
+    """The body rows of the Rich table titled ``title`` in ``out``, as lists of cell texts."""
+    lines = out[out.index(title) :].splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("┡")) + 1
+    rows = []
+    for line in lines[start:]:
+        if not line.startswith("│"):
+            break
+        rows.append([c.strip() for c in line.strip("│").split("│")])
+    return rows
 
 
 def test_department_history_has_one_point_per_change(gated: Workspace) -> None:
@@ -83,3 +113,61 @@ def test_trend_points_say_which_version_is_current_published_or_held(gated: Work
     points = trend_points(gated, HJRK)
     assert [(p.version, p.status) for p in points] == [(1, "published"), (2, "current")]
     assert points[1].hold_reason is not None  # published all the same: why it had been held stays
+
+
+def test_cli_shows_the_score_over_the_versions(city: Workspace) -> None:
+    v1, v2 = latest_run(city, HJRK, 1).score, latest_run(city, HJRK, 2).score
+    assert v1 is not None and v2 is not None
+    out = cli(city, HJRK)
+    # the scorecard of the current version, as before
+    assert "户籍人口信息" in out and "六个维度" in out and "检查行数" in out
+    rows = table_rows(out, "各版本得分")
+    assert [(r[0], r[2], r[3], r[4]) for r in rows] == [
+        ("v1", f"{v1:.1f}", "优", "当前版本"),
+        ("v2", f"{v2:.1f}", "优", "未发布"),
+    ]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d.*", r[1]) for r in rows)  # when loaded
+    assert re.search(r"趋势 [▁-█]{2}  \(99\.3–99\.8\)", out)
+    assert out.index("各版本得分") < out.index("六个维度")
+
+    english = cli(city, HJRK, "--lang", "en")
+    rows = table_rows(english, "score by version")
+    assert [(r[0], r[4]) for r in rows] == [("v1", "current"), ("v2", "held")]
+
+    data = json.loads(cli(city, HJRK, "--json"))
+    assert data["version"] == 1 and "rules" in data  # the scorecard's keys are kept
+    assert [(t["version"], t["score"], t["status"]) for t in data["trend"]] == [
+        (1, round(v1, 2), "current"),
+        (2, round(v2, 2), "held"),
+    ]
+    assert "99.5" in data["trend"][1]["hold_reason"] and data["trend"][1]["status_label"] == "未发布"
+    assert data["trend"][0]["loaded_at"] < data["trend"][1]["loaded_at"]
+    # the held version's own scorecard shows the same trend
+    assert json.loads(cli(city, HJRK, "--version", "2", "--json"))["trend"] == data["trend"]
+
+
+def test_cli_shows_a_departments_history(city: Workspace) -> None:
+    score = latest_run(city, HJRK, 1).score
+    assert score is not None
+    out = cli(city, "--department", "JC-GA")
+    assert "晋城市公安局" in out and "JC-GA-HJRK" in out  # the scorecard, as before
+    rows = table_rows(out, "得分历史")
+    assert [(r[1], r[2], r[3]) for r in rows] == [(f"{score:.1f}", "优", ""), (f"{score:.1f}", "优", "±0.0")]
+    data = json.loads(cli(city, "--department", "JC-GA", "--json"))
+    assert [d["code"] for d in data] == ["JC-GA"] and data[0]["resources"][0]["resource"] == HJRK
+    assert [h["score"] for h in data[0]["history"]] == [round(score, 2)] * 2
+    assert data[0]["history"][0]["at"] <= data[0]["history"][1]["at"]
+    assert "score history" in cli(city, "--department", "JC", "--lang", "en")
+    # a department nothing of which is loaded yet, and the overview of all (as before: no history)
+    assert "得分历史：尚无记录" in cli(city, "--department", "JC-MZ")
+    assert "得分历史" not in cli(city) and "history" not in json.loads(cli(city, "--json"))[0]
+
+
+def test_cli_history_follows_a_publication(gated: Workspace) -> None:
+    publish_version(gated, HJRK, 2, reason="核实无误", by="质量科")
+    v2 = latest_run(gated, HJRK, 2).score
+    assert v2 is not None
+    rows = table_rows(cli(gated, "--department", "JC-GA"), "得分历史")
+    assert len(rows) == 3 and rows[-1][1] == f"{v2:.1f}" and rows[-1][3] == "-0.5"
+    rows = table_rows(cli(gated, HJRK), "各版本得分")
+    assert [(r[0], r[4]) for r in rows] == [("v1", "已发布"), ("v2", "当前版本")]

@@ -4,8 +4,9 @@ HTML report.
 ::
 
     shuzhi quality JC-GA-HJRK               # the current version's scorecard (evaluated if need be)
+                                            # and the score over the resource's versions
     shuzhi quality JC-GA-HJRK --version 3 --run --json
-    shuzhi quality --department JC-GA       # the department's aggregate
+    shuzhi quality --department JC-GA       # the department's aggregate and its score history
     shuzhi quality                          # every department
     shuzhi quality report -o 质量报告.html   # the HTML report with charts, for offline reading
 """
@@ -25,11 +26,18 @@ from shuzhi.cli.check import Lang
 from shuzhi.cli.workspace import WorkspaceOpt
 
 if TYPE_CHECKING:
-    from shuzhi.quality import DepartmentScore, QualityRun, RuleResult
+    import datetime as dt
+
+    from shuzhi.quality import DepartmentScore, QualityRun, RuleResult, TrendPoint
 
 __all__ = ["register"]
 
 _LEVEL_STYLE = {"优": "bold green", "良": "green", "中": "yellow", "差": "red", "劣": "bold red"}
+#: the last versions (resource) and points (department history) listed; the sparkline shows all
+TREND_ROWS = 5
+HISTORY_ROWS = 10
+_BARS = "▁▂▃▄▅▆▇█"
+_STATUS_STYLE = {"current": "bold green", "published": "", "held": "bold red"}
 
 
 def _t(lang: Lang, zh: str, en: str) -> str:
@@ -50,6 +58,105 @@ def _level(run_level: str | None, lang: Lang) -> str:
     return f"[{_LEVEL_STYLE.get(run_level, '')}]{text}[/]"
 
 
+def _sparkline(scores: list[float | None]) -> str:
+    """One bar per score, scaled between the lowest and the highest (· for no score)."""
+    known = [x for x in scores if x is not None]
+    if not known:
+        return ""
+    low, high = min(known), max(known)
+    top = len(_BARS) - 1
+    return "".join(
+        "·" if x is None else _BARS[top if high == low else round((x - low) / (high - low) * top)]
+        for x in scores
+    )
+
+
+def _trend_caption(scores: list[float | None], lang: Lang) -> str | None:
+    """The sparkline of every score, with the lowest and the highest, or None for fewer than two."""
+    known = [x for x in scores if x is not None]
+    if len(scores) < 2 or not known:
+        return None
+    span = f"{min(known):.1f}–{max(known):.1f}"
+    return f"{_t(lang, '趋势', 'trend')} {_sparkline(scores)}  ({span})"
+
+
+def _trend_table(points: list[TrendPoint], shown: int, lang: Lang) -> Table:
+    """The score over the resource's versions: the last :data:`TREND_ROWS`, the sparkline of all."""
+    rows = points[-TREND_ROWS:]
+    title = _t(lang, "各版本得分", "score by version")
+    if len(rows) < len(points):
+        title += _t(
+            lang, f"（最近 {len(rows)} 个，共 {len(points)} 个）", f" (last {len(rows)} of {len(points)})"
+        )
+    table = Table(
+        title=title,
+        title_justify="left",
+        caption=_trend_caption([p.score for p in points], lang),
+        caption_justify="left",
+    )
+    table.add_column(_t(lang, "版本", "version"))
+    table.add_column(_t(lang, "加载时间", "loaded"))
+    table.add_column(_t(lang, "得分", "score"), justify="right")
+    table.add_column(_t(lang, "等级", "level"))
+    table.add_column(_t(lang, "状态", "status"))
+    for p in rows:
+        status = p.status_label(lang.value)
+        style = _STATUS_STYLE.get(p.status, "")
+        table.add_row(
+            f"v{p.version}",
+            local_time(p.loaded_at) if p.loaded_at is not None else "—",
+            _num(p.score),
+            _level(p.level_label(), lang),
+            f"[{style}]{status}[/]" if style else status,
+            style="bold" if p.version == shown else None,
+        )
+    return table
+
+
+def _history_table(history: list[tuple[dt.datetime, float | None]], lang: Lang) -> Table:
+    """A department's score after each change: the last :data:`HISTORY_ROWS`, the sparkline of all."""
+    from shuzhi.quality import grade
+
+    rows = history[-HISTORY_ROWS:]
+    title = _t(lang, "得分历史", "score history")
+    if len(rows) < len(history):
+        title += _t(
+            lang, f"（最近 {len(rows)} 次，共 {len(history)} 次）", f" (last {len(rows)} of {len(history)})"
+        )
+    table = Table(
+        title=title,
+        title_justify="left",
+        caption=_trend_caption([x for _, x in history], lang),
+        caption_justify="left",
+    )
+    table.add_column(_t(lang, "时间", "when"))
+    table.add_column(_t(lang, "得分", "score"), justify="right")
+    table.add_column(_t(lang, "等级", "level"))
+    table.add_column(_t(lang, "变化", "change"), justify="right")
+    start = len(history) - len(rows)
+    for i, (at, score) in enumerate(rows, start=start):
+        before = history[i - 1][1] if i > 0 else None
+        if score is None or before is None:
+            change = ""
+        else:
+            change = "±0.0" if abs(score - before) < 0.05 else f"{score - before:+.1f}"
+        table.add_row(local_time(at), _num(score), _level(grade(score), lang), change)
+    return table
+
+
+def _history_dicts(history: list[tuple[dt.datetime, float | None]], lang: Lang) -> list[dict[str, object]]:
+    from shuzhi.quality import grade
+
+    return [
+        {
+            "at": at.isoformat(timespec="seconds"),
+            "score": None if score is None else round(score, 2),
+            "level": grade(score, lang.value),
+        }
+        for at, score in history
+    ]
+
+
 def _sample_text(run: QualityRun, r: RuleResult, lang: Lang) -> str:
     lines = r.sample_lines(lang.value, run.labels)
     more = f" (+{len(lines) - 1})" if len(lines) > 1 else ""
@@ -64,7 +171,7 @@ def _note(note: str | None, lang: Lang) -> str:
     return zh if lang is Lang.zh else en
 
 
-def _print_run(run: QualityRun, lang: Lang) -> None:
+def _print_run(run: QualityRun, lang: Lang, trend: list[TrendPoint] | None = None) -> None:
     out = new_console(highlight=False)
     head = Table.grid(padding=(0, 2))
     head.add_row(_t(lang, "资源", "resource"), f"{run.resource} {run.resource_name}")
@@ -86,6 +193,8 @@ def _print_run(run: QualityRun, lang: Lang) -> None:
     out.print(
         Panel(head, title=_t(lang, "数据质量评估（GB/T 36344）", "data quality (GB/T 36344)"), expand=False)
     )
+    if trend:
+        out.print(_trend_table(trend, run.version, lang))
 
     dims = Table(title=_t(lang, "六个维度", "the six dimensions"), title_justify="left")
     dims.add_column(_t(lang, "维度", "dimension"))
@@ -126,7 +235,9 @@ def _print_run(run: QualityRun, lang: Lang) -> None:
     out.print(rules)
 
 
-def _print_department(d: DepartmentScore, lang: Lang) -> None:
+def _print_department(
+    d: DepartmentScore, lang: Lang, history: list[tuple[dt.datetime, float | None]] | None = None
+) -> None:
     out = new_console(highlight=False)
     title = f"{d.code} {d.name} — {_t(lang, '总分', 'score')} {_num(d.score)} {_level(d.level, lang)}"
     table = Table(title=title, title_justify="left")
@@ -150,6 +261,11 @@ def _print_department(d: DepartmentScore, lang: Lang) -> None:
     for code in d.unevaluated:
         table.add_row(code, "", "", "—", "—", "", _t(lang, "尚未评估", "not evaluated"))
     out.print(table)
+    if history is not None:
+        if history:
+            out.print(_history_table(history, lang))
+        else:
+            out.print(_t(lang, "得分历史：尚无记录", "score history: nothing recorded yet"))
 
 
 def register(app: typer.Typer) -> None:
@@ -181,7 +297,7 @@ def register(app: typer.Typer) -> None:
         lang: Annotated[Lang, typer.Option("--lang", help="语言 / language: zh | en")] = Lang.zh,
         workspace: WorkspaceOpt = None,
     ) -> None:
-        """数据质量评估（GB/T 36344 六个维度）/ data quality scorecards: resource, department, report."""
+        """数据质量评估及其变化（GB/T 36344）/ quality scorecards and trends: resource, department, report."""
         from shuzhi import quality as q
         from shuzhi.errors import NotFound
         from shuzhi.quality._run import QUALITY_RUN
@@ -194,7 +310,16 @@ def register(app: typer.Typer) -> None:
                 typer.echo(_t(lang, f"已生成报告 / report written: {output}", f"report written: {output}"))
                 return
             if target is None:
-                depts = [q.department_scorecard(ws, department)] if department else q.departments_overview(ws)
+                if department:  # one department: its scorecard and its history
+                    one = q.department_scorecard(ws, department)
+                    history = q.department_history(ws, department)
+                    if as_json:
+                        data = one.to_dict(lang.value) | {"history": _history_dicts(history, lang)}
+                        typer.echo(json.dumps([data], ensure_ascii=False, indent=2))
+                    else:
+                        _print_department(one, lang, history)
+                    return
+                depts = q.departments_overview(ws)
                 if as_json:
                     typer.echo(
                         json.dumps([d.to_dict(lang.value) for d in depts], ensure_ascii=False, indent=2)
@@ -216,7 +341,9 @@ def register(app: typer.Typer) -> None:
                         raise
             if result is None:
                 result = q.evaluate(ws, target, version)
+            trend = q.trend_points(ws, target)
             if as_json:
-                typer.echo(json.dumps(result.to_dict(lang.value), ensure_ascii=False, indent=2))
+                data = result.to_dict(lang.value) | {"trend": [p.to_dict(lang.value) for p in trend]}
+                typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
             else:
-                _print_run(result, lang)
+                _print_run(result, lang, trend)
