@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from _qhelpers import ingest_sample, sample_city
 from typer.testing import CliRunner
@@ -23,6 +24,8 @@ from shuzhi.cli import app
 from shuzhi.errors import NotFound
 from shuzhi.ingest import publish_version
 from shuzhi.quality import department_history, department_scorecard, latest_run, trend_points
+from shuzhi.web import create_app
+from shuzhi.web._app import API_PREFIX
 from shuzhi.workspace import Workspace
 
 HJRK = "JC-GA-HJRK"
@@ -171,3 +174,44 @@ def test_cli_history_follows_a_publication(gated: Workspace) -> None:
     assert len(rows) == 3 and rows[-1][1] == f"{v2:.1f}" and rows[-1][3] == "-0.5"
     rows = table_rows(cli(gated, HJRK), "各版本得分")
     assert [(r[0], r[4]) for r in rows] == [("v1", "已发布"), ("v2", "当前版本")]
+
+
+async def _client(ws: Workspace) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=create_app(ws), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://shuzhi.test") as c:
+        yield c
+
+
+@pytest.mark.anyio
+async def test_api_gives_the_trend_and_the_history(city: Workspace) -> None:
+    v1, v2 = latest_run(city, HJRK, 1).score, latest_run(city, HJRK, 2).score
+    assert v1 is not None and v2 is not None
+    async for c in _client(city):
+        body = (await c.get(f"{API_PREFIX}/quality/resources/{HJRK}")).json()
+        assert body["version"] == 1 and body["rules"]  # the current version's scorecard
+        trend = body["trend"]
+        assert [(t["version"], t["score"], t["status"]) for t in trend] == [
+            (1, round(v1, 2), "current"),
+            (2, round(v2, 2), "held"),
+        ]
+        assert trend[1]["status_label"] == "未发布" and "99.5" in trend[1]["hold_reason"]
+        assert trend[0]["loaded_at"] < trend[1]["loaded_at"] and trend[0]["level"] == "优"
+        en = (await c.get(f"{API_PREFIX}/quality/resources/{HJRK}", params={"lang": "en"})).json()
+        assert [t["status_label"] for t in en["trend"]] == ["current", "held"]
+
+        dept = (await c.get(f"{API_PREFIX}/quality/departments/JC-GA")).json()
+        assert dept["resources"][0]["resource"] == HJRK  # the scorecard, as before
+        assert [(h["score"], h["level"]) for h in dept["history"]] == [(round(v1, 2), "优")] * 2
+        city_gov = (await c.get(f"{API_PREFIX}/quality/departments/JC", params={"lang": "en"})).json()
+        assert [h["level"] for h in city_gov["history"]] == ["excellent"] * 2
+        assert (await c.get(f"{API_PREFIX}/quality/departments/JC-MZ")).json()["history"] == []
+        r = await c.get(f"{API_PREFIX}/quality/departments/NOPE")
+        assert r.status_code == 404 and r.json()["error"] == "部门 / department not found: NOPE"
+
+        spec = (await c.get("/openapi.json")).json()
+        schemas = spec["components"]["schemas"]
+        for model, field in (("TrendPoint", "status"), ("DepartmentQualityPublic", "history")):
+            text = schemas[model]["properties"][field]["description"]
+            assert re.search(r"[一-龥]", text) and re.search(r"[a-z]{4}", text), (model, field, text)
+        route = spec["paths"][f"{API_PREFIX}/quality/departments/{{code}}"]["get"]
+        assert "历史" in route["summary"] and "history" in route["summary"]

@@ -1,6 +1,7 @@
 """``/api/v1/quality``: data quality scorecards (GB/T 36344) per resource, version and department,
-and the HTML report. Ingestion stores a run for every load; the scorecards shown here measure
-timeliness at the time of the request (a resource overdue for its update cycle shows as late)."""
+with the score over a resource's versions and a department's history, and the HTML report.
+Ingestion stores a run for every load; the scorecards shown here measure timeliness at the time of
+the request (a resource overdue for its update cycle shows as late)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from shuzhi.quality import department_scorecard, latest_run, report_html, resource_trend
+from shuzhi.quality import (
+    department_history,
+    department_scorecard,
+    grade,
+    latest_run,
+    report_html,
+    trend_points,
+)
 from shuzhi.web._errors import NOT_FOUND
 from shuzhi.web.api.deps import LangDep, WorkspaceDep
 
@@ -18,8 +26,9 @@ __all__ = ["TAG", "router"]
 
 TAG = {
     "name": "quality",
-    "description": "数据质量评估（GB/T 36344 六个维度）：资源与版本的评分卡、部门汇总、报告 / "
-    "data quality to GB/T 36344: scorecards per resource and version, department aggregates, report",
+    "description": "数据质量评估（GB/T 36344 六个维度）：资源与版本的评分卡及各版本得分、"
+    "部门汇总及得分历史、报告 / data quality to GB/T 36344: scorecards per resource and version "
+    "with the score over versions, department aggregates with their history, report",
 }
 
 router = APIRouter(prefix="/quality", tags=["quality"])
@@ -88,14 +97,30 @@ class RunPublic(BaseModel):
 
 
 class TrendPoint(BaseModel):
+    """One evaluated version of the resource: its latest run's score, when it was loaded, whether
+    it was published."""
+
     version: int
-    score: float | None
+    score: float | None = Field(
+        description="该版本最近一次评估的得分 / the score of the version's latest run"
+    )
     level: str | None
-    started_at: str
+    loaded_at: str | None = Field(description="加载时间 / when the version was loaded")
+    started_at: str = Field(description="评估时间 / when that run was evaluated")
+    status: str = Field(
+        description="current（当前版本）| published（已发布，后被取代 / published, since replaced）| "
+        "held（未发布：被质量门槛或全部隔离暂缓 / never published: held back)"
+    )
+    status_label: str = Field(description="状态（所选语言）/ the status in the chosen language")
+    hold_reason: str | None = Field(
+        description="暂缓发布的原因（人工发布后仍保留）/ why the load was held back (kept once published)"
+    )
 
 
 class ResourceQualityPublic(RunPublic):
-    trend: list[TrendPoint] = Field(description="各版本最近一次评估 / the latest run of every version")
+    trend: list[TrendPoint] = Field(
+        description="各版本得分，按版本从旧到新 / the score of every evaluated version, oldest first"
+    )
 
 
 class DepartmentResourcePublic(BaseModel):
@@ -123,25 +148,31 @@ class DepartmentPublic(BaseModel):
     unevaluated: list[str]
 
 
+class HistoryPoint(BaseModel):
+    at: str = Field(description="记录时间 / when it was recorded")
+    score: float | None = Field(
+        description="部门汇总得分（无评估结果时为空）/ the aggregate (null: no figures)"
+    )
+    level: str | None
+
+
+class DepartmentQualityPublic(DepartmentPublic):
+    history: list[HistoryPoint] = Field(
+        description="部门得分历史：每次所属资源评估、人工发布版本、撤销或恢复资源后的汇总，从旧到新 / "
+        "the department's aggregate after each change — a run of one of its resources, a version "
+        "published by hand, a resource retired or restored — oldest first"
+    )
+
+
 @router.get(
     "/resources/{code}",
     response_model=ResourceQualityPublic,
     responses=NOT_FOUND,
-    summary="资源当前版本的质量评分卡 / the scorecard of a resource's current version",
+    summary="资源当前版本的质量评分卡及各版本得分 / a resource's current scorecard and its trend",
 )
 def resource_quality(code: str, ws: WorkspaceDep, lang: LangDep) -> dict[str, Any]:
     run = latest_run(ws, code)
-    out = run.to_dict(lang)
-    out["trend"] = [
-        {
-            "version": t.version,
-            "score": None if t.score is None else round(t.score, 2),
-            "level": t.level_label(lang),
-            "started_at": t.started_at.isoformat(timespec="seconds"),
-        }
-        for t in resource_trend(ws, code)
-    ]
-    return out
+    return run.to_dict(lang) | {"trend": [t.to_dict(lang) for t in trend_points(ws, code)]}
 
 
 @router.get(
@@ -156,12 +187,21 @@ def version_quality(code: str, number: int, ws: WorkspaceDep, lang: LangDep) -> 
 
 @router.get(
     "/departments/{code}",
-    response_model=DepartmentPublic,
+    response_model=DepartmentQualityPublic,
     responses=NOT_FOUND,
-    summary="部门的质量汇总 / a department's aggregate",
+    summary="部门的质量汇总及得分历史 / a department's aggregate and its history",
 )
 def department_quality(code: str, ws: WorkspaceDep, lang: LangDep) -> dict[str, Any]:
-    return department_scorecard(ws, code).to_dict(lang)
+    scorecard = department_scorecard(ws, code)
+    history = [
+        {
+            "at": at.isoformat(timespec="seconds"),
+            "score": None if s is None else round(s, 2),
+            "level": grade(s, lang),
+        }
+        for at, s in department_history(ws, code)
+    ]
+    return scorecard.to_dict(lang) | {"history": history}
 
 
 @router.get(
