@@ -9,7 +9,6 @@ Needs the Debian ``chromium`` package. The tests are SKIPPED when it is missing,
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -18,17 +17,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _qhelpers import SAMPLE_FILES, ingest_sample, sample_city
 
-from shuzhi._yaml import load_model
-from shuzhi.catalog import declare
-from shuzhi.catalog.spec import CatalogFile
-from shuzhi.ingest import ingest, load_mapping
 from shuzhi.quality import departments_overview, report_html
 from shuzhi.workspace import Workspace
 
 pytestmark = pytest.mark.slow
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sample-city"
 CHROMIUM_ENV = "SHUZHI_REQUIRE_CHROMIUM"
 #: read at import: tests/conftest.py clears SHUZHI_* variables around each test
 REQUIRED = os.environ.get(CHROMIUM_ENV) == "1"
@@ -69,18 +64,9 @@ def headless(exe: str, profile: Path, *args: str) -> subprocess.CompletedProcess
 
 def load_sample_city(root: Path) -> Workspace:
     """A fresh workspace with every sample file loaded in order (ingestion evaluates quality)."""
-    planted = json.loads((EXAMPLE / "planted.json").read_text(encoding="utf-8"))
-    ws = Workspace.init(root, name="晋城市（样例）")
-    declare(ws, load_model(CatalogFile, EXAMPLE / "catalog.yaml"), by="test")
-    for file, entry in planted["files"].items():
-        result = ingest(
-            ws,
-            entry["resource"],
-            EXAMPLE / "data" / file,
-            mapping=load_mapping(EXAMPLE / entry["mapping"]),
-            mode=entry["mode"],
-            loaded_by="test",
-        )
+    ws = sample_city(root)
+    for file in SAMPLE_FILES:
+        result = ingest_sample(ws, file)
         assert result.quality_status == "passed", (file, result.hold_reason, result.notes)
     return ws
 
@@ -92,13 +78,15 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, int
     root = tmp_path_factory.mktemp("report")
     ws = load_sample_city(root / "city")
     try:
-        resources = sum(len(d.resources) for d in departments_overview(ws))
+        depts = departments_overview(ws)
+        resources = sum(len(d.resources) for d in depts)
         assert resources == 4  # every sample resource has a scorecard, no rule written
         path = root / "质量报告.html"
         path.write_text(report_html(ws), encoding="utf-8")
     finally:
         ws.close()
-    yield path, 1 + 3 * resources  # the overview's department bars, and 3 charts per resource
+    # the overview's department bars, a history per department and 3 charts per resource
+    yield path, 1 + len(depts) + 3 * resources
 
 
 def test_every_chart_draws_in_headless_chromium(report: tuple[Path, int], tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -23,7 +24,7 @@ from shuzhi.catalog import restore, retire
 from shuzhi.cli import app
 from shuzhi.errors import NotFound
 from shuzhi.ingest import publish_version
-from shuzhi.quality import department_history, department_scorecard, latest_run, trend_points
+from shuzhi.quality import department_history, department_scorecard, latest_run, report_html, trend_points
 from shuzhi.web import create_app
 from shuzhi.web._app import API_PREFIX
 from shuzhi.workspace import Workspace
@@ -215,3 +216,42 @@ async def test_api_gives_the_trend_and_the_history(city: Workspace) -> None:
             assert re.search(r"[一-龥]", text) and re.search(r"[a-z]{4}", text), (model, field, text)
         route = spec["paths"][f"{API_PREFIX}/quality/departments/{{code}}"]["get"]
         assert "历史" in route["summary"] and "history" in route["summary"]
+
+
+def report_data(page: str) -> dict[str, Any]:
+    found = re.search(r"const DATA = (\{.*?\});\s*var LEVEL_COLOR", page, re.S)
+    assert found is not None
+    return json.loads(found.group(1))
+
+
+def test_report_draws_each_departments_history(city: Workspace, tmp_path: Path) -> None:
+    score = latest_run(city, HJRK, 1).score
+    assert score is not None
+    out = tmp_path / "报告.html"
+    cli(city, "report", "-o", str(out))
+    page = out.read_text(encoding="utf-8")
+    data = report_data(page)
+    depts = {d["code"]: d for d in data["departments"]}
+    assert list(depts) == ["JC-GA", "JC-MZ", "JC-SJ", "JC-WJ"]  # those that provide a resource
+    assert depts["JC-GA"]["name"] == "晋城市公安局"
+    assert depts["JC-GA"]["scores"] == [round(score, 1)] * 2  # one point per load
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", t) for t in depts["JC-GA"]["times"])
+    assert depts["JC-MZ"]["times"] == depts["JC-MZ"]["scores"] == []  # nothing loaded yet
+    # a chart per department, before its resources' sections
+    assert page.count('<div class="chart wide" id="dept') == 4
+    assert page.index('id="dept0"') < page.index('id="radar0"')
+    assert "得分历史：2 次记录" in page and "得分历史：0 次记录" in page
+    assert "DATA.departments.forEach" in page
+
+    # the city government's own report: its history moves with its bureaus'
+    only = report_data(report_html(city, department="JC"))
+    assert [(d["code"], len(d["scores"])) for d in only["departments"]] == [("JC", 2)]
+
+
+def test_report_history_follows_a_publication(gated: Workspace) -> None:
+    publish_version(gated, HJRK, 2, reason="核实无误", by="质量科")
+    v1, v2 = latest_run(gated, HJRK, 1).score, latest_run(gated, HJRK, 2).score
+    assert v1 is not None and v2 is not None
+    data = report_data(report_html(gated, department="JC-GA"))
+    assert data["departments"][0]["scores"] == [round(v1, 1), round(v1, 1), round(v2, 1)]
+    assert data["resources"][0]["versions"] == ["v1", "v2"]

@@ -1,10 +1,11 @@
 """The HTML quality report (数据质量评估报告): one self-contained file a department head reads at a
 glance, offline — ECharts is inlined from the vendored copy in ``shuzhi/web/static/vendor/echarts``.
 
-An overview (cards, a bar of the departments' scores, a table per department); per resource a
-radar of the GB/T 36344 dimensions that have a score, a bar of the rules with the most failing rows,
-a line of the score over versions, a banner when its latest load is held back by the quality gate,
-and the rules' table — failing rules first — with masked samples. Every label is Chinese.
+An overview (cards, a bar of the departments' scores, a table per department); per department a
+line of its score history (its aggregate after each change); per resource a radar of the GB/T 36344
+dimensions that have a score, a bar of the rules with the most failing rows, a line of the score
+over versions, a banner when its latest load is held back by the quality gate, and the rules' table
+— failing rules first — with masked samples. Every label is Chinese.
 
 The page marks itself for tests and monitoring: ``data-charts-rendered="N"`` on ``<html>`` once its
 N charts have drawn, and ``data-js-errors`` if a script failed (tests/quality/test_report_browser.py
@@ -24,6 +25,7 @@ from shuzhi._time import local_time
 from shuzhi.quality._run import (
     DepartmentScore,
     QualityRun,
+    department_history,
     department_scorecard,
     departments_overview,
     resource_trend,
@@ -79,8 +81,12 @@ def report_html(ws: Workspace, *, department: str | None = None, now: dt.datetim
     now = now or dt.datetime.now(dt.UTC)
     held = _held_loads(ws, [r.resource for d in depts for r in d.resources])
     charts: list[dict[str, Any]] = []
+    histories: list[dict[str, Any]] = []
     sections = [_overview(depts, len(held))]
     for d in depts:
+        history = department_history(ws, d.code)
+        sections.append(_department(d, history, len(histories)))
+        histories.append(_history_data(d, history))
         for run in d.resources:
             trend = resource_trend(ws, run.resource)
             sections.append(_resource(run, trend, len(charts), d, held.get(run.resource)))
@@ -93,7 +99,9 @@ def report_html(ws: Workspace, *, department: str | None = None, now: dt.datetim
     thresholds = (
         "，".join(f"{zh} ≥ {low:g}" for low, zh, _ in LEVELS[:-1]) + f"，{LEVELS[-1][1]} < {LEVELS[-2][0]:g}"
     )
-    data = json.dumps({"overview": overview, "resources": charts}, ensure_ascii=False).replace("</", "<\\/")
+    data = json.dumps(
+        {"overview": overview, "departments": histories, "resources": charts}, ensure_ascii=False
+    ).replace("</", "<\\/")
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -144,6 +152,36 @@ def _overview(depts: list[DepartmentScore], held: int) -> str:
 <div class="chart wide" id="overview"></div>
 <table><thead><tr><th>部门</th><th>已评估资源</th><th>得分</th><th>等级</th>{head}<th>未通过规则</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table></section>"""
+
+
+def _department(d: DepartmentScore, history: list[tuple[dt.datetime, float | None]], i: int) -> str:
+    """A department's heading before its resources: its score now and the line of its history."""
+    evaluated = f"{len(d.resources)}" + (
+        f" / {len(d.resources) + len(d.unevaluated)}" if d.unevaluated else ""
+    )
+    since = f"，自 {local_time(history[0][0])} 起" if history else ""
+    return f"""<section class="dept"><h2>{_e(d.name)} <span class="code">{_e(d.code)}</span>
+<span class="score">{_num(d.score)}</span> {_level(d.level)}</h2>
+<p class="meta">已评估资源 {evaluated} · 得分历史：{len(history)} 次记录{_e(since)}
+（所属资源每次评估、人工发布版本、撤销或恢复资源后的部门得分）</p>
+<div class="chart wide" id="dept{i}"></div></section>"""
+
+
+def _history_data(d: DepartmentScore, history: list[tuple[dt.datetime, float | None]]) -> dict[str, Any]:
+    return {
+        "code": d.code,
+        "name": d.name,
+        "times": [_axis_time(at) for at, _ in history],
+        "scores": [None if s is None else round(s, 1) for _, s in history],
+    }
+
+
+def _axis_time(when: dt.datetime) -> str:
+    """``when`` in the machine's time zone, to the minute, for a chart's axis (the zone is named
+    in the page's heading)."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _zh(text: str | None) -> str:
@@ -310,6 +348,17 @@ chart('overview', {
         return p.value === null ? '未评估' : p.value + ' ' + O.levels[p.dataIndex]; }},
     data: O.scores.map(function (s, i) {
       return {value: s, itemStyle: {color: LEVEL_COLOR[O.levels[i]] || '#999'}}; })}]});
+var MARKS = {silent: true, symbol: 'none', lineStyle: {type: 'dashed'},
+  label: {formatter: '{b} {c}', position: 'end'}, data: [{yAxis: 90, name: '优'}, {yAxis: 60, name: '及格'}]};
+DATA.departments.forEach(function (d, i) {
+  chart('dept' + i, {
+    title: Object.assign({text: d.name + ' 得分历史' + (d.times.length ? '' : '（尚无记录）')}, TITLE),
+    tooltip: {trigger: 'axis'}, grid: {left: 8, right: 56, top: 40, bottom: 8, containLabel: true},
+    xAxis: {type: 'category', data: d.times, axisLabel: {hideOverlap: true}},
+    yAxis: {type: 'value', min: 0, max: 100},
+    series: [{type: 'line', name: '得分', data: d.scores, showSymbol: d.scores.length <= 60,
+      label: {show: d.scores.length <= 12, position: 'bottom'}, markLine: MARKS}]});
+});
 DATA.resources.forEach(function (d, i) {
   chart('radar' + i, {
     title: Object.assign({text: '各维度得分', subtext: d.unscored.length ?
@@ -331,10 +380,7 @@ DATA.resources.forEach(function (d, i) {
     tooltip: {trigger: 'axis'}, grid: {left: 8, right: 56, top: 40, bottom: 8, containLabel: true},
     xAxis: {type: 'category', data: d.versions, name: '版本'},
     yAxis: {type: 'value', min: 0, max: 100},
-    series: [{type: 'line', data: d.trend, label: {show: true, position: 'bottom'},
-      markLine: {silent: true, symbol: 'none', lineStyle: {type: 'dashed'},
-        label: {formatter: '{b} {c}', position: 'end'},
-        data: [{yAxis: 90, name: '优'}, {yAxis: 60, name: '及格'}]}}]});
+    series: [{type: 'line', data: d.trend, label: {show: true, position: 'bottom'}, markLine: MARKS}]});
 });
 document.documentElement.setAttribute('data-charts-rendered', String(drawn));
 """
