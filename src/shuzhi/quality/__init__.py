@@ -3,12 +3,15 @@
 ::
 
     from shuzhi.quality import evaluate, gate, latest_run, department_scorecard
+    from shuzhi.quality import department_history, trend_points
 
     run = evaluate(ws, "JC-GA-HJRK")          # the current version: every rule in one scan
     run.score, run.level                      # 93.4, "优"
     run.dimensions                            # {Dimension.conformity: 99.1, ...}
     run.result("unique:id_number").failing    # rows of duplicated IDs (with a masked sample)
     gate(spec, run)                           # None, or why the version must not be published
+    trend_points(ws, "JC-GA-HJRK")            # the score per version: current, published or held
+    department_history(ws, "JC-GA")           # the department's score after each change
 
 Without any rule written, each resource gets the rules :func:`default_rules` derives from its
 fields' declarations; a resource's ``quality:`` section (:class:`QualitySpec`) adds rules, a

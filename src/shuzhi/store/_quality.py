@@ -3,9 +3,10 @@
 A *run* evaluates one version of a resource; it keeps the score per dimension, the overall score
 and level, the coverage of rules over fields and the gate's verdict. Each rule's figures are a
 row of ``quality_results``: rows checked, failing rows (the count, not only the rate: 100 bad rows
-in a million still matter) and a capped, masked sample. After every run the provider department's
-aggregate is recorded in ``quality_department_scores``, so trends show per resource (over
-versions) and per department (over time). Rows are only ever added.
+in a million still matter) and a capped, masked sample. After every run (and every version
+published by hand, every evaluated resource retired or restored) the provider department's
+aggregate, and its parents', is recorded in ``quality_department_scores``, so trends show per
+resource (over versions) and per department (over time). Rows are only ever added.
 """
 
 from __future__ import annotations
