@@ -230,6 +230,25 @@ def test_rule_problems_and_the_resource_problems_are_reported_together(tmp_path:
             id="number-field-date-bound",
         ),
         pytest.param(
+            "{field: age, min: 0, max: 120}", "{field: house_no, min: 1}", "rules[3].min",
+            "字符型信息项 house_no 存的是文字，不能按数字比较（界限 1）：请把它声明为整数型或数值型（type: "
+            "integer 或 decimal），加载时即转换并标出不是数字的值 / the string field house_no holds text, "
+            "which is not compared as numbers (bound 1): declare it type: integer or decimal",
+            id="text-field-number-bound",
+        ),
+        pytest.param(
+            "{field: age, min: 0, max: 120}", "{field: house_no, max: 2024-01-01}", "rules[3].max",
+            "字符型信息项 house_no 存的是文字，不能按日期比较（界限 2024-01-01）：请把它声明为日期型（type: "
+            "date），或写明 standard: date / the string field house_no holds text, which is not compared "
+            "as dates",
+            id="text-field-date-bound",
+        ),
+        pytest.param(
+            "{field: age, min: 0, max: 120}", "{kind: range, field: age}", "rules[3]",
+            "规则 range:age 没有界限：请写 min 或 max / rule range:age has no bounds: give min or max",
+            id="range-without-bounds",
+        ),
+        pytest.param(
             "{field: age, min: 0, max: 120}", "{field: age, min: 120, max: 0}", "rules[3].min",
             "最小值 120 大于最大值 0 / min 120 is greater than max 0", id="min-above-max",
         ),
@@ -286,6 +305,55 @@ def test_a_rule_that_could_not_run_is_refused_when_declared(
     assert list(errs) == [where], errs
     (got,) = errs[where]
     assert got.startswith(message), got
+
+
+def test_a_text_field_is_bounded_by_numbers_at_neither_bound(tmp_path: Path, ws: Workspace) -> None:
+    """A number range on a text field was accepted, and the evaluation cast the values to numbers:
+    those that were none went unchecked, without a word. Both bounds are refused, each at its key."""
+    text = replaced("{field: age, min: 0, max: 120}", "{field: house_no, min: 0, max: 120}")
+    path = write(tmp_path, text)
+    errs = refused(ws, path)
+    line = line_of(text, "{field: house_no, min: 0")
+    where = f"{path}:{line} resources[1].quality.rules[3]"
+    assert set(errs) == {f"{where}.min", f"{where}.max"}, errs
+    assert "（界限 0）" in errs[f"{where}.min"][0] and "(bound 120)" in errs[f"{where}.max"][0]
+    for (message,) in errs.values():
+        assert "type: integer 或 decimal" in message and "declare it type: integer or decimal" in message
+
+
+def test_a_text_field_with_the_date_standard_is_bounded_by_dates(tmp_path: Path, ws: Workspace) -> None:
+    """Its values are stored as YYYY-MM-DD and compared as dates (as the default rule of a birth
+    date declared so is): date bounds are accepted, number bounds refused; a boolean has none."""
+    fields = "      - {name: age, label: 年龄, type: integer}\n"
+    more = (
+        "      - {name: reported_on, label: 报告日期, standard: date}\n"
+        "      - {name: alive, label: 是否健在, type: boolean}\n"
+    )
+    ok = replaced(fields, fields + more).replace(
+        "{field: age, min: 0, max: 120}", "{field: reported_on, min: 2020-01-01, max: today}"
+    )
+    declare(ws, write(tmp_path, ok))
+    (r,) = [r for r in get_resource(ws, "JC-MZ-DB").spec.quality.rules if r.rule_id == "range:reported_on"]
+    assert (str(r.min), r.max) == ("2020-01-01", "today")
+    for rule, key, message in [
+        (
+            "{field: reported_on, min: 0}", "min",
+            "字符型信息项 reported_on（standard: date，存为 YYYY-MM-DD）的界限须为日期（如 1900-01-01）或 "
+            "today，实为 0 / the string field reported_on (standard: date, stored as YYYY-MM-DD) is bounded "
+            "by dates (1900-01-01) or today, got 0",
+        ),
+        (
+            "{field: alive, max: 1}", "max",
+            "布尔型信息项 alive 只有是与否，不能设界限（实为 1）/ the boolean field alive is true or false: "
+            "it cannot be bounded (got 1)",
+        ),
+    ]:  # fmt: skip
+        bad = ok.replace("{field: reported_on, min: 2020-01-01, max: today}", rule)
+        path = write(tmp_path, bad)
+        with pytest.raises(ValidationError) as info:
+            declare(ws, path)
+        where = f"{path}:{line_of(bad, rule)} resources[1].quality.rules[3].{key}"
+        assert info.value.errors == {where: [message]}
 
 
 def test_two_rules_with_one_id_are_refused_at_both_lines(tmp_path: Path, ws: Workspace) -> None:

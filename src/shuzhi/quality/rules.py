@@ -653,7 +653,9 @@ class Range(RowRule):
         dated = any(b == "today" or isinstance(b, dt.date) for b in (self.min, self.max) if b is not None)
         if t not in ("integer", "decimal", "date", "datetime"):
             # a text field: dates as text (standard: date normalises them to YYYY-MM-DD) compared
-            # as dates, anything else as numbers (DuckDB cannot compare a DOUBLE with a DATE)
+            # as dates, anything else as numbers (DuckDB cannot compare a DOUBLE with a DATE).
+            # Declaring refuses numbers on text (values that are no number went unchecked); a
+            # declaration stored before that check still runs as it did
             c = f"TRY_CAST({c} AS {'DATE' if dated else 'DOUBLE'})"
         if t == "datetime":
             c = f"CAST({c} AS DATE)"
@@ -1199,8 +1201,10 @@ class QualitySpec(BaseModel):
 
         * a ``pattern`` DuckDB's regular expressions (RE2) cannot compile (look-arounds,
           backreferences);
-        * ``range`` bounds of the wrong kind for the field (a date field compares with dates or
-          ``today``, any other with numbers), a ``min`` above the ``max``;
+        * ``range`` bounds of the wrong kind for the field (an integer or decimal field compares
+          with numbers; a date or datetime field, or a text field with the ``date`` standard, with
+          dates or ``today``; other text and booleans with neither), a range without bounds, a
+          ``min`` above the ``max``;
         * two rules with the same id (the later one replaced the earlier);
         * ``references`` or ``agrees_with`` naming a resource that is not in the catalog
           (``fields_of(code)`` is None; else it gives the resource's field names) or a field that
@@ -1232,26 +1236,65 @@ class QualitySpec(BaseModel):
         return out
 
 
+def _dated_text(f: FieldSpec) -> bool:
+    """Whether the text field ``f`` holds dates: a ``date`` standard stores them as YYYY-MM-DD."""
+    return f.type.value == "string" and f.standard == "date"
+
+
 def _range_problems(r: Range, spec: ResourceSpec) -> list[tuple[Loc, str]]:
+    """A range's bounds against its field's type: numbers for an integer or decimal field, dates
+    (or ``today``) for a date or datetime field and for a text field with the ``date`` standard
+    (stored as YYYY-MM-DD, compared as dates). Any other text is not compared as numbers or dates
+    (the evaluation's cast made its values unchecked, without a word), nor is a boolean."""
     try:
         f = spec.field(r.field)
     except KeyError:
         return []
-    dated = f.type.value in ("date", "datetime")
+    t = f.type.value
     out: list[tuple[Loc, str]] = []
+    if r.min is None and r.max is None:
+        text = f"规则 {r.rule_id} 没有界限：请写 min 或 max / rule {r.rule_id} has no bounds: give min or max"
+        return [((), text)]
+    dated = t in ("date", "datetime") or _dated_text(f)
     for key, b in (("min", r.min), ("max", r.max)):
-        if b is None or dated == (isinstance(b, dt.date) or b == "today"):
+        if b is None:
             continue
+        is_date = isinstance(b, dt.date) or b == "today"
         shown = _bound_text(b)
-        if dated:
+        zh_t, en_t = f.type.label_zh, f.type.value
+        if t == "boolean":
             text = (
-                f"{f.type.label_zh}信息项 {f.name} 的界限须为日期（如 1900-01-01）或 today，实为 {shown} / "
-                f"the {f.type.value} field {f.name} is bounded by dates (1900-01-01) or today, got {shown}"
+                f"布尔型信息项 {f.name} 只有是与否，不能设界限（实为 {shown}）/ "
+                f"the boolean field {f.name} is true or false: it cannot be bounded (got {shown})"
+            )
+        elif t == "string" and not dated:
+            if is_date:
+                text = (
+                    f"字符型信息项 {f.name} 存的是文字，不能按日期比较（界限 {shown}）：请把它声明为日期型"
+                    f"（type: date），或写明 standard: date / the string field {f.name} holds text, which "
+                    f"is not compared as dates (bound {shown}): declare it type: date, or standard: date"
+                )
+            else:
+                text = (
+                    f"字符型信息项 {f.name} 存的是文字，不能按数字比较（界限 {shown}）：请把它声明为整数型或"
+                    f"数值型（type: integer 或 decimal），加载时即转换并标出不是数字的值 / the string field "
+                    f"{f.name} holds text, which is not compared as numbers (bound {shown}): declare it "
+                    "type: integer or decimal, so that ingestion converts it and flags the values that are "
+                    "no numbers"
+                )
+        elif dated == is_date:
+            continue
+        elif dated:
+            held = "（standard: date，存为 YYYY-MM-DD）" if t == "string" else " "
+            held_en = " (standard: date, stored as YYYY-MM-DD)" if t == "string" else ""
+            text = (
+                f"{zh_t}信息项 {f.name}{held}的界限须为日期（如 1900-01-01）或 today，实为 {shown} / "
+                f"the {en_t} field {f.name}{held_en} is bounded by dates (1900-01-01) or today, got {shown}"
             )
         else:
             text = (
-                f"{f.type.label_zh}信息项 {f.name} 的界限须为数字，实为 {shown} / "
-                f"the {f.type.value} field {f.name} is bounded by numbers, got {shown}"
+                f"{zh_t}信息项 {f.name} 的界限须为数字，实为 {shown} / "
+                f"the {en_t} field {f.name} is bounded by numbers, got {shown}"
             )
         out.append(((key,), text))
     lo, hi = r.min, r.max
