@@ -25,6 +25,8 @@ from shuzhi import errors
 __all__ = [
     "YamlDocument",
     "dump_yaml",
+    "is_union_tag",
+    "key_path",
     "load_model",
     "load_yaml",
     "register_choices",
@@ -180,10 +182,16 @@ def load_yaml(path: str | os.PathLike[str], *, text: str | None = None) -> YamlD
     return YamlDocument(_plain(raw), raw, file)
 
 
-def _where(file: str, line: int | None, loc: Sequence[str | int] | None) -> str:
+def key_path(loc: Sequence[str | int]) -> str:
+    """A location as the one who wrote the document reads it: ``quality.rules[1].min``."""
     key = ""
-    for part in loc or ():
+    for part in loc:
         key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    return key
+
+
+def _where(file: str, line: int | None, loc: Sequence[str | int] | None) -> str:
+    key = key_path(loc or ())
     return f"{file}:{line}" + (f" {key}" if key else "") if line is not None else f"{file} {key}".strip()
 
 
@@ -209,6 +217,13 @@ def _in_document(data: Any, loc: Sequence[str | int]) -> list[str | int]:
 
 #: what pydantic puts in a location besides keys: a union member's type or validator name
 _TAG = re.compile(r"^(?:int|float|str|bool|none|list\[.*\]|dict\[.*\]|literal\[.*\]|[a-z-]+\[.*\]|[A-Z]\w*)$")
+
+
+def is_union_tag(part: object) -> bool:
+    """Whether a part of a pydantic error location is pydantic's, not the document's: a union
+    member's tag or type (``Range``, ``int``, ``literal['auto']``), a validator's name, or the
+    ``[key]`` of a mapping's key."""
+    return isinstance(part, str) and (part == "[key]" or bool(_TAG.match(part)))
 
 
 def validate_model(model: type[M], doc: YamlDocument, *, at: Sequence[str | int] = ()) -> M:

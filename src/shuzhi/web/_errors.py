@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from fastapi import FastAPI, Request
@@ -15,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shuzhi._yaml import validation_message
+from shuzhi._yaml import is_union_tag, key_path, validation_message
 from shuzhi.errors import ShuzhiError, ValidationError
 
 __all__ = ["ERROR_RESPONSES", "NOT_FOUND", "ErrorPublic", "error_response", "install_error_handlers"]
@@ -89,7 +90,7 @@ async def _request_validation(request: Request, exc: Exception) -> JSONResponse:
         loc = err.get("loc", ())
         if err.get("type") == "json_invalid":  # (body, character offset): the offset says little
             loc = loc[:1]
-        key = ".".join(str(part) for part in loc) or "request"
+        key = _request_key(loc, exc.body)
         if tuple(loc) == ("body",) and err.get("type") == "missing":  # no body at all
             message = "缺少请求体：应为 JSON 对象 / the request has no body: a JSON object is expected"
         elif "Expected UploadFile" in str(err.get("msg", "")) or (
@@ -103,9 +104,34 @@ async def _request_validation(request: Request, exc: Exception) -> JSONResponse:
             )
         else:
             message = validation_message(err)
-        errors.setdefault(key, []).append(message)
+        if message not in errors.setdefault(key, []):  # a union's members can say the same twice
+            errors[key].append(message)
     detail = "; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items())
     return error_response(ValidationError(errors, f"请求无效 / invalid request — {detail}"))
+
+
+def _request_key(loc: Sequence[Any], body: Any) -> str:
+    """Where in the request a problem is, as the client wrote it: ``body.quality.rules[1].min``
+    (the part of the request, then the keys and indexes in it, as the declaration errors of
+    ``POST /catalog/resources`` and the YAML ones name them). Pydantic's location also names the
+    member of a union it tried (``body.quality.rules.1.Range.min``), a validator or a mapping's
+    ``[key]``: no client sent those, and they are left out, unless the body has such a key."""
+    if not loc:
+        return "request"
+    where, *rest = loc
+    node = body if where == "body" else None
+    parts: list[str | int] = [str(where)]
+    for part in rest:
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif is_union_tag(part):
+            continue
+        else:
+            node = None  # a key the body lacks (missing) or should not have: named as sent
+        parts.append(part if isinstance(part, int) else str(part))
+    return key_path(parts)
 
 
 def _expects_files(request: Request) -> bool:
