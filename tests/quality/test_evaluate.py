@@ -176,6 +176,16 @@ def test_a_run_whose_rules_could_not_run_has_no_score(hjrk: Workspace, duck: Duc
     assert dept.score is None  # its only resource has no figures now: no mean of figures it lacks
 
 
+def test_allowed_values_of_a_number_field_are_compared_as_numbers(ws: Workspace, duck: DuckDBEngine) -> None:
+    """A decimal 800 is the text 800.0: allowed values written 800 failed every row."""
+    write_version(ws, "JC-MZ-DBDX", 1, DBDX_V1)
+    q = QualitySpec.model_validate({"rules": [{"field": "amount", "values": ["800", "650.5", "700"]}]})
+    run = evaluate(ws, "JC-MZ-DBDX", quality=q, store=False, engine=duck)
+    values = run.result("values:amount")
+    assert (values.checked, values.failing) == (4, 1)
+    assert [s["_row"] for s in values.sample] == [4]
+
+
 def test_declared_rules_are_added_and_replace_defaults(hjrk: Workspace, duck: DuckDBEngine) -> None:
     q = QualitySpec.model_validate(
         {

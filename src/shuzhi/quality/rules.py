@@ -491,9 +491,29 @@ class Values(RowRule):
     def to_sql(self, ctx: SqlContext) -> RuleSql:
         c = ctx.column(self.field)
         flagged = ctx.issues(self.field, rules=("values",))
-        allowed = ", ".join(lit(v) for v in self.values)
-        fail = f"({flagged} OR ({c} IS NOT NULL AND CAST({c} AS VARCHAR) NOT IN ({allowed})))"
+        if ctx.ftype(self.field) in ("integer", "decimal"):
+            # compared as numbers: a decimal 1 is the text 1.0 (and 1e+20 on DuckDB, 1.0E20 on
+            # Spark). A value that is no number equals no row
+            numbers = [n for n in (_number(v) for v in self.values) if n is not None]
+            outside = f"{c} NOT IN ({', '.join(lit(n) for n in numbers)})" if numbers else "true"
+        else:
+            outside = f"CAST({c} AS VARCHAR) NOT IN ({', '.join(lit(v) for v in self.values)})"
+        fail = f"({flagged} OR ({c} IS NOT NULL AND {outside}))"
         return RuleSql(failing=fail, checked=f"({c} IS NOT NULL OR {flagged})", fields=(self.field,))
+
+
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+
+
+def _number(value: str) -> int | float | None:
+    """``value`` as the number an integer or decimal field compares it with (None: no number)."""
+    if _INTEGER.match(value.strip()):
+        return int(value)
+    try:
+        n = float(value)
+    except ValueError:
+        return None
+    return n if n == n and n not in (float("inf"), float("-inf")) else None
 
 
 def _anchored(pattern: str) -> str:
