@@ -356,6 +356,114 @@ def test_a_text_field_with_the_date_standard_is_bounded_by_dates(tmp_path: Path,
         assert info.value.errors == {where: [message]}
 
 
+#: :data:`CATALOG` with a field of each other type on 低保对象, for rules that do not fit a type
+TYPED = replaced(
+    "      - {name: age, label: 年龄, type: integer}\n",
+    "      - {name: age, label: 年龄, type: integer}\n"
+    "      - {name: amount, label: 月保障金额, type: decimal}\n"
+    "      - {name: alive, label: 是否健在, type: boolean}\n"
+    "      - {name: reported_on, label: 报告日期, standard: date}\n",
+)
+
+
+@pytest.mark.parametrize(
+    ("rule", "key", "message"),
+    [
+        pytest.param(
+            "{field: birth_date, pattern: '[0-9]{8}'}", "pattern",
+            "日期型信息项 birth_date 存的是日期，不是文字，不能检查格式（pattern）：加载时已按类型转换，"
+            "并标出不合类型的值；请用 min/max 限定取值 / the date field birth_date holds dates, not text: a "
+            "pattern does not apply",
+            id="pattern-on-a-date",
+        ),
+        pytest.param(
+            "{field: alive, pattern: '是|否'}", "pattern",
+            "布尔型信息项 alive 存的是是与否，不是文字，不能检查格式（pattern）", id="pattern-on-a-boolean",
+        ),
+        pytest.param(
+            "{field: amount, max_length: 8}", "max_length",
+            "数值型信息项 amount 存的是数字（写成文字的形式因引擎而异：2.0、1e+20），不是文字，不能检查长度"
+            "（max_length）", id="max-length-on-a-decimal",
+        ),
+        pytest.param(
+            "{field: age, values: ['18', 'adult']}", "values[1]",
+            "整数型信息项 age 的取值须为整数，实为 'adult' / the integer field age takes integers, got "
+            "'adult'",
+            id="values-on-an-integer",
+        ),
+        pytest.param(
+            "{field: amount, values: ['0', 'none']}", "values[1]",
+            "数值型信息项 amount 的取值须为数字，实为 'none'", id="values-on-a-decimal",
+        ),
+        pytest.param(
+            "{field: birth_date, values: ['1990/03/07']}", "values[0]",
+            "日期型信息项 birth_date 的取值须写成 YYYY-MM-DD（如 2024-03-01），实为 '1990/03/07'",
+            id="values-on-a-date",
+        ),
+        pytest.param(
+            "{field: alive, values: ['是']}", "values[0]",
+            "布尔型信息项 alive 的取值须为 true 或 false，实为 '是'", id="values-on-a-boolean",
+        ),
+        pytest.param(
+            "{field: sex, values: ['1', '女'], id: sex-written}", "values[1]",
+            "性别信息项 sex 存的是 GB/T 2261.1-2003 代码（0、1、2、9），'女' 不是其中之一（女 存为 2） / "
+            "the sex field sex holds GB/T 2261.1-2003 codes (0, 1, 2, 9): '女' is not one (女 is stored "
+            "as 2)",
+            id="values-on-a-code-list",
+        ),
+        pytest.param(
+            "{field: house_no, max_days: 30}", "max_days",
+            "字符型信息项 house_no 存的不是日期，不能按天数检查时效：请检查日期型信息项，或把它声明为日期型"
+            "（type: date）或写明 standard: date", id="record-age-on-text",
+        ),
+        pytest.param(
+            "{field: age, birth: birth_date}", "field",
+            "规则 id_birth:age+birth_date 的 field 应为公民身份号码（字符型），age 是整数型 / rule "
+            "id_birth:age+birth_date: field names the citizen ID, a string field; age is integer",
+            id="id-birth-on-a-number",
+        ),
+        pytest.param(
+            "{field: name, standard: nmae}", "standard",
+            "未知的标准 nmae（是不是 name？）；可选 idcard、", id="unknown-standard",
+        ),
+        pytest.param(
+            "{kind: standard, field: house_no}", "field",
+            "信息项 house_no 没有声明标准：请在规则中写 standard", id="no-standard",
+        ),
+    ],
+)  # fmt: skip
+def test_a_rule_that_does_not_fit_its_field_type_is_refused(
+    tmp_path: Path, ws: Workspace, rule: str, key: str, message: str
+) -> None:
+    """Such a rule could only pass or fail every row (a pattern reads the engine's text of a date,
+    not what the department wrote), check none (record ages of text), or fail at the load (the
+    citizen ID of id_birth as a number)."""
+    text = TYPED + f"        - {rule}\n"
+    path = write(tmp_path, text)
+    errs = refused(ws, path)
+    where = f"{path}:{line_of(text, rule)} resources[1].quality.rules[7].{key}"
+    assert list(errs) == [where], errs
+    (got,) = errs[where]
+    assert got.startswith(message), got
+
+
+def test_rules_that_fit_their_field_types_are_declared(tmp_path: Path, ws: Workspace) -> None:
+    rules = [
+        "{field: age, pattern: '[0-9]{1,3}'}",  # an integer's text is its digits on every engine
+        "{field: age, values: ['18', '60']}",
+        "{field: amount, values: ['0', '1.5']}",
+        "{field: alive, values: ['true']}",
+        "{field: birth_date, values: ['1990-03-07']}",
+        "{field: sex, values: ['1', '2', '9'], id: sex-known}",
+        "{field: reported_on, max_days: 30}",
+        "{field: birth_date, max_days: 36500}",
+        "{field: house_no, standard: address}",
+    ]
+    text = TYPED + "".join(f"        - {r}\n" for r in rules)
+    declare(ws, write(tmp_path, text))
+    assert len(get_resource(ws, "JC-MZ-DB").spec.quality.rules) == 7 + len(rules)
+
+
 def test_two_rules_with_one_id_are_refused_at_both_lines(tmp_path: Path, ws: Workspace) -> None:
     """The later rule replaced the earlier one without a word; ids are what must_pass and disable
     name, so two rules may not share one."""

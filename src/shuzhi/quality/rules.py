@@ -1228,7 +1228,9 @@ class QualitySpec(BaseModel):
         * two rules with the same id (the later one replaced the earlier);
         * ``references`` or ``agrees_with`` naming a resource that is not in the catalog
           (``fields_of(code)`` is None; else it gives the resource's field names) or a field that
-          resource does not declare, and ``agrees``' key missing there.
+          resource does not declare, and ``agrees``' key missing there;
+        * a rule that does not fit the type of the field it reads (:func:`_field_type_problems`: a
+          pattern on a date, allowed values that no value of the field can equal …).
 
         Assumes :meth:`problems_at` found nothing (the fields the rules name exist).
         """
@@ -1253,6 +1255,7 @@ class QualitySpec(BaseModel):
                 out += [(("rules", i, *loc), text) for loc, text in _range_problems(r, spec)]
             elif isinstance(r, References | Agrees):
                 out += [(("rules", i, *loc), text) for loc, text in _reference_problems(r, fields_of)]
+            out += [(("rules", i, *loc), text) for loc, text in _field_type_problems(r, spec)]
         return out
 
 
@@ -1325,6 +1328,168 @@ def _range_problems(r: Range, spec: ResourceSpec) -> list[tuple[Loc, str]]:
         a, z = _bound_text(lo), _bound_text(hi)
         out.append((("min",), f"最小值 {a} 大于最大值 {z} / min {a} is greater than max {z}"))
     return out
+
+
+#: what the values of a field of each type are, and what to write instead of a text rule on it
+_NOT_TEXT: dict[str, tuple[str, str, str, str]] = {
+    "date": ("日期", "dates", "请用 min/max 限定取值", "bound it with min/max"),
+    "datetime": ("日期时间", "dates and times", "请用 min/max 限定取值", "bound it with min/max"),
+    "boolean": ("是与否", "true or false", "请用 values（true、false）", "use values (true, false)"),
+    "decimal": (
+        "数字（写成文字的形式因引擎而异：2.0、1e+20）",
+        "numbers (written as text differently by each engine: 2.0, 1e+20)",
+        "请用 min/max 限定取值，或把它声明为字符型（type: string）",
+        "bound it with min/max, or declare it type: string",
+    ),
+}
+
+
+def _field_type_problems(r: RuleBase, spec: ResourceSpec) -> list[tuple[Loc, str]]:
+    """A rule whose kind does not fit the type (or standard) of the field it reads, so that it
+    could only pass or fail every row, check none, or not run at all:
+
+    * ``pattern`` and ``max_length`` on a date, datetime, boolean or decimal field: they read the
+      text the engine writes for the value (2024-03-01, true, 2.0), not the text the department
+      wrote, and the type already fixed its form;
+    * ``values`` that no value of the field can equal: not integers (an integer field), not numbers
+      (decimal), not written YYYY-MM-DD (date) or YYYY-MM-DD HH:MM:SS (datetime), not true/false
+      (boolean), not codes of the field's code list (sex, marital, ethnic: 男 is stored as 1);
+    * ``max_days`` on a field that holds no dates (its values were cast to dates: none was checked);
+    * ``id_birth``, ``id_sex``, ``id_region`` whose citizen-ID field is not text (the rule failed at
+      the load);
+    * ``standard`` naming no standard, or none where the field declares none.
+    """
+    from shuzhi.catalog.spec import STANDARDS
+
+    def field(name: str) -> FieldSpec | None:
+        try:
+            return spec.field(name)
+        except KeyError:
+            return None
+
+    out: list[tuple[Loc, str]] = []
+    f = field(getattr(r, "field", "") or "")
+    if f is None:
+        return out
+    t, zh_t = f.type.value, f.type.label_zh
+    if isinstance(r, Pattern | MaxLength) and t in _NOT_TEXT:
+        key = "pattern" if isinstance(r, Pattern) else "max_length"
+        zh_what, en_what, zh_do, en_do = _NOT_TEXT[t]
+        zh_rule = "格式（pattern）" if key == "pattern" else "长度（max_length）"
+        out.append(
+            (
+                (key,),
+                f"{zh_t}信息项 {f.name} 存的是{zh_what}，不是文字，不能检查{zh_rule}：加载时已按类型"
+                f"转换，并标出不合类型的值；{zh_do} / the {t} field {f.name} holds {en_what}, not text: "
+                f"a {key} does not "
+                f"apply (ingestion converted its values and flagged those of another type); {en_do}",
+            )
+        )
+    elif isinstance(r, Values):
+        for j, v in enumerate(r.values):
+            problem = _value_problem(f, v)
+            if problem is not None:
+                out.append((("values", j), problem))
+    elif isinstance(r, RecordAge) and not (t in ("date", "datetime") or _dated_text(f)):
+        out.append(
+            (
+                ("max_days",),
+                f"{zh_t}信息项 {f.name} 存的不是日期，不能按天数检查时效：请检查日期型信息项，或把它声明为"
+                f"日期型（type: date）或写明 standard: date / the {t} field {f.name} holds no dates, so its "
+                "age in days cannot be checked: check a date field, or declare it type: date or "
+                "standard: date",
+            )
+        )
+    elif isinstance(r, IdBirth | IdSex | IdRegion) and t != "string":
+        out.append(
+            (
+                ("field",),
+                f"规则 {r.rule_id} 的 field 应为公民身份号码（字符型），{f.name} 是{zh_t} / "
+                f"rule {r.rule_id}: field names the citizen ID, a string field; {f.name} is {t}",
+            )
+        )
+    elif isinstance(r, Standard):
+        if r.standard is not None and r.standard not in STANDARDS:
+            zh, en = _hint(r.standard, STANDARDS)
+            out.append(
+                (
+                    ("standard",),
+                    f"未知的标准 {r.standard}{zh}；可选 {'、'.join(STANDARDS)} / unknown standard "
+                    f"{r.standard!r}{en}; known: {', '.join(STANDARDS)}",
+                )
+            )
+        elif r.standard is None and f.standard is None:
+            out.append(
+                (
+                    ("field",),
+                    f"信息项 {f.name} 没有声明标准：请在规则中写 standard（如 standard: idcard），或在信息项"
+                    f"上声明 / field {f.name} declares no standard: name one in the rule (standard: idcard) "
+                    "or on the field",
+                )
+            )
+    return out
+
+
+_DATETIME_TEXT = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$")
+
+
+def _value_problem(f: FieldSpec, value: str) -> str | None:
+    """Why no value of the field ``f`` can equal the allowed ``value``, or None."""
+    from shuzhi.standards.codes import CODE_LISTS
+
+    t = f.type.value
+    given = repr(value)
+    if t == "integer" and not _INTEGER.match(value.strip()):
+        return (
+            f"整数型信息项 {f.name} 的取值须为整数，实为 {given} / the integer field {f.name} takes "
+            f"integers, got {given}"
+        )
+    if t == "decimal" and _number(value) is None:
+        return (
+            f"数值型信息项 {f.name} 的取值须为数字，实为 {given} / the decimal field {f.name} takes numbers, "
+            f"got {given}"
+        )
+    if t == "date":
+        try:
+            ok = dt.date.fromisoformat(value).isoformat() == value
+        except ValueError:
+            ok = False
+        if not ok:
+            return (
+                f"日期型信息项 {f.name} 的取值须写成 YYYY-MM-DD（如 2024-03-01），实为 {given} / the date "
+                f"field {f.name} takes dates written YYYY-MM-DD (2024-03-01), got {given}"
+            )
+    if t == "datetime":
+        try:
+            ok = bool(_DATETIME_TEXT.match(value)) and dt.datetime.fromisoformat(value) is not None
+        except ValueError:
+            ok = False
+        if not ok:
+            return (
+                f"日期时间型信息项 {f.name} 的取值须写成 YYYY-MM-DD HH:MM:SS（如 2024-03-01 08:30:00），"
+                f"实为 {given} / the datetime field {f.name} takes values written YYYY-MM-DD HH:MM:SS "
+                f"(2024-03-01 08:30:00), got {given}"
+            )
+    if t == "boolean" and value not in ("true", "false"):
+        return (
+            f"布尔型信息项 {f.name} 的取值须为 true 或 false，实为 {given} / the boolean field {f.name} "
+            f"takes true or false, got {given}"
+        )
+    if t == "string" and f.standard in CODE_LISTS:
+        codes = CODE_LISTS[f.standard]
+        known = list(codes.codes())
+        if value not in known:
+            shown = "、".join(known[:10]) + ("…" if len(known) > 10 else "")
+            shown_en = ", ".join(known[:10]) + (", …" if len(known) > 10 else "")
+            code, _ = codes.map(value)
+            zh = f"（{value} 存为 {code}）" if code is not None else ""
+            en = f" ({value} is stored as {code})" if code is not None else ""
+            return (
+                f"{codes.label_zh}信息项 {f.name} 存的是 {codes.standard} 代码（{shown}），{given} "
+                f"不是其中之一{zh} / the {codes.name} field {f.name} holds {codes.standard} codes "
+                f"({shown_en}): {given} is not one{en}"
+            )
+    return None
 
 
 def _reference_problems(
