@@ -463,6 +463,23 @@ def test_type_and_range_rules_of_plain_fields(ws: Workspace, tmp_path: Path) -> 
     assert "整数" in r.quarantine[0].reason_zh
 
 
+def test_allowed_values_of_number_fields_are_compared_as_numbers(ws: Workspace, tmp_path: Path) -> None:
+    """A decimal 1 is the text 1.0: a decimal field declaring values [1, 2.5] flagged every row."""
+    code = new_resource(
+        ws,
+        [
+            {"name": "k", "label": "编号", "type": "integer", "key": True},
+            {"name": "grade", "label": "等级", "type": "decimal", "values": ["1", "2.5"]},
+            {"name": "n", "label": "人数", "type": "integer", "values": ["1", "02"]},
+        ],
+    )
+    f = write_text(tmp_path / "v.csv", "编号,等级,人数\n1,1,1\n2,2.50,2\n3,3,3\n")
+    ingest(ws, code, f)
+    rows = rows_of(ws, code, order="k")
+    assert [(x["k"], x["grade"], x["n"]) for x in rows] == [(1, 1.0, 1), (2, 2.5, 2), (3, None, None)]
+    assert [sorted(i["rule"] for i in x["_issues"]) for x in rows] == [[], [], ["grade.values", "n.values"]]
+
+
 def test_the_job_log_records_each_load(ws: Workspace, tmp_path: Path) -> None:
     import sqlalchemy as sa
 

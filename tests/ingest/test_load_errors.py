@@ -219,6 +219,11 @@ def test_a_load_refusing_every_row_does_not_replace_the_current_version(
         ({"name": "d", "label": "人数", "type": "integer"}, "1_000", "默认值 '1_000' 不是有效的整数"),
         ({"name": "d", "label": "金额", "type": "decimal"}, "nan", "默认值 'nan' 不是有效的数值"),
         ({"name": "d", "label": "状态", "values": ["在保", "停保"]}, "在册", "默认值 '在册' 不是允许的取值"),
+        (
+            {"name": "d", "label": "等级", "type": "decimal", "values": ["1", "2.5"]},
+            "3",
+            "默认值 '3' 不是允许的取值",
+        ),
     ],
 )
 def test_a_bad_default_in_the_mapping_is_refused_with_its_line(
@@ -233,6 +238,15 @@ def test_a_bad_default_in_the_mapping_is_refused_with_its_line(
     ((where, (text,)),) = e.value.errors.items()
     assert where == f"{mapping}:3 defaults.d" and text.startswith(message)
     assert list_versions(ws, code) == []
+
+
+def test_a_default_among_the_allowed_numbers_is_taken(ws: Workspace, tmp_path: Path) -> None:
+    """Allowed values of a number field are numbers: the default 2.50 is the allowed 2.5."""
+    field = {"name": "d", "label": "等级", "type": "decimal", "values": ["1", "2.5"]}
+    code = new_resource(ws, [{"name": "k", "label": "编号", "key": True}, field])
+    mapping = write_text(tmp_path / "m.yaml", f"resource: {code}\ndefaults:\n  d: '2.50'\n")
+    ingest(ws, code, write_text(tmp_path / "a.csv", "编号\n1\n"), mapping=mapping)
+    assert [(r["d"], r["_issues"]) for r in rows_of(ws, code)] == [(2.5, [])]
 
 
 def test_a_value_of_neither_union_member_is_named_by_its_own_key(ws: Workspace, tmp_path: Path) -> None:

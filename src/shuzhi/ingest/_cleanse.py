@@ -438,9 +438,16 @@ def _bad_default(spec: ResourceSpec, f: FieldSpec, value: str) -> str | None:
             )
         if (f.min is not None and number < f.min) or (f.max is not None and number > f.max):
             return f"默认值 {value!r} 超出允许范围 / the default {value!r} is out of the field's range"
-    if f.values and value not in f.values:
+    values = f.values or []
+    if values and f.type in (FieldType.integer, FieldType.decimal):
+        from shuzhi.quality.rules import allowed_number
+
+        allowed = number in {allowed_number(v) for v in values}  # as numbers, as the rows are compared
+    else:
+        allowed = not values or value in values
+    if not allowed:
         return (
-            f"默认值 {value!r} 不是允许的取值（{'、'.join(f.values[:20])}）/ the default {value!r} is not "
+            f"默认值 {value!r} 不是允许的取值（{'、'.join(values[:20])}）/ the default {value!r} is not "
             "an allowed value"
         )
     return None
@@ -945,7 +952,14 @@ def _step_constraints(f: _Field, p: str) -> dict[str, str]:
     val0 = f"{p}val0"
     text = f"CAST({val0} AS VARCHAR)"
     checks: list[str] = []
-    if spec.values:
+    if spec.values and spec.type in (FieldType.integer, FieldType.decimal):
+        # compared as numbers: a decimal 1 is the text 1.0, and 02 is the integer 2
+        from shuzhi.quality.rules import allowed_number
+
+        numbers = [n for n in (allowed_number(v) for v in spec.values) if n is not None]
+        outside = f"{val0} NOT IN ({', '.join(lit(n) for n in numbers)})" if numbers else "true"
+        checks.append(f"WHEN {outside} THEN 'values'")
+    elif spec.values:
         checks.append(f"WHEN {text} NOT IN {_in_list(spec.values)} THEN 'values'")
     if spec.max_length is not None:
         checks.append(f"WHEN length({text}) > {int(spec.max_length)} THEN 'max_length'")

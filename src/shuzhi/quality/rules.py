@@ -494,7 +494,7 @@ class Values(RowRule):
         if ctx.ftype(self.field) in ("integer", "decimal"):
             # compared as numbers: a decimal 1 is the text 1.0 (and 1e+20 on DuckDB, 1.0E20 on
             # Spark). A value that is no number equals no row
-            numbers = [n for n in (_number(v) for v in self.values) if n is not None]
+            numbers = [n for n in (allowed_number(v) for v in self.values) if n is not None]
             outside = f"{c} NOT IN ({', '.join(lit(n) for n in numbers)})" if numbers else "true"
         else:
             outside = f"CAST({c} AS VARCHAR) NOT IN ({', '.join(lit(v) for v in self.values)})"
@@ -505,7 +505,7 @@ class Values(RowRule):
 _INTEGER = re.compile(r"^[+-]?[0-9]+$")
 
 
-def _number(value: str) -> int | float | None:
+def allowed_number(value: str) -> int | float | None:
     """``value`` as the number an integer or decimal field compares it with (None: no number)."""
     if _INTEGER.match(value.strip()):
         return int(value)
@@ -1444,7 +1444,7 @@ def _value_problem(f: FieldSpec, value: str) -> str | None:
             f"整数型信息项 {f.name} 的取值须为整数，实为 {given} / the integer field {f.name} takes "
             f"integers, got {given}"
         )
-    if t == "decimal" and _number(value) is None:
+    if t == "decimal" and allowed_number(value) is None:
         return (
             f"数值型信息项 {f.name} 的取值须为数字，实为 {given} / the decimal field {f.name} takes numbers, "
             f"got {given}"
