@@ -290,3 +290,51 @@ def test_a_resource_problems_are_reported_together(tmp_path: Path) -> None:
     assert "信息项 age 的最小值 10 大于最大值 1" in joined
     assert "信息项重复 / field 'id_number' declared twice" in joined
     assert "unique_together 含未声明的信息项 zz" in joined
+
+
+def test_field_constraints_that_would_not_be_checked_are_refused_when_declared(
+    tmp_path: Path, ws: Workspace
+) -> None:
+    """A min on a text field was passed over by ingestion and the scorecard alike; allowed values
+    written as labels on a code-list field (it stores codes), or as 是 on a boolean, flagged every
+    row. Each is refused at its key, and nothing of the file is written."""
+    fields = (
+        "      - {name: note, label: 备注, min: 0, max: 10}\n"
+        "      - {name: reported_on, label: 报告日期, type: date, min: 0}\n"
+        "      - {name: sex, label: 性别, standard: sex, values: ['1', '女']}\n"
+        "      - {name: alive, label: 是否健在, type: boolean, values: ['是']}\n"
+        "      - {name: grade, label: 等级, type: decimal, values: ['1', '2.5'], min: 1}\n"
+    )
+    text = GOOD.replace("    sharing:\n", fields + "    sharing:\n")
+    path = write(tmp_path, text)
+    with pytest.raises(ValidationError) as info:
+        declare(ws, path)
+    errs = info.value.errors
+    f = f"{path}:{{}} resources[0].fields"
+    assert set(errs) == {
+        f.format(13) + "[1].min",
+        f.format(13) + "[1].max",
+        f.format(14) + "[2].min",
+        f.format(15) + "[3].values[1]",
+        f.format(16) + "[4].values[0]",
+    }, errs
+    assert errs[f.format(13) + "[1].min"] == [
+        "字符型信息项 note 的 min 不会被检查：界限只适用于整数型、数值型信息项；请把它声明为 type: "
+        "integer 或 decimal / the string field note: its min would not be checked, bounds apply to "
+        "integer and decimal fields; declare it type: integer or decimal"
+    ]
+    dated = errs[f.format(14) + "[2].min"][0]
+    assert "日期的界限请写成质量规则（{field: reported_on, min: 1900-01-01, max: today}）" in dated
+    assert "'女' 不是其中之一（女 存为 2）" in errs[f.format(15) + "[3].values[1]"][0]
+    assert errs[f.format(16) + "[4].values[0]"][0].startswith("布尔型信息项 alive 的取值须为 true 或 false")
+    assert list_resources(ws) == []
+
+    fixed = (
+        text.replace(
+            "{name: note, label: 备注, min: 0, max: 10}", "{name: note, label: 备注, type: integer, min: 0}"
+        )
+        .replace("type: date, min: 0}", "type: date}")
+        .replace("['1', '女']", "['1', '2']")
+        .replace("['是']", "['true']")
+    )
+    assert declare(ws, write(tmp_path, fixed)).created == ["JC-GA-HJRK"]

@@ -397,7 +397,9 @@ def _declare(s: Session, parts: list[_Part], *, by: str | None, comment: str | N
             stored_fields[code] = [f["name"] for f in spec.get("fields", [])] if spec is not None else None
         return stored_fields[code]
 
-    for r, part, i in resources.values():  # what the quality rules could not run as meant
+    for r, part, i in resources.values():  # what the fields and quality rules could not check as meant
+        for loc, message in r.declaration_problems():
+            problem(part.where("resources", i, *loc), message)
         for loc, message in r.quality.declaration_problems(r, fields_of):
             problem(part.where("resources", i, "quality", *loc), message)
     if problems:

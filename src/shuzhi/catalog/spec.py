@@ -551,6 +551,46 @@ class ResourceSpec(_Spec):
             raise ValueError("; ".join(problems))
         return self
 
+    def declaration_problems(self) -> list[tuple[Loc, str]]:
+        """What the fields declare that would not be checked as declared, each at its key
+        (``("fields", 3, "min")``); checked when the catalog is declared, not when a stored
+        declaration is read (one stored before stays readable):
+
+        * ``min`` or ``max`` on a field that is no number: ingestion and the default quality rules
+          bound integer and decimal fields only, and the bound was passed over without a word;
+        * ``values`` no value of the field can equal (not numbers on a number field, not
+          YYYY-MM-DD on a date field, not true/false on a boolean, a label instead of a code on
+          a sex, marital or ethnic field: every row was flagged).
+        """
+        from shuzhi.quality.rules import value_problem
+
+        out: list[tuple[Loc, str]] = []
+        for j, f in enumerate(self.fields):
+            t = f.type
+            if t not in (FieldType.integer, FieldType.decimal):
+                if t in (FieldType.date, FieldType.datetime):
+                    zh = f"日期的界限请写成质量规则（{{field: {f.name}, min: 1900-01-01, max: today}}）"
+                    en = f"bound dates with a quality rule ({{field: {f.name}, min: 1900-01-01, max: today}})"
+                elif t is FieldType.boolean:
+                    zh, en = "布尔型没有大小之分", "a boolean has no order"
+                else:
+                    zh, en = "请把它声明为 type: integer 或 decimal", "declare it type: integer or decimal"
+                for key in ("min", "max"):
+                    if getattr(f, key) is not None:
+                        out.append(
+                            (
+                                ("fields", j, key),
+                                f"{t.label_zh}信息项 {f.name} 的 {key} 不会被检查：界限只适用于整数型、"
+                                f"数值型信息项；{zh} / the {t.value} field {f.name}: its {key} would not be "
+                                f"checked, bounds apply to integer and decimal fields; {en}",
+                            )
+                        )
+            for k, v in enumerate(f.values or []):
+                problem = value_problem(f, v)
+                if problem is not None:
+                    out.append((("fields", j, "values", k), problem))
+        return out
+
     @property
     def key_fields(self) -> list[FieldSpec]:
         return [f for f in self.fields if f.key]

@@ -1387,7 +1387,7 @@ def _field_type_problems(r: RuleBase, spec: ResourceSpec) -> list[tuple[Loc, str
         )
     elif isinstance(r, Values):
         for j, v in enumerate(r.values):
-            problem = _value_problem(f, v)
+            problem = value_problem(f, v)
             if problem is not None:
                 out.append((("values", j), problem))
     elif isinstance(r, RecordAge) and not (t in ("date", "datetime") or _dated_text(f)):
@@ -1433,7 +1433,7 @@ def _field_type_problems(r: RuleBase, spec: ResourceSpec) -> list[tuple[Loc, str
 _DATETIME_TEXT = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$")
 
 
-def _value_problem(f: FieldSpec, value: str) -> str | None:
+def value_problem(f: FieldSpec, value: str) -> str | None:
     """Why no value of the field ``f`` can equal the allowed ``value``, or None."""
     from shuzhi.standards.codes import CODE_LISTS
 
