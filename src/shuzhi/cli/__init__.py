@@ -84,6 +84,57 @@ def _unwrap_helps(t: typer.Typer) -> None:
 
 _unwrap_helps(app)
 
+#: the ``--help`` option's line in every command's help
+HELP_TEXT = "显示本帮助并退出 / show this help and exit"
+
+
+def _localise_help() -> None:
+    """Two things Typer (0.29) writes in every help screen, made right for our users: a flag
+    (``--json``) was listed with the type ``<bool>``, as if it took a value (``--json true`` is
+    an error), and ``--help`` said "Show this message and exit." in English only. Typer's internal
+    classes may change: without them the help stays as Typer writes it."""
+    try:
+        from typer._click.core import Command
+        from typer.core import TyperOption
+    except ImportError:  # pragma: no cover - another Typer
+        return
+    show_type = TyperOption.display_type_rich
+    get_help_option = Command.get_help_option
+
+    def display_type_rich(self: TyperOption, ctx: object) -> str | None:
+        if getattr(self, "is_flag", False) and self.metavar is None:
+            return None
+        return show_type(self, ctx)  # type: ignore[arg-type]
+
+    def help_option(self: Command, ctx: object) -> object:
+        option = get_help_option(self, ctx)  # type: ignore[arg-type]
+        if option is not None and getattr(option, "help", None) == "Show this message and exit.":
+            option.help = HELP_TEXT
+        return option
+
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+    Command.get_help_option = help_option  # type: ignore[method-assign,assignment]
+
+    # a run of Chinese has no space to wrap at: Rich cut it with "…" in the narrow help column
+    # ("跳过质量评估；有质量门槛的资源 …"); folded, it wraps at any character
+    try:
+        from rich.text import Text
+        from typer import rich_utils
+    except ImportError:  # pragma: no cover - Typer without Rich
+        return
+    make_text = rich_utils._make_rich_text
+
+    def make_rich_text(*args: object, **kwargs: object) -> object:
+        text = make_text(*args, **kwargs)  # type: ignore[arg-type]
+        if isinstance(text, Text):
+            text.overflow = "fold"
+        return text
+
+    rich_utils._make_rich_text = make_rich_text  # type: ignore[assignment]
+
+
+_localise_help()
+
 
 #: exit codes by error class (most specific first)
 EXIT_CODES: tuple[tuple[str, int], ...] = (
