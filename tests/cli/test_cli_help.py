@@ -27,3 +27,9 @@ def test_chinese_help_text_is_wrapped_not_cut() -> None:
     assert "…" not in out
     flat = "".join(line.strip("│ ") for line in out.splitlines())
     assert "跳过质量评估；有质量门槛的资源则暂不发布" in flat.replace(" ", "")
+
+
+def test_usage_names_arguments_as_users_type_them() -> None:
+    out = runner.invoke(app, ["ingest", "--help"]).output
+    assert "shuzhi ingest [OPTIONS] RESOURCE FILE" in out and "{resource}" not in out
+    assert "[TARGET]" in runner.invoke(app, ["quality", "--help"]).output

@@ -115,6 +115,23 @@ def _localise_help() -> None:
     TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
     Command.get_help_option = help_option  # type: ignore[method-assign,assignment]
 
+    # the usage line wrote a required argument as {resource}, which reads as "type the braces";
+    # the usual RESOURCE (and [TARGET] when optional) instead
+    try:
+        from typer.core import TyperArgument
+    except ImportError:  # pragma: no cover
+        return
+    usage_name = getattr(TyperArgument, "_usage_display_name", None)
+    if usage_name is not None:
+
+        def usage_display_name(self: TyperArgument) -> str:
+            name = usage_name(self)
+            if self.metavar is None:
+                name = name.replace("{", "").replace("}", "").upper()
+            return str(name)
+
+        TyperArgument._usage_display_name = usage_display_name  # type: ignore[method-assign]
+
     # a run of Chinese has no space to wrap at: Rich cut it with "…" in the narrow help column
     # ("跳过质量评估；有质量门槛的资源 …"); folded, it wraps at any character
     try:
