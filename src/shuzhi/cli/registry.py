@@ -49,6 +49,10 @@ BuildEntityOpt = Annotated[
         "| all（两者，先人口库）",
     ),
 ]
+DecisionArg = Annotated[
+    str, typer.Argument(help="same（同一人 / 同一法人）| different（不同的人 / 不同的法人）")
+]
+NoteOpt = Annotated[str | None, typer.Option("--note", help="说明 / note")]
 ShowEntityOpt = Annotated[
     str,
     typer.Option(
@@ -615,10 +619,8 @@ def review_cmd(
 @registry_app.command("decide")
 def decide_cmd(
     item: Annotated[int, typer.Argument(help="复核项编号 / review item id")],
-    decision: Annotated[
-        str, typer.Argument(help="same（同一人 / 同一法人）| different（不同的人 / 不同的法人）")
-    ],
-    note: Annotated[str | None, typer.Option("--note", help="说明 / note")] = None,
+    decision: DecisionArg,
+    note: NoteOpt = None,
     entity: EntityOpt = "person",
     workspace: WorkspaceOpt = None,
     lang: LangOpt = Lang.zh,
@@ -681,10 +683,8 @@ def _print_decisions(items: list[Any], lang: Lang) -> None:
 def pair_cmd(
     left: Annotated[str, typer.Argument(help="记录甲：资源代码:记录键 / record A: RESOURCE:KEY")],
     right: Annotated[str, typer.Argument(help="记录乙：资源代码:记录键 / record B: RESOURCE:KEY")],
-    decision: Annotated[
-        str, typer.Argument(help="same（同一人 / 同一法人）| different（不同的人 / 不同的法人）")
-    ],
-    note: Annotated[str | None, typer.Option("--note", help="说明 / note")] = None,
+    decision: DecisionArg,
+    note: NoteOpt = None,
     entity: EntityOpt = "person",
     workspace: WorkspaceOpt = None,
     lang: LangOpt = Lang.zh,
@@ -710,7 +710,7 @@ def split_cmd(
     record: Annotated[
         str, typer.Argument(help="要拆出的记录：资源代码:记录键 / the record to take out: RESOURCE:KEY")
     ],
-    note: Annotated[str | None, typer.Option("--note", help="说明 / note")] = None,
+    note: NoteOpt = None,
     workspace: WorkspaceOpt = None,
     lang: LangOpt = Lang.zh,
     as_json: JsonOpt = False,

@@ -107,6 +107,21 @@ def _ordered(a: tuple[str, str], b: tuple[str, str]) -> tuple[tuple[str, str], t
     return (a, b) if a <= b else (b, a)
 
 
+def _stored_pair(
+    s: Session, entity: EntityKind, left: tuple[str, str], right: tuple[str, str]
+) -> RegistryReview | None:
+    """The review row of the pair (``left`` <= ``right``, as stored), if any."""
+    return s.scalars(
+        sa.select(RegistryReview).where(
+            RegistryReview.entity == entity.value,
+            RegistryReview.src_l == left[0],
+            RegistryReview.key_l == left[1],
+            RegistryReview.src_r == right[0],
+            RegistryReview.key_r == right[1],
+        )
+    ).first()
+
+
 # -- during a run ---------------------------------------------------------------------------------
 
 
@@ -161,15 +176,7 @@ def rekey_decisions(s: Session, entity: EntityKind, successors: Sequence[Sequenc
         if (left, right) == ((row.src_l, row.key_l), (row.src_r, row.key_r)):
             continue
         (sl, kl), (sr, kr) = _ordered(left, right)
-        other = s.scalars(
-            sa.select(RegistryReview).where(
-                RegistryReview.entity == entity.value,
-                RegistryReview.src_l == sl,
-                RegistryReview.key_l == kl,
-                RegistryReview.src_r == sr,
-                RegistryReview.key_r == kr,
-            )
-        ).first()
+        other = _stored_pair(s, entity, (sl, kl), (sr, kr))
         if other is not None and other.status in ("same", "different"):
             s.delete(row)  # the new pair was decided itself: that decision holds
             continue
@@ -479,15 +486,7 @@ def _decide_records(
     note: str | None,
 ) -> RegistryReview:
     (sl, kl), (sr, kr) = _ordered(left, right)
-    row = s.scalars(
-        sa.select(RegistryReview).where(
-            RegistryReview.entity == entity.value,
-            RegistryReview.src_l == sl,
-            RegistryReview.key_l == kl,
-            RegistryReview.src_r == sr,
-            RegistryReview.key_r == kr,
-        )
-    ).first()
+    row = _stored_pair(s, entity, (sl, kl), (sr, kr))
     if row is None:
         row = RegistryReview(entity=entity.value, src_l=sl, key_l=kl, src_r=sr, key_r=kr, status=decision)
         s.add(row)
