@@ -255,3 +255,42 @@ def test_report_history_follows_a_publication(gated: Workspace) -> None:
     data = report_data(report_html(gated, department="JC-GA"))
     assert data["departments"][0]["scores"] == [round(v1, 1), round(v1, 1), round(v2, 1)]
     assert data["resources"][0]["versions"] == ["v1", "v2"]
+
+
+def test_report_overview_counts_each_resource_once(tmp_path: Path) -> None:
+    """A department's scorecard includes the departments under it (the demo city's 交警支队 under
+    公安局): the overview counted a resource once under its department and again under each
+    department above it that has resources of its own."""
+    from shuzhi.catalog import CatalogFile, declare
+    from shuzhi.quality import departments_overview
+
+    ws = sample_city(tmp_path / "ws")
+    try:
+        from _qhelpers import EXAMPLE
+
+        from shuzhi._yaml import load_model
+
+        doc = load_model(CatalogFile, EXAMPLE / "catalog.yaml").model_dump(mode="json", exclude_defaults=True)
+        for d in doc["departments"]:
+            if d["code"] == "JC-WJ":
+                d["parent"] = "JC-GA"  # the health commission under the police, for the test
+        declare(ws, CatalogFile.model_validate(doc), by="test")
+        ingest_sample(ws, "ga_hjrk_2024-03.csv")
+        ingest_sample(ws, "wj_jkda.csv")
+        depts = departments_overview(ws)
+        runs = {r.resource: r for d in depts for r in d.resources}
+        assert len(runs) == 2 and sum(len(d.resources) for d in depts) == 3  # JC-GA holds JC-WJ's
+        page = report_html(ws)
+        assert '<div class="k">已评估资源</div><div class="v">2</div>' in page
+        failing = sum(r.rules_failed for r in runs.values())
+        assert f'<div class="k">未通过的规则</div><div class="v">{failing}</div>' in page
+    finally:
+        ws.close()
+
+
+def test_report_into_a_missing_folder_is_a_clear_error(city: Workspace, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["quality", "report", "-o", str(tmp_path / "无此目录" / "r.html"), "-w", str(city.path)]
+    )
+    assert result.exit_code != 0
+    assert "无法写入报告文件" in str(result.exception) and "folder must exist" in str(result.exception)

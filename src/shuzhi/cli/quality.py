@@ -306,7 +306,15 @@ def register(app: typer.Typer) -> None:
         with Workspace.open(workspace) as ws:
             if target == "report":
                 html = q.report_html(ws, department=department)
-                output.write_text(html, encoding="utf-8")
+                try:
+                    output.write_text(html, encoding="utf-8")
+                except OSError as e:
+                    from shuzhi.errors import ShuzhiError
+
+                    raise ShuzhiError(
+                        f"无法写入报告文件 {output}（{e.strerror}；目录须已存在且可写）/ cannot write "
+                        f"the report to {output} ({e.strerror}; the folder must exist and be writable)"
+                    ) from None
                 typer.echo(_t(lang, f"已生成报告 / report written: {output}", f"report written: {output}"))
                 return
             if target is None:

@@ -123,7 +123,8 @@ def report_html(ws: Workspace, *, department: str | None = None, now: dt.datetim
 
 
 def _overview(depts: list[DepartmentScore], held: int) -> str:
-    runs = [r for d in depts for r in d.resources]
+    # a department's scorecard includes the departments under it: each resource counted once
+    runs = list({r.resource: r for d in depts for r in d.resources}.values())
     scores = [r.score for r in runs if r.score is not None]
     mean = sum(scores) / len(scores) if scores else None
     from shuzhi.quality.rules import grade
