@@ -273,7 +273,7 @@ def test_a_record_linked_by_name_is_split_out_one_linked_by_code_is_not(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from shuzhi.errors import ValidationError
-    from shuzhi.registry import lookup, split_record
+    from shuzhi.registry import decide_pair, lookup, split_record
 
     d1 = next(r for r in TABLES["SCJG-DJ"] if r["djxh"] == "D1")
     taxed = {"xh": "S9", "nsrsbh": d1["tyxydm"], "nsrmc": d1["qymc"], "frdb": None, "scjydz": None}
@@ -297,5 +297,12 @@ def test_a_record_linked_by_name_is_split_out_one_linked_by_code_is_not(
         )
         with pytest.raises(ValidationError, match="one code is one legal entity"):
             split_record(ws, after[("SCJG-DJ", "D1")], ("SW-NSR", "S9"))
+        # … nor a pair decided different: it would bind nothing, silently
+        with pytest.raises(ValidationError, match="one code is one legal entity"):
+            decide_pair(ws, ("SW-NSR", "S9"), ("SCJG-DJ", "D1"), "different", entity="legal_entity")
+        assert (
+            decide_pair(ws, ("SW-NSR", "S9"), ("SCJG-DJ", "D1"), "same", entity="legal_entity").status
+            == "same"
+        )
     finally:
         ws.close()

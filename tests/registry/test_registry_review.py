@@ -141,6 +141,19 @@ def test_a_wrongly_merged_record_is_split_out_and_the_history_says_so(tmp_path: 
         history = lookup(ws, pid)[0].history
         assert any(h["action"] == "split" and h["reason"] == "decided" for h in history), history
         assert any("人工复核裁定为不同的人" in h["reason_text"] for h in history)
+        # the same decision again, without a note: who decided it and why stand
+        again = decide_pair(ws, typo_sb, typo_hj, "different", by="另一人")
+        assert (again.decided_by, again.note) == ("王五", "核实为另一人")
+        # and the clerk takes it back: decided the same, the merge says so
+        decide_pair(ws, typo_sb, typo_hj, "same", by="王五", note="复核后确认同一人")
+        merged = crosswalk_of(update(ws, sources=sources))
+        assert merged[typo_sb] == merged[typo_hj] == pid
+        events = lookup(ws, pid)[0].history
+        assert any(h["action"] == "absorbed" and h["reason"] == "decided_same" for h in events), events
+        assert any("人工复核裁定为同一人，按裁定合并" in h["reason_text"] for h in events)
+        # the identifier the split made is merged now: a split naming it says where it went
+        with pytest.raises(NotFound, match=f"已并入 {pid}"):
+            split_record(ws, after[typo_sb], typo_sb)
 
 
 def test_splits_and_pair_decisions_name_what_is_wrong(tmp_path: Path) -> None:

@@ -380,7 +380,11 @@ def _print_entry(e: RegistryEntry, lang: Lang) -> None:
         for r in e.records:
             t.add_row(*("" if r.get(c) is None else str(r[c]) for c in cols))
         out.print(t)
-        if len(e.records) > 1:
+        # a legal entity's records joined by code cannot be split (decisions bind name rules only)
+        from shuzhi.registry._review import CODE_RULES
+
+        coded = legal and all(r.get("link_rule") in CODE_RULES for r in e.records)
+        if len(e.records) > 1 and not coded:
             out.print(
                 "[dim]"
                 + _t(
@@ -607,11 +611,12 @@ def review_cmd(
             p = "" if i.probability is None else f"{i.probability:.3f}"
         t.add_row(str(i.id), p, _state(i.status, lang), show(i.left, roles[0]), show(i.right, roles[1]))
     out.print(t)
+    flag = " --entity legal_entity" if legal else ""
     out.print(
         _t(
             lang,
-            "用 `shuzhi registry decide 编号 same|different` 裁定",
-            "decide with `shuzhi registry decide ID same|different`",
+            f"用 `shuzhi registry decide 编号 same|different{flag}` 裁定",
+            f"decide with `shuzhi registry decide ID same|different{flag}`",
         )
     )
 

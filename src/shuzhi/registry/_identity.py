@@ -159,6 +159,10 @@ _REASONS = {
         "人工复核裁定为不同的{noun}，按裁定拆分",
         "decided different {noun_en}s in clerical review: split as decided",
     ),
+    "decided_same": (
+        "人工复核裁定为同一{noun}，按裁定合并",
+        "decided the same {noun_en} in clerical review: merged as decided",
+    ),
     "different_ids": (
         "同一聚类中有不同的有效身份证号，按号码拆分",
         "one cluster held different valid citizen IDs: split by ID",
@@ -325,11 +329,16 @@ def assign_identifiers(
             JOIN decided AS d ON NOT d.same AND m.rid IN (d.rid_l, d.rid_r)
             JOIN rec_prev AS o ON o.rid = CASE WHEN d.rid_l = m.rid THEN d.rid_r ELSE d.rid_l END
             WHERE o.prev_id = m.old
+        ), by_same AS (  -- a moved record decided the same as a record of its new identifier
+            SELECT DISTINCT m.old, m.new FROM moved AS m
+            JOIN decided AS d ON d.same AND m.rid IN (d.rid_l, d.rid_r)
+            JOIN rec_prev AS o ON o.rid = CASE WHEN d.rid_l = m.rid THEN d.rid_r ELSE d.rid_l END
+            WHERE o.registry_id = m.new AND o.prev_id IS DISTINCT FROM m.old
         )
         SELECT m.old, m.new, count(*) AS n, any_value(s.p) AS p, bool_or(d.old IS NOT NULL) AS by_id,
-               bool_or(x.old IS NOT NULL) AS by_decision
+               bool_or(x.old IS NOT NULL) AS by_decision, bool_or(y.old IS NOT NULL) AS by_same
         FROM moved AS m LEFT JOIN strongest AS s USING (old, new) LEFT JOIN by_id AS d USING (old, new)
-        LEFT JOIN by_decision AS x USING (old, new)
+        LEFT JOIN by_decision AS x USING (old, new) LEFT JOIN by_same AS y USING (old, new)
         GROUP BY m.old, m.new ORDER BY m.old, m.new"""
     ).fetchall()
     lost = con.execute(
@@ -348,12 +357,15 @@ def assign_identifiers(
 
     dests: dict[str, list[tuple[str, int, float | None, bool]]] = {}
     decided_moves: set[tuple[str, str]] = set()
-    for old, new, n, p, by_id, by_decision in moves:
+    same_moves: set[tuple[str, str]] = set()
+    for old, new, n, p, by_id, by_decision, by_same in moves:
         dests.setdefault(str(old), []).append(
             (str(new), int(n), None if p is None else float(p), bool(by_id))
         )
         if by_decision:
             decided_moves.add((str(old), str(new)))
+        if by_same:
+            same_moves.add((str(old), str(new)))
     events: list[Event] = []
     merged: list[tuple[str, str]] = []
     retired: list[str] = []
@@ -364,9 +376,12 @@ def assign_identifiers(
         if len(to) == 1 and not to[0][3]:
             new, n, p, _ = to[0]
             merged.append((old, new))
-            text = _reason("linked", kind, p="?" if p is None else f"{p:.4f}")
-            events.append(Event(old, "merged", [new], "linked", text, {"records": n, "probability": p}))
-            events.append(Event(new, "absorbed", [old], "linked", text, {"records": n, "probability": p}))
+            if (old, new) in same_moves:
+                code, text = "decided_same", _reason("decided_same", kind)
+            else:
+                code, text = "linked", _reason("linked", kind, p="?" if p is None else f"{p:.4f}")
+            events.append(Event(old, "merged", [new], code, text, {"records": n, "probability": p}))
+            events.append(Event(new, "absorbed", [old], code, text, {"records": n, "probability": p}))
         elif not to:
             retired.append(old)
             code = "content_removed" if old in content_only else "records_removed"
@@ -394,12 +409,14 @@ def assign_identifiers(
                 code, text = "different_ids", _reason("different_ids", kind)
             elif (old, new) in decided_moves:
                 code, text = "decided", _reason("decided", kind)
+            elif (old, new) in same_moves:
+                code, text = "decided_same", _reason("decided_same", kind)
             elif p is not None:
                 code, text = "linked", _reason("linked", kind, p=f"{p:.4f}")
             else:
                 code, text = "unlinked", _reason("unlinked", kind, t=t)
             events.append(Event(old, "split", [new], code, text, {"records": n, "probability": p}))
-            if code == "linked":
+            if code in ("linked", "decided_same"):
                 events.append(Event(new, "absorbed", [old], code, text, {"records": n, "probability": p}))
     # a changed record of a resource without a key that kept its predecessor's identifier
     for registry_id, src, old_key, new_key in con.execute(

@@ -55,7 +55,7 @@ Decision = Literal["same", "different"]
 
 #: the legal-entity rules that join records by their code: one code is one entity, whatever a
 #: clerical decision says (decisions bind the name rules only)
-_CODE_RULES = frozenset({"uscc", "uscc_fixed", "org_code", "org_code_only"})
+CODE_RULES = frozenset({"uscc", "uscc_fixed", "org_code", "org_code_only"})
 #: decision -> (中文, English)
 DECISIONS: dict[str, tuple[str, str]] = {
     "same": ("同一人", "the same person"),
@@ -476,6 +476,33 @@ def _require_records(ws: Workspace, entity: EntityKind, records: Sequence[tuple[
             )
 
 
+def _refuse_code_links(
+    ws: Workspace, file: str, registry_id: str, records: Sequence[tuple[str, str]]
+) -> None:
+    """A legal entity's records joined by their credit (or organisation) code are one entity
+    whatever a decision says (decisions bind the name rules only): ValidationError when every one
+    of ``records`` (resource, key) is in ``registry_id`` by a code rule."""
+    marks = ", ".join("(?, ?)" for _ in records)
+    rows = ws.engine.fetch_rows(
+        f"SELECT link_rule FROM {file} WHERE registry_id = ? AND (src, rec_key) IN ({marks})",
+        [registry_id, *(v for r in records for v in r)],
+    )
+    if len(rows) < len(records) or not all(r[0] in CODE_RULES for r in rows):
+        return
+    what = "、".join(_record_label(r) for r in records)
+    raise errors.ValidationError(
+        {
+            "record": [
+                f"记录 {what} 按统一社会信用代码（或组织机构代码）归入 {registry_id}，代码相同即同一法人，"
+                "不能拆分；如代码有误，请在来源资源中更正后重新加载 / the record(s) "
+                f"{', '.join(_record_label(r) for r in records)} are in {registry_id} by their credit "
+                "(or organisation) code, and one code is one legal entity: they cannot be split; if "
+                "a code is wrong, correct it in the source resource and load it again"
+            ]
+        }
+    )
+
+
 def _decide_records(
     s: Session,
     entity: EntityKind,
@@ -490,6 +517,8 @@ def _decide_records(
     if row is None:
         row = RegistryReview(entity=entity.value, src_l=sl, key_l=kl, src_r=sr, key_r=kr, status=decision)
         s.add(row)
+    elif row.status == decision and note is None:
+        return row  # the same decision again, with nothing to add: who made it and why stand
     row.status, row.decided_by, row.decided_at, row.note = decision, by, utcnow(), note
     return row
 
@@ -512,6 +541,16 @@ def decide_pair(
     if left == right:
         raise errors.ValidationError({"right": ["两条记录相同 / the two records are one"]})
     _require_records(ws, entity, [left, right])
+    if entity is EntityKind.legal_entity and d == "different":
+        from shuzhi.registry._service import _require_run
+
+        file = run_table(ws.warehouse / str(_require_run(ws, entity).path), "records")
+        held = ws.engine.fetch_rows(
+            f"SELECT DISTINCT registry_id FROM {file} WHERE (src, rec_key) IN ((?, ?), (?, ?))",
+            [*left, *right],
+        )
+        if len(held) == 1:  # one entity now: by code, no decision can part them
+            _refuse_code_links(ws, file, str(held[0][0]), [left, right])
     with ws.session() as s:
         row = _decide_records(s, entity, left, right, d, by, note)
         s.flush()
@@ -544,6 +583,17 @@ def split_record(
         ).to_pylist()
     ]
     if not members:
+        from shuzhi.store import RegistryIdentifier
+
+        with ws.session() as s:
+            known = s.get(RegistryIdentifier, registry_id)
+            into = known.merged_into if known is not None and known.status == "merged" else None
+        if into:
+            raise errors.NotFound(
+                "登记标识 / registry id",
+                f"{registry_id} 已并入 {into}，请对 {into} 拆分 / {registry_id} was merged into {into}: "
+                f"split it from {into}",
+            )
         raise errors.NotFound("登记标识 / registry id", registry_id)
     if record not in members:
         _require_records(ws, entity, [record])  # not in the registry at all: NotFound
@@ -556,22 +606,7 @@ def split_record(
             }
         )
     if legal:
-        rule = ws.engine.fetch_rows(
-            f"SELECT link_rule FROM {file} WHERE src = ? AND rec_key = ?", [record[0], record[1]]
-        )[0][0]
-        if rule in _CODE_RULES:
-            raise errors.ValidationError(
-                {
-                    "record": [
-                        f"记录 {_record_label(record)} 按统一社会信用代码（或组织机构代码）归入 "
-                        f"{registry_id}，代码相同即同一法人，不能拆分；如代码有误，请在来源资源中更正后"
-                        "重新加载 / the record "
-                        f"{_record_label(record)} is in {registry_id} by its credit (or organisation) "
-                        "code, and one code is one legal entity: it cannot be split; if the code is "
-                        "wrong, correct it in the source resource and load it again"
-                    ]
-                }
-            )
+        _refuse_code_links(ws, file, registry_id, [record])
     others = [m for m in members if m != record]
     if not others:
         raise errors.ValidationError(
