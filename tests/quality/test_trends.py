@@ -294,3 +294,16 @@ def test_report_into_a_missing_folder_is_a_clear_error(city: Workspace, tmp_path
     )
     assert result.exit_code != 0
     assert "无法写入报告文件" in str(result.exception) and "folder must exist" in str(result.exception)
+
+
+def test_department_table_says_when_the_latest_load_is_held(gated: Workspace) -> None:
+    """The department's table showed nothing while the latest load was held back, and listed the
+    version published by hand under 未发布原因; its gate column now says both as they are."""
+    out = " ".join(cli(gated, "--department", "JC-GA").split())
+    assert "质量门槛" in out and "未发布原因" not in out
+    assert "最新加载的 v2 未发布" in out
+    en = " ".join(cli(gated, "--department", "JC-GA", "--lang", "en").split())
+    assert "the latest load, v2, is held" in en
+    publish_version(gated, HJRK, 2, reason="核实无误", by="质量科")
+    out = " ".join(cli(gated, "--department", "JC-GA").split())
+    assert "最新加载的" not in out and "已由 质量科 发布" in out

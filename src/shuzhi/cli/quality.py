@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.panel import Panel
@@ -236,8 +236,13 @@ def _print_run(run: QualityRun, lang: Lang, trend: list[TrendPoint] | None = Non
 
 
 def _print_department(
-    d: DepartmentScore, lang: Lang, history: list[tuple[dt.datetime, float | None]] | None = None
+    d: DepartmentScore,
+    lang: Lang,
+    history: list[tuple[dt.datetime, float | None]] | None = None,
+    held: dict[str, Any] | None = None,
 ) -> None:
+    """``held``: each resource's latest load when the quality gate held it back (it is not the
+    version scored here, which stays current)."""
     out = new_console(highlight=False)
     title = f"{d.code} {d.name} — {_t(lang, '总分', 'score')} {_num(d.score)} {_level(d.level, lang)}"
     table = Table(title=title, title_justify="left")
@@ -247,8 +252,22 @@ def _print_department(
     table.add_column(_t(lang, "得分", "score"), justify="right")
     table.add_column(_t(lang, "等级", "level"))
     table.add_column(_t(lang, "未通过规则", "rules failed"), justify="right")
-    table.add_column(_t(lang, "未发布原因", "held"))
+    table.add_column(_t(lang, "质量门槛", "quality gate"))
+    from shuzhi.quality._run import _en, _zh
+
+    held = held or {}
     for r in d.resources:
+        gate = [r.hold_text(lang.value) or ""]
+        if (v := held.get(r.resource)) is not None:  # a newer load the gate held back
+            reason = _zh(v.hold_reason) if lang is Lang.zh else _en(v.hold_reason)
+            gate.insert(
+                0,
+                _t(
+                    lang,
+                    f"[bold red]最新加载的 v{v.number} 未发布[/]：{reason}",
+                    f"[bold red]the latest load, v{v.number}, is held[/]: {reason}",
+                ),
+            )
         table.add_row(
             r.resource,
             r.resource_name,
@@ -256,7 +275,7 @@ def _print_department(
             _num(r.score),
             _level(r.level, lang),
             str(r.rules_failed),
-            r.hold_text(lang.value) or "",
+            "\n".join(g for g in gate if g),
         )
     for code in d.unevaluated:
         table.add_row(code, "", "", "—", "—", "", _t(lang, "尚未评估", "not evaluated"))
@@ -300,6 +319,7 @@ def register(app: typer.Typer) -> None:
         """数据质量评估及其变化（GB/T 36344）/ quality scorecards and trends: resource, department, report."""
         from shuzhi import quality as q
         from shuzhi.errors import NotFound
+        from shuzhi.quality._report import held_loads
         from shuzhi.quality._run import QUALITY_RUN
         from shuzhi.workspace import Workspace
 
@@ -325,7 +345,8 @@ def register(app: typer.Typer) -> None:
                         data = one.to_dict(lang.value) | {"history": _history_dicts(history, lang)}
                         typer.echo(json.dumps([data], ensure_ascii=False, indent=2))
                     else:
-                        _print_department(one, lang, history)
+                        held = held_loads(ws, [r.resource for r in one.resources])
+                        _print_department(one, lang, history, held)
                     return
                 depts = q.departments_overview(ws)
                 if as_json:
@@ -333,8 +354,9 @@ def register(app: typer.Typer) -> None:
                         json.dumps([d.to_dict(lang.value) for d in depts], ensure_ascii=False, indent=2)
                     )
                     return
+                held = held_loads(ws, [r.resource for d in depts for r in d.resources])
                 for d in depts:
-                    _print_department(d, lang)
+                    _print_department(d, lang, held=held)
                 return
             result = None
             if version is None:  # the current version's run (evaluated now if it has none)

@@ -62,7 +62,7 @@ def _level(level: str | None) -> str:
     return f'<span class="lv {_LEVEL_CLASS.get(level, "")}">{_e(level)}</span>'
 
 
-def _held_loads(ws: Workspace, codes: list[str]) -> dict[str, Any]:
+def held_loads(ws: Workspace, codes: list[str]) -> dict[str, Any]:
     """The latest load of each resource when it was held back (not published, not current)."""
     from shuzhi.ingest import list_versions
 
@@ -79,7 +79,7 @@ def report_html(ws: Workspace, *, department: str | None = None, now: dt.datetim
     measured at the time of the report)."""
     depts = [department_scorecard(ws, department)] if department else departments_overview(ws)
     now = now or dt.datetime.now(dt.UTC)
-    held = _held_loads(ws, [r.resource for d in depts for r in d.resources])
+    held = held_loads(ws, [r.resource for d in depts for r in d.resources])
     charts: list[dict[str, Any]] = []
     histories: list[dict[str, Any]] = []
     sections = [_overview(depts, len(held))]
