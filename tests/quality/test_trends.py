@@ -307,3 +307,11 @@ def test_department_table_says_when_the_latest_load_is_held(gated: Workspace) ->
     publish_version(gated, HJRK, 2, reason="核实无误", by="质量科")
     out = " ".join(cli(gated, "--department", "JC-GA").split())
     assert "最新加载的" not in out and "已由 质量科 发布" in out
+
+
+def test_nothing_evaluated_yet_is_said(tmp_path: Path) -> None:
+    ws = Workspace.init(tmp_path / "empty")
+    try:
+        assert "尚无评估结果" in cli(ws)
+    finally:
+        ws.close()

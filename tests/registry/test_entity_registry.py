@@ -672,6 +672,9 @@ def test_cli_builds_both_registries_and_shows_entities(demo: Demo) -> None:
     assert g["uscc"] in out and "representative's registry id" in out  # labelled for a clerk
     person = _ok("registry", "show", g["legal_rep_registry_id"], "-w", ws)
     assert "担任法定代表人的法人" in person and g["registry_id"] in person
+    business = {"active": "存续", "deregistered": "注销", "revoked": "吊销"}[str(g["status"])]
+    row = next(line for line in person.splitlines() if g["registry_id"] in line)
+    assert business in row and str(g["status"]) not in row  # the business status, in Chinese
     out = _ok("registry", "stats", "--entity", "entity", "-w", ws)
     assert "法人库" in out and "法定代表人关联到人口库" in out
     files = json.loads(

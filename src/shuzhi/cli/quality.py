@@ -354,6 +354,16 @@ def register(app: typer.Typer) -> None:
                         json.dumps([d.to_dict(lang.value) for d in depts], ensure_ascii=False, indent=2)
                     )
                     return
+                if not depts:
+                    typer.echo(
+                        _t(
+                            lang,
+                            "尚无评估结果：资源加载（shuzhi ingest）后即评估其质量",
+                            "nothing evaluated yet: a resource's quality is evaluated when it is loaded "
+                            "(shuzhi ingest)",
+                        )
+                    )
+                    return
                 held = held_loads(ws, [r.resource for d in depts for r in d.resources])
                 for d in depts:
                     _print_department(d, lang, held=held)

@@ -317,6 +317,15 @@ _STATES_ZH = {
 _BUSINESS_ZH = {"active": "存续", "deregistered": "注销", "revoked": "吊销"}
 
 
+def _business(value: str | None, lang: Lang) -> str:
+    """A legal entity's business status (存续 …), or a registry state where that is what it is."""
+    if value is None:
+        return ""
+    if lang is Lang.zh and value in _BUSINESS_ZH:
+        return _BUSINESS_ZH[value]
+    return _state(value, lang)
+
+
 def _state(value: str | None, lang: Lang) -> str:
     if value is None:
         return ""
@@ -408,7 +417,7 @@ def _print_entry(e: RegistryEntry, lang: Lang) -> None:
             for r in linked:
                 t.add_row(
                     *(
-                        _state(r.get(c), lang) if c == "status" else ("" if r.get(c) is None else str(r[c]))
+                        _business(r.get(c), lang) if c == "status" else str(r.get(c) or "")
                         for c in ("registry_id", "name", "uscc", "status")
                     )
                 )

@@ -20,6 +20,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
+from shuzhi.catalog.spec import CODE_PATTERN
 from shuzhi.registry import (
     build,
     build_all,
@@ -245,9 +246,11 @@ def decide_route(
 
 
 class RecordRef(BaseModel):
-    resource: str = Field(description="资源代码 / resource code", examples=["GA-HJ"])
+    resource: str = Field(description="资源代码 / resource code", examples=["GA-HJ"], pattern=CODE_PATTERN)
     key: str = Field(
-        description="记录键 / the record's key in that resource", examples=["110101199003071234"]
+        description="记录键 / the record's key in that resource",
+        examples=["110101199003071234"],
+        min_length=1,
     )
 
 
