@@ -23,7 +23,7 @@ from _people import spec
 from typer.testing import CliRunner, Result
 
 from shuzhi.cli import app as main_app
-from shuzhi.errors import NotFound
+from shuzhi.errors import NotFound, ValidationError
 from shuzhi.registry import RegistrySource, RunSummary, build, decide, review_queue
 from shuzhi.registry._review import ReviewItem
 from shuzhi.standards.uscc import orgcode_check_char, uscc_check_char
@@ -186,9 +186,19 @@ def test_deciding_again_replaces_the_decision(tmp_path: Path) -> None:
         decide(ws, item.id, "different", entity="legal_entity")
         ids = _crosswalk(build(ws, "legal_entity", sources=_sources(tmp_path)))
         assert ids[("SW-NSR", "S1")] == ids[("SCJG-DJ", "D2")]
-        # an entity item is not a person item
-        with pytest.raises(NotFound):
+        # an entity item is not a person item: the error says which registry it is of
+        with pytest.raises(NotFound, match="--entity legal_entity"):
             decide(ws, item.id, "same")
+        with pytest.raises(ValidationError, match="同一法人"):
+            decide(ws, item.id, "maybe", entity="legal_entity")
+        # the same decision again without a note keeps who made it; with a note, it is replaced
+        first = decide(ws, item.id, "different", by="甲", note="核实", entity="legal_entity")
+        assert (first.decided_by, first.note) == ("甲", "核实")
+        again = decide(ws, item.id, "different", by="乙", entity="legal_entity")
+        assert (again.decided_by, again.note) == ("甲", "核实")
+        assert (
+            decide(ws, item.id, "different", by="乙", note="复查", entity="legal_entity").decided_by == "乙"
+        )
     finally:
         ws.close()
 

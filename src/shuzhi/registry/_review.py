@@ -414,12 +414,14 @@ def review_queue(
     return _items(ws, entity, rows)
 
 
-def _check(decision: str) -> Decision:
+def _check(decision: str, entity: EntityKind = EntityKind.person) -> Decision:
     if decision not in DECISIONS:
+        noun = "法人" if entity is EntityKind.legal_entity else "人"
         raise errors.ValidationError(
             {
                 "decision": [
-                    f"应为 same（同一人）或 different（不同的人）/ same or different, not {decision!r}"
+                    f"应为 same（同一{noun}）或 different（不同的{noun}）/ same or different, "
+                    f"not {decision!r}"
                 ]
             }
         )
@@ -438,10 +440,18 @@ def decide(
     """Decide the queued pair ``item``: ``same`` or ``different``. Deciding again replaces the
     decision. It takes effect from the next run (``build`` or ``update``)."""
     entity = EntityKind(entity)
-    d = _check(decision)
+    d = _check(decision, entity)
     with ws.session() as s:
         row = s.get(RegistryReview, item)
-        if row is None or row.entity != entity.value:
+        if row is not None and row.entity != entity.value:
+            other = EntityKind(row.entity)
+            raise errors.NotFound(
+                "复核项 / review item",
+                f"{item}（属于{other.label_zh}，请加 --entity {other.value}；API：?entity={other.value}）"
+                f" / {item} (an item of the {other.value} registry: add --entity {other.value}; API: "
+                f"?entity={other.value})",
+            )
+        if row is None:
             raise errors.NotFound("复核项 / review item", str(item))
         if row.status == "withdrawn":
             raise errors.Conflict(
@@ -449,7 +459,8 @@ def decide(
                 f"（decide_pair）/ review item {item} was withdrawn: the latest run no longer finds the "
                 "pair uncertain; to decide it all the same, name the two records (decide_pair)"
             )
-        row.status, row.decided_by, row.decided_at, row.note = d, by, utcnow(), note
+        if not (row.status == d and note is None):  # the same again, no note: who and why stand
+            row.status, row.decided_by, row.decided_at, row.note = d, by, utcnow(), note
         s.flush()
         s.expunge(row)
     return _items(ws, entity, [row])[0]
@@ -537,7 +548,7 @@ def decide_pair(
     records of the registry's current run (:class:`~shuzhi.errors.NotFound` names the one that is
     not). Deciding again replaces the decision; it binds every run from the next one."""
     entity = EntityKind(entity)
-    d = _check(decision)
+    d = _check(decision, entity)
     if left == right:
         raise errors.ValidationError({"right": ["两条记录相同 / the two records are one"]})
     _require_records(ws, entity, [left, right])
