@@ -101,6 +101,7 @@ async def test_any_two_records_decided_and_a_record_split_out(
     assert r.status_code == 404 and "GA-HJ:no-such-key" in r.json()["error"]
     r = await client.post("/api/v1/registry/decisions", json={**body, "decision": "maybe"})
     assert r.status_code == 422 and "same or different" in r.json()["error"]
+    assert list(r.json()["errors"]) == ["body.decision"]  # keyed by the request's path, as FastAPI's
     # "RESOURCE:KEY" in the resource, an empty key: the request is wrong, not the record unknown
     bad = {**body, "right": {"resource": f"{others[0][0]}:{others[0][1]}", "key": ""}}
     r = await client.post("/api/v1/registry/decisions", json=bad)
@@ -108,6 +109,7 @@ async def test_any_two_records_decided_and_a_record_split_out(
     # split: the record must be one of the person's
     r = await client.post(f"/api/v1/registry/{pid}/split", json={"record": ref(others[0])})
     assert r.status_code == 422 and "不属于" in r.json()["error"]
+    assert list(r.json()["errors"]) == ["body.record"]
     r = await client.post("/api/v1/registry/P999999999999/split", json={"record": ref(recs[0])})
     assert r.status_code == 404
     r = await client.post(f"/api/v1/registry/{pid}/split", json={"record": ref(recs[-1]), "note": "错并"})

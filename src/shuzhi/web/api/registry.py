@@ -13,6 +13,8 @@ the files of ``shuzhi registry export``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -21,6 +23,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from shuzhi.catalog.spec import CODE_PATTERN
+from shuzhi.errors import ValidationError
 from shuzhi.registry import (
     build,
     build_all,
@@ -205,6 +208,16 @@ def export_route(
     return FileResponse(files[name], media_type=media, filename=f"{kind}-{name}.{format}")
 
 
+@contextmanager
+def _body_errors() -> Iterator[None]:
+    """A decision's problems keyed like FastAPI's own, by the request body's path
+    (``body.decision``, ``body.right``), as the catalog routes do."""
+    try:
+        yield
+    except ValidationError as e:
+        raise ValidationError({f"body.{k}": v for k, v in e.errors.items()}) from None
+
+
 class DecisionRequest(BaseModel):
     decision: str = Field(description="same（同一人）| different（不同的人）")
     note: str | None = None
@@ -240,9 +253,10 @@ def decide_route(
     user: UserDep,
     entity: Annotated[str, Query(description=_ENTITY_DOC)] = "person",
 ) -> dict[str, Any]:
-    return decide(
-        ws, item, body.decision, by=user, note=body.note, entity=_kind(entity) or "person"
-    ).to_dict()
+    with _body_errors():
+        return decide(
+            ws, item, body.decision, by=user, note=body.note, entity=_kind(entity) or "person"
+        ).to_dict()
 
 
 class RecordRef(BaseModel):
@@ -278,15 +292,16 @@ def pair_decision_route(
     user: UserDep,
     entity: Annotated[str, Query(description=_ENTITY_DOC)] = "person",
 ) -> dict[str, Any]:
-    return decide_pair(
-        ws,
-        (body.left.resource, body.left.key),
-        (body.right.resource, body.right.key),
-        body.decision,
-        by=user,
-        note=body.note,
-        entity=_kind(entity) or "person",
-    ).to_dict()
+    with _body_errors():
+        return decide_pair(
+            ws,
+            (body.left.resource, body.left.key),
+            (body.right.resource, body.right.key),
+            body.decision,
+            by=user,
+            note=body.note,
+            entity=_kind(entity) or "person",
+        ).to_dict()
 
 
 @router.post(
@@ -302,7 +317,10 @@ def split_route(
     body: SplitRequest,
     user: UserDep,
 ) -> dict[str, Any]:
-    items = split_record(ws, registry_id, (body.record.resource, body.record.key), by=user, note=body.note)
+    with _body_errors():
+        items = split_record(
+            ws, registry_id, (body.record.resource, body.record.key), by=user, note=body.note
+        )
     return {"count": len(items), "items": [i.to_dict() for i in items]}
 
 
