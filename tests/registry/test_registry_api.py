@@ -117,3 +117,14 @@ async def test_any_two_records_decided_and_a_record_split_out(
     split = r.json()
     assert split["count"] == len(recs) - 1
     assert all(i["status"] == "different" and i["note"] == "错并" for i in split["items"])
+
+
+async def test_huge_numbers_and_mistyped_keys_are_422(client: httpx.AsyncClient) -> None:
+    huge = "99999999999999999999"
+    r = await client.post(f"/api/v1/registry/reviews/{huge}", json={"decision": "same"})
+    assert r.status_code == 422 and "path.item" in r.json()["errors"]
+    r = await client.get("/api/v1/registry/reviews", params={"offset": huge})
+    assert r.status_code == 422 and "query.offset" in r.json()["errors"]
+    # a typo in "resources" ran a full build of everything
+    r = await client.post("/api/v1/registry/build", json={"entity": "person", "resourcs": ["GA-HJ"]})
+    assert r.status_code == 422 and "body.resourcs" in r.json()["errors"]

@@ -203,3 +203,45 @@ async def test_the_routes_are_documented(client: httpx.AsyncClient) -> None:
     ):
         assert p in paths, p
     assert "ingest" in {t["name"] for t in spec["tags"]}
+
+
+async def test_numbers_too_large_for_the_store_are_404_or_422_not_500(
+    ws: Workspace, client: httpx.AsyncClient
+) -> None:
+    """A version number, offset or review id beyond 64-bit integers overflowed SQLite and DuckDB
+    and answered 500."""
+    code = new_resource(ws)
+    assert (await _upload(client, code, ROWS)).status_code == 201
+    huge = "99999999999999999999999"
+    base = f"/api/v1/resources/{code}"
+    for method, url in [
+        ("GET", f"{base}/versions/{huge}"),
+        ("GET", f"{base}/versions/{huge}/rows"),
+        ("GET", f"{base}/versions/{huge}/quarantine"),
+    ]:
+        r = await client.request(method, url)
+        assert r.status_code == 404, (url, r.status_code, r.text)
+    for method, url, body in [
+        ("POST", f"{base}/versions/{huge}/publish", {"reason": "x"}),
+        ("GET", f"{base}/versions/1/rows?offset={huge}", None),
+        ("GET", f"{base}/diff?from=1&to={huge}", None),
+        ("GET", f"/api/v1/quality/resources/{code}/versions/{huge}", None),
+    ]:
+        r = await client.request(method, url, json=body)
+        assert r.status_code == 422, (url, r.status_code, r.text)
+        assert ERROR_KEYS <= set(r.json())
+
+
+async def test_a_mistyped_key_or_a_bad_user_header_is_refused(
+    ws: Workspace, client: httpx.AsyncClient
+) -> None:
+    code = new_resource(ws)
+    assert (await _upload(client, code, ROWS)).status_code == 201
+    r = await client.post(f"/api/v1/resources/{code}/versions/1/publish", json={"reason": "x", "bogus": 1})
+    assert r.status_code == 422 and "body.bogus" in r.json()["errors"]  # not made current all the same
+    r = await client.post(
+        f"/api/v1/resources/{code}/versions/1/publish",
+        json={"reason": "x"},
+        headers={"X-Shuzhi-User": "%E5%BC"},
+    )
+    assert r.status_code == 422 and "header.X-Shuzhi-User" in r.json()["errors"]

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from urllib.parse import unquote
 
 from fastapi import Depends, Header, Query, Request
+from fastapi import Path as PathParam
 
 from shuzhi.errors import ConfigError
 from shuzhi.web._checkers import CheckerPool
@@ -52,7 +53,18 @@ def user(
             header = header.encode("latin-1").decode("utf-8")
         except UnicodeError:
             pass
-        header = unquote(header).strip()
+        try:
+            header = unquote(header, errors="strict").strip()
+        except UnicodeDecodeError:  # was stored as "�" in the history
+            from shuzhi.errors import ValidationError
+
+            raise ValidationError(
+                {
+                    "header.X-Shuzhi-User": [
+                        f"百分号编码无效（不是 UTF-8）：{header!r} / invalid percent-encoding (not UTF-8)"
+                    ]
+                }
+            ) from None
     return header or ANONYMOUS
 
 
@@ -76,3 +88,12 @@ WorkspaceDep = Annotated[Workspace, Depends(workspace)]
 LangDep = Annotated[Lang, Depends(lang)]
 CheckersDep = Annotated[CheckerPool, Depends(checkers)]
 UserDep = Annotated[str, Depends(user)]
+
+
+#: the largest version number, item id or row offset a request may name: a larger one overflowed
+#: SQLite's and DuckDB's 64-bit integers and answered 500
+MAX_NUMBER = 2**53
+#: a version number or an item id in a path
+NumberPath = Annotated[int, PathParam(ge=0, le=MAX_NUMBER)]
+#: a row offset in a query
+OffsetQuery = Annotated[int, Query(ge=0, le=MAX_NUMBER)]

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.background import BackgroundTask
 
 from shuzhi import errors
@@ -36,7 +36,7 @@ from shuzhi.ingest import (
     version_rows,
 )
 from shuzhi.web._errors import NOT_FOUND, ErrorPublic
-from shuzhi.web.api.deps import UserDep, WorkspaceDep
+from shuzhi.web.api.deps import MAX_NUMBER, NumberPath, OffsetQuery, UserDep, WorkspaceDep
 from shuzhi.workspace import Workspace
 
 __all__ = ["TAG", "router"]
@@ -79,7 +79,10 @@ def _number(ws: Workspace, code: str, n: str) -> int | None:
             raise errors.NotFound("版本 / version", f"{code} (尚未加载 / never loaded)")
         return versions[-1].number
     try:
-        return int(n.removeprefix("v"))
+        number = int(n.removeprefix("v"))
+        if number > MAX_NUMBER:  # no such version: larger than any integer the store can hold
+            raise errors.NotFound("版本 / version", f"{code} v{n.removeprefix('v')}")
+        return number
     except ValueError:
         raise errors.ValidationError(
             {
@@ -186,6 +189,8 @@ def get_one_version(code: str, n: str, ws: WorkspaceDep) -> VersionInfo:
 
 
 class PublishRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a mistyped key is an error, not ignored
+
     reason: str = Field(min_length=1, description="发布理由（记录在案）/ why it is published (recorded)")
 
 
@@ -195,7 +200,9 @@ class PublishRequest(BaseModel):
     summary="发布暂缓的版本为当前版本 / make a held (or earlier) version current",
     responses={**NOT_FOUND, **_CONFLICT},
 )
-def post_publish(code: str, n: int, body: PublishRequest, ws: WorkspaceDep, user: UserDep) -> PublishResult:
+def post_publish(
+    code: str, n: NumberPath, body: PublishRequest, ws: WorkspaceDep, user: UserDep
+) -> PublishResult:
     """Checks the version's files against their checksum, moves the current pointer to it and
     records who (``X-Shuzhi-User``), when and why. 409 when it is already current or a load is
     running."""
@@ -213,7 +220,7 @@ def get_rows(
     n: str,
     ws: WorkspaceDep,
     limit: Annotated[int, Query(ge=0, le=10_000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> RowsPublic:
     v, rows = version_rows(ws, code, _number(ws, code, n), limit=limit, offset=offset)
     return RowsPublic(
@@ -230,8 +237,8 @@ def get_rows(
 def get_diff(
     code: str,
     ws: WorkspaceDep,
-    from_: Annotated[int, Query(alias="from", description="旧版本 / the older version")],
-    to: Annotated[int, Query(description="新版本 / the newer version")],
+    from_: Annotated[int, Query(alias="from", ge=0, le=MAX_NUMBER, description="旧版本 / the older version")],
+    to: Annotated[int, Query(ge=0, le=MAX_NUMBER, description="新版本 / the newer version")],
     sample: Annotated[int, Query(ge=0, le=1000)] = 10,
 ) -> VersionDiff:
     return diff(ws, code, from_, to, sample=sample)
@@ -248,7 +255,7 @@ def get_quarantine(
     n: str,
     ws: WorkspaceDep,
     limit: Annotated[int, Query(ge=0, le=10_000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
     rule: Annotated[
         str | None, Query(description="规则、信息项或原因代码 / a rule, field or reason code")
     ] = None,

@@ -20,7 +20,7 @@ from shuzhi.quality import (
     trend_points,
 )
 from shuzhi.web._errors import NOT_FOUND
-from shuzhi.web.api.deps import LangDep, WorkspaceDep
+from shuzhi.web.api.deps import LangDep, NumberPath, WorkspaceDep
 
 __all__ = ["TAG", "router"]
 
@@ -181,7 +181,7 @@ def resource_quality(code: str, ws: WorkspaceDep, lang: LangDep) -> dict[str, An
     responses=NOT_FOUND,
     summary="某一版本的质量评分卡 / the scorecard of one version",
 )
-def version_quality(code: str, number: int, ws: WorkspaceDep, lang: LangDep) -> dict[str, Any]:
+def version_quality(code: str, number: NumberPath, ws: WorkspaceDep, lang: LangDep) -> dict[str, Any]:
     return latest_run(ws, code, number).to_dict(lang)
 
 

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shuzhi.catalog.spec import CODE_PATTERN
 from shuzhi.errors import ValidationError
@@ -37,7 +37,7 @@ from shuzhi.registry import (
     update,
 )
 from shuzhi.web._errors import ERROR_RESPONSES, NOT_FOUND, ErrorPublic
-from shuzhi.web.api.deps import UserDep, WorkspaceDep
+from shuzhi.web.api.deps import NumberPath, OffsetQuery, UserDep, WorkspaceDep
 
 __all__ = ["TAG", "router"]
 
@@ -75,6 +75,8 @@ def _kind(value: str | None, *, allow_all: bool = False) -> str | None:
 
 
 class BuildRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a mistyped key is an error, not ignored
+
     entity: str = Field(
         default="person",
         description="person（人口库）| legal_entity（法人库）| all（两者，先人口库；仅 build）",
@@ -219,6 +221,8 @@ def _body_errors() -> Iterator[None]:
 
 
 class DecisionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a mistyped key is an error, not ignored
+
     decision: str = Field(description="same（同一人）| different（不同的人）")
     note: str | None = None
 
@@ -228,7 +232,7 @@ def reviews_route(
     ws: WorkspaceDep,
     status: Annotated[str, Query(description="pending | same | different | withdrawn | all")] = "pending",
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
     entity: Annotated[str, Query(description=_ENTITY_DOC)] = "person",
 ) -> dict[str, Any]:
     items = review_queue(
@@ -248,7 +252,7 @@ def reviews_route(
 )
 def decide_route(
     ws: WorkspaceDep,
-    item: int,
+    item: NumberPath,
     body: DecisionRequest,
     user: UserDep,
     entity: Annotated[str, Query(description=_ENTITY_DOC)] = "person",
@@ -260,6 +264,8 @@ def decide_route(
 
 
 class RecordRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a mistyped key is an error, not ignored
+
     resource: str = Field(description="资源代码 / resource code", examples=["GA-HJ"], pattern=CODE_PATTERN)
     key: str = Field(
         description="记录键 / the record's key in that resource",
@@ -269,6 +275,8 @@ class RecordRef(BaseModel):
 
 
 class PairDecisionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a mistyped key is an error, not ignored
+
     left: RecordRef
     right: RecordRef
     decision: str = Field(description="same（同一人 / 同一法人）| different（不同的人 / 不同的法人）")
@@ -276,6 +284,8 @@ class PairDecisionRequest(BaseModel):
 
 
 class SplitRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a mistyped key is an error, not ignored
+
     record: RecordRef = Field(description="要拆出的记录 / the record to take out")
     note: str | None = None
 
