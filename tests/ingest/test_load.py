@@ -659,3 +659,28 @@ def test_an_excel_number_of_16_digits_in_a_text_field_is_quarantined(ws: Workspa
     )
     assert "format the column as text" in first["reason_en"]
     assert [row["id_number"] for row in rows_of(ws, code)] == ["14050219850612202X"]
+
+
+@pytest.mark.parametrize("mode", ["append", "upsert"])
+def test_rows_kept_from_the_previous_version_say_what_a_renamed_field_cost(
+    ws: Workspace, tmp_path: Path, mode: str
+) -> None:
+    """A field renamed in the catalog (备注 note -> remark): the rows carried over from the previous
+    version lost its values, and the load said nothing."""
+    from _ingest_fixtures import PEOPLE_FIELDS, resource_spec
+
+    from shuzhi.catalog import CatalogFile, declare
+
+    code = new_resource(ws)
+    ingest(ws, code, write_csv(tmp_path / "v1.csv", ROWS))
+    renamed = [{**f, "name": "remark"} if f["name"] == "note" else f for f in PEOPLE_FIELDS]
+    declare(ws, CatalogFile.model_validate({"resources": [resource_spec(code, renamed)]}))
+    new_row = "140502197001011231,赵六,男,1970-01-01,13800000000,山西省晋城市城区凤台东街1号,100,1,新增"
+    result = ingest(ws, code, write_csv(tmp_path / "v2.csv", [new_row]), mode=mode)
+    notes = " ".join(result.notes)
+    assert "note" in notes and "已不在目录中" in notes and "4 row(s) kept" in notes
+    assert "新信息项 remark" in notes
+    # a load with the same fields as its previous version says neither
+    assert result.published
+    again = ingest(ws, code, write_csv(tmp_path / "v3.csv", [new_row.replace("赵六", "赵七")]), mode="upsert")
+    assert again.published and not any("已不在目录中" in n or "新信息项" in n for n in again.notes)

@@ -841,6 +841,8 @@ class _Load:
         shrink = _shrink_hold(self.mode, current, self.previous_rows, rows_total)
         if shrink is not None:
             holds.append(shrink)
+        if current is not None and self.mode in ("append", "upsert") and prev_columns:
+            notes.extend(self._carry_notes(prev_columns, carried + (updated if unfed else 0)))
         if current is not None and st.sha256 == self.previous_hash:
             notes.append(
                 f"源文件与当前版本 v{current} 的完全相同（sha256 一致）/ the source is the very file "
@@ -1105,6 +1107,32 @@ class _Load:
             items.append(f"p.{ident(n)}" if n in have else f"NULL::{typ} AS {ident(n)}")
         glob = lit(str(prev_dir / "*.parquet"))
         return f"SELECT {', '.join(items)} FROM read_parquet({glob}) AS p"
+
+    def _carry_notes(self, prev_columns: list[dict[str, Any]], kept: int) -> list[str]:
+        """What the ``kept`` rows taken from the previous version (carried, or updated by a file
+        without some columns) lose or lack after the catalog's fields changed: a renamed field's
+        values were dropped without a word."""
+        if kept <= 0:
+            return []
+        system = {n for n, _ in SYSTEM_COLUMNS}
+        before = [c["name"] for c in prev_columns if c["name"] not in system]
+        now = [f.name for f in self.spec.fields]
+        gone = [c for c in before if c not in now]
+        new = [f for f in now if f not in before]
+        out = []
+        if gone:
+            out.append(
+                f"上一版本的信息项 {'、'.join(gone)} 已不在目录中：沿用的 {kept} 行不带其值（如为改名，"
+                "请以 full 模式重新加载完整文件）/ the previous version's field(s) "
+                f"{', '.join(gone)} are no longer in the catalog: the {kept} row(s) kept from it "
+                "lose their values (renamed? load the whole file again in full mode)"
+            )
+        if new:
+            out.append(
+                f"新信息项 {'、'.join(new)} 在沿用上一版本的 {kept} 行中为空 / the new field(s) "
+                f"{', '.join(new)} are empty in the {kept} row(s) kept from the previous version"
+            )
+        return out
 
     def _carry(
         self,
