@@ -316,3 +316,22 @@ def test_a_birth_date_kept_as_text_is_checked_as_a_date(ws: Workspace, tmp_path:
     assert r.quality_status == "passed" and run.status == "ok", run.error
     rule = run.result("range:birth_date")
     assert (rule.checked, rule.failing) == (3, 2)
+
+
+def test_the_version_record_keeps_its_quality_run_and_mapping(tmp_path: Path) -> None:
+    """docs/ingest.md: the version record carries the load's score and level and the id of its run,
+    and the mapping used; read back later (CLI `versions --json`, API) it carried neither."""
+    ws = make_workspace(tmp_path / "ws")
+    try:
+        code = new_resource(ws)
+        result = ingest(ws, code, write_csv(tmp_path / "a.csv", ROWS))
+        v = get_version(ws, code, result.version)
+        assert v.quality_run_id is not None
+        assert (v.quality_score, v.quality_level) == (result.quality_score, result.quality_level)
+        assert v.quality_score is not None and v.quality_level
+        assert v.mapping and list_versions(ws, code)[-1].quality_run_id == v.quality_run_id
+        skipped = ingest(ws, code, write_csv(tmp_path / "b.csv", ROWS[:3] + ROWS[3:]), quality=False)
+        w = get_version(ws, code, skipped.version)
+        assert (w.quality_run_id, w.quality_score, w.quality_level) == (None, None, None)
+    finally:
+        ws.close()

@@ -96,6 +96,12 @@ class VersionInfo(BaseModel):
     duration_s: float | None
     #: the quality gate at load (passed | held | failed | skipped; None before gates existed)
     quality_status: str | None = None
+    #: the quality run of the load (its id, score 0–100 and level 优 良 中 差 劣), when it was evaluated
+    quality_run_id: int | None = None
+    quality_score: float | None = None
+    quality_level: str | None = None
+    #: the mapping the load used, with the column matches and the source header
+    mapping: dict[str, Any] = {}
     #: when, by whom and why it was made current (at load, or later by ``publish_version``)
     published_at: dt.datetime | None = None
     published_by: str | None = None
@@ -107,8 +113,28 @@ class VersionInfo(BaseModel):
         return [str(c["name"]) for c in self.columns if c["name"] not in system]
 
 
-def _info(code: str, v: Any, current: int | None) -> VersionInfo:
+def _scores(s: Any, versions: list[Any]) -> dict[int, tuple[float | None, str | None]]:
+    """The score and level of the versions' quality runs, by run id (one query)."""
+    from shuzhi.store import QualityRun
+
+    ids = [v.quality_run_id for v in versions if v.quality_run_id is not None]
+    if not ids:
+        return {}
+    rows = s.execute(
+        sa.select(QualityRun.id, QualityRun.score, QualityRun.level).where(QualityRun.id.in_(ids))
+    )
+    return {int(i): (sc, lv) for i, sc, lv in rows}
+
+
+def _info(
+    code: str, v: Any, current: int | None, scores: dict[int, tuple[float | None, str | None]] | None = None
+) -> VersionInfo:
+    score, level = (scores or {}).get(v.quality_run_id, (None, None)) if v.quality_run_id else (None, None)
     return VersionInfo(
+        quality_run_id=v.quality_run_id,
+        quality_score=None if score is None else round(score, 2),
+        quality_level=level,
+        mapping=dict(v.mapping or {}),
         resource=code,
         number=v.number,
         base_number=v.base_number,
@@ -164,7 +190,9 @@ def list_versions(ws: Workspace, resource: str) -> list[VersionInfo]:
             .where(ResourceVersion.resource_id == r.id)
             .order_by(ResourceVersion.number)
         ).scalars()
-        return [_info(resource, v, r.current_version) for v in rows]
+        versions = list(rows)
+        scores = _scores(s, versions)
+        return [_info(resource, v, r.current_version, scores) for v in versions]
 
 
 def get_version(ws: Workspace, resource: str, number: int | None = None) -> VersionInfo:
@@ -186,7 +214,7 @@ def get_version(ws: Workspace, resource: str, number: int | None = None) -> Vers
         ).scalar_one_or_none()
         if v is None:
             raise errors.NotFound(VERSION, f"{resource} v{wanted}")
-        return _info(resource, v, r.current_version)
+        return _info(resource, v, r.current_version, _scores(s, [v]))
 
 
 def latest_version(ws: Workspace, resource: str) -> VersionInfo:
