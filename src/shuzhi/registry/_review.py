@@ -438,7 +438,8 @@ def decide(
     entity: EntityKind | str = EntityKind.person,
 ) -> ReviewItem:
     """Decide the queued pair ``item``: ``same`` or ``different``. Deciding again replaces the
-    decision. It takes effect from the next run (``build`` or ``update``)."""
+    decision (the same decision again without a note keeps who made it, when and why). It takes
+    effect from the next run (``build`` or ``update``)."""
     entity = EntityKind(entity)
     d = _check(decision, entity)
     with ws.session() as s:
