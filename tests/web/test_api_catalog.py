@@ -165,9 +165,17 @@ async def test_bad_bodies_are_422_naming_the_field(client: httpx.AsyncClient) ->
     assert body["errors"] == {
         "body": [
             "JSON 格式错误：键名须用双引号括起（或多了一个逗号） / malformed JSON: "
-            "Expecting property name enclosed in double quotes"
+            "Expecting property name enclosed in double quotes（第 1 行第 29 列 / line 1, column 29）"
         ]
     }
+    # where, in a body of several lines (the offset alone said little)
+    lines = b'{\n  "code": "X-1",\n  "name": \n}'
+    body = assert_error(
+        await client.post(f"{API}/resources", content=lines, headers={"content-type": "application/json"}),
+        422,
+        "validation",
+    )
+    assert "第 4 行第 1 列 / line 4, column 1" in body["errors"]["body"][0]
     plain = await client.post(f"{API}/resources", content=b"code: x", headers={"content-type": "text/plain"})
     assert assert_error(plain, 422, "validation")["errors"]["body"][0].startswith("请求体应为 JSON 对象")
     empty = assert_error(await client.post(f"{API}/resources"), 422, "validation")

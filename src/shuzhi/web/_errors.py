@@ -88,7 +88,9 @@ async def _request_validation(request: Request, exc: Exception) -> JSONResponse:
     errors: dict[str, list[str]] = {}
     for err in exc.errors():
         loc = err.get("loc", ())
-        if err.get("type") == "json_invalid":  # (body, character offset): the offset says little
+        where = ""
+        if err.get("type") == "json_invalid":  # (body, character offset): said as line and column
+            where = _json_position(exc.body, loc[1] if len(loc) > 1 else None)
             loc = loc[:1]
         key = _request_key(loc, exc.body)
         if tuple(loc) == ("body",) and err.get("type") == "missing":  # no body at all
@@ -103,11 +105,22 @@ async def _request_validation(request: Request, exc: Exception) -> JSONResponse:
                 f"uploaded as a file: a file part of multipart/form-data (e.g. curl -F {name}=@path)"
             )
         else:
-            message = validation_message(err)
+            message = validation_message(err) + where
         if message not in errors.setdefault(key, []):  # a union's members can say the same twice
             errors[key].append(message)
     detail = "; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items())
     return error_response(ValidationError(errors, f"请求无效 / invalid request — {detail}"))
+
+
+def _json_position(body: Any, offset: Any) -> str:
+    """`` (第 2 行第 5 列 / line 2, column 5)`` for a character offset into a JSON body."""
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", errors="replace")
+    if not isinstance(body, str) or not isinstance(offset, int) or not 0 <= offset <= len(body):
+        return ""
+    line = body.count("\n", 0, offset) + 1
+    column = offset - (body.rfind("\n", 0, offset) + 1) + 1
+    return f"（第 {line} 行第 {column} 列 / line {line}, column {column}）"
 
 
 def _request_key(loc: Sequence[Any], body: Any) -> str:
