@@ -335,3 +335,18 @@ def test_the_version_record_keeps_its_quality_run_and_mapping(tmp_path: Path) ->
         assert (w.quality_run_id, w.quality_score, w.quality_level) == (None, None, None)
     finally:
         ws.close()
+
+
+def test_rolling_back_to_an_upsert_warns_once(tmp_path: Path) -> None:
+    """v2 an upsert onto v1, v3 a full load onto v2: publishing v2 again rolls back v3, and that
+    is all there is to say — it also warned that changes between v1 and v3 were not in v2."""
+    ws = make_workspace(tmp_path / "ws")
+    try:
+        code = new_resource(ws)
+        ingest(ws, code, write_csv(tmp_path / "a.csv", ROWS))
+        ingest(ws, code, write_csv(tmp_path / "b.csv", ROWS[:1]), mode="upsert")
+        ingest(ws, code, write_csv(tmp_path / "c.csv", ROWS))
+        back = publish_version(ws, code, 2, reason="回退", by="李处长")
+        assert back.previous == 3 and len(back.warnings) == 1 and "roll" in back.warnings[0]
+    finally:
+        ws.close()

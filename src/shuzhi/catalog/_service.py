@@ -384,7 +384,7 @@ def _declare(s: Session, parts: list[_Part], *, by: str | None, comment: str | N
             if rel not in resources and rel not in existing_related:
                 problem(
                     part.where("resources", i, "related", j),
-                    f"关联资源不存在 / related resource {rel} does not exist",
+                    f"关联资源 {rel} 不存在 / related resource {rel} does not exist",
                 )
     stored_fields: dict[str, list[str] | None] = {}
 

@@ -389,7 +389,12 @@ def publish_version(
                 f"v{number} 早于当前的 v{previous}：这是回退 / v{number} is older than the current "
                 f"v{previous}: this rolls back"
             )
-        if v.base_number is not None and v.base_number != previous and v.mode in ("append", "upsert"):
+        if (
+            v.base_number is not None
+            and previous is not None
+            and v.base_number < previous < number  # a version made current after v's base: not in v
+            and v.mode in ("append", "upsert")
+        ):
             warnings.append(
                 f"v{number} 是在 v{v.base_number} 的基础上以 {v.mode} 方式加载的，当前版本为 "
                 f"v{previous}：两者之间的变更不在 v{number} 中 / v{number} was an {v.mode} onto "

@@ -105,7 +105,7 @@ def sniff(path: Path, file: str, declared: str | None = None) -> tuple[str, tupl
         head = f.read(4096)
     ext = path.suffix.lower()
     by_name = declared or _EXT.get(ext)
-    named = f"扩展名 {ext}" if not declared else f"format: {declared}"
+    named = f"扩展名 {ext}" if not declared else f" format: {declared}"  # 文件 format: csv
     named_en = f"named {ext}" if not declared else f"declared format {declared}"
 
     def moved(actual: str, zh: str, en: str) -> tuple[str, tuple[str, str] | None]:
