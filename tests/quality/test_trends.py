@@ -199,10 +199,15 @@ async def test_api_gives_the_trend_and_the_history(city: Workspace) -> None:
         assert trend[0]["loaded_at"] < trend[1]["loaded_at"] and trend[0]["level"] == "优"
         en = (await c.get(f"{API_PREFIX}/quality/resources/{HJRK}", params={"lang": "en"})).json()
         assert [t["status_label"] for t in en["trend"]] == ["current", "held"]
+        # the latest load held back, said beside the current scorecard (the report's banner)
+        assert body["held"]["version"] == 2 and "99.5" in body["held"]["hold_reason"]
+        assert "门槛" in body["held"]["hold_reason"] and "threshold" not in body["held"]["hold_reason"]
+        assert en["held"]["version"] == 2 and "门槛" not in en["held"]["hold_reason"]
 
         dept = (await c.get(f"{API_PREFIX}/quality/departments/JC-GA")).json()
         assert dept["resources"][0]["resource"] == HJRK  # the scorecard, as before
         assert [(h["score"], h["level"]) for h in dept["history"]] == [(round(v1, 2), "优")] * 2
+        assert [(h["resource"], h["version"]) for h in dept["held"]] == [(HJRK, 2)]
         city_gov = (await c.get(f"{API_PREFIX}/quality/departments/JC", params={"lang": "en"})).json()
         assert [h["level"] for h in city_gov["history"]] == ["excellent"] * 2
         assert (await c.get(f"{API_PREFIX}/quality/departments/JC-MZ")).json()["history"] == []

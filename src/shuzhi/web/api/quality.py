@@ -5,7 +5,7 @@ the request (a resource overdue for its update cycle shows as late)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
@@ -21,6 +21,9 @@ from shuzhi.quality import (
 )
 from shuzhi.web._errors import NOT_FOUND
 from shuzhi.web.api.deps import LangDep, NumberPath, WorkspaceDep
+
+if TYPE_CHECKING:
+    from shuzhi.workspace import Workspace
 
 __all__ = ["TAG", "router"]
 
@@ -117,9 +120,20 @@ class TrendPoint(BaseModel):
     )
 
 
+class HeldLoad(BaseModel):
+    resource: str
+    version: int = Field(description="暂缓发布的最新加载 / the latest load, held back")
+    hold_reason: str | None = Field(description="原因（所选语言）/ why, in the chosen language")
+
+
 class ResourceQualityPublic(RunPublic):
     trend: list[TrendPoint] = Field(
         description="各版本得分，按版本从旧到新 / the score of every evaluated version, oldest first"
+    )
+    held: HeldLoad | None = Field(
+        description="最新一次加载被质量门槛暂缓发布时：版本与原因（本评分卡仍是当前版本的）/ when the "
+        "latest load was held back by the quality gate: its version and why (this scorecard stays "
+        "the current version's)"
     )
 
 
@@ -157,6 +171,9 @@ class HistoryPoint(BaseModel):
 
 
 class DepartmentQualityPublic(DepartmentPublic):
+    held: list[HeldLoad] = Field(
+        description="最新一次加载被暂缓发布的资源 / the resources whose latest load is held back"
+    )
     history: list[HistoryPoint] = Field(
         description="部门得分历史：每次所属资源评估、人工发布版本、撤销或恢复资源后的汇总，从旧到新 / "
         "the department's aggregate after each change — a run of one of its resources, a version "
@@ -172,7 +189,22 @@ class DepartmentQualityPublic(DepartmentPublic):
 )
 def resource_quality(code: str, ws: WorkspaceDep, lang: LangDep) -> dict[str, Any]:
     run = latest_run(ws, code)
-    return run.to_dict(lang) | {"trend": [t.to_dict(lang) for t in trend_points(ws, code)]}
+    held = _held(ws, [code], lang)
+    return run.to_dict(lang) | {
+        "trend": [t.to_dict(lang) for t in trend_points(ws, code)],
+        "held": held[0] if held else None,
+    }
+
+
+def _held(ws: Workspace, codes: list[str], lang: str) -> list[dict[str, Any]]:
+    from shuzhi.quality._report import held_loads
+    from shuzhi.quality._run import _en, _zh
+
+    out = []
+    for code, v in held_loads(ws, codes).items():
+        reason = None if v.hold_reason is None else (_zh if lang == "zh" else _en)(v.hold_reason)
+        out.append({"resource": code, "version": v.number, "hold_reason": reason})
+    return out
 
 
 @router.get(
@@ -201,7 +233,8 @@ def department_quality(code: str, ws: WorkspaceDep, lang: LangDep) -> dict[str, 
         }
         for at, s in department_history(ws, code)
     ]
-    return scorecard.to_dict(lang) | {"history": history}
+    held = _held(ws, [r.resource for r in scorecard.resources], lang)
+    return scorecard.to_dict(lang) | {"history": history, "held": held}
 
 
 @router.get(
