@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from _ingest_fixtures import HEADER, ROWS, make_workspace, new_resource, rows_of, write_csv, write_text
 from typer.testing import CliRunner
 
-from shuzhi.errors import Conflict, NotFound, ValidationError
+from shuzhi.errors import Conflict, DataError, NotFound, ValidationError
 from shuzhi.ingest import get_version, ingest, list_versions, publish_version
 from shuzhi.quality import department_scorecard, latest_run
 from shuzhi.store import IngestJob, ResourceVersion
@@ -348,5 +348,37 @@ def test_rolling_back_to_an_upsert_warns_once(tmp_path: Path) -> None:
         ingest(ws, code, write_csv(tmp_path / "c.csv", ROWS))
         back = publish_version(ws, code, 2, reason="回退", by="李处长")
         assert back.previous == 3 and len(back.warnings) == 1 and "roll" in back.warnings[0]
+    finally:
+        ws.close()
+
+
+def test_the_job_log_keeps_every_publication_and_failed_load(tmp_path: Path) -> None:
+    """A version keeps only its last publication (who, why); the job log keeps them all, and the
+    loads that failed and left no version — read by the library and `shuzhi versions --log`."""
+    from shuzhi.cli import app
+    from shuzhi.ingest import job_log
+
+    ws = make_workspace(tmp_path / "ws")
+    try:
+        code = new_resource(ws)
+        ingest(ws, code, write_csv(tmp_path / "a.csv", ROWS), loaded_by="张三")
+        ingest(ws, code, write_csv(tmp_path / "b.csv", ROWS[:2] + ROWS[2:]), loaded_by="张三")
+        with pytest.raises(DataError):
+            ingest(ws, code, write_text(tmp_path / "empty.csv", ""), loaded_by="张三")
+        publish_version(ws, code, 1, reason="先回退", by="李处长")
+        publish_version(ws, code, 2, reason="核实后恢复", by="王科长")
+        publish_version(ws, code, 1, reason="再回退", by="李处长")
+        jobs = job_log(ws, code)
+        assert [(j.mode, j.version, j.by) for j in jobs if j.mode == "publish"] == [
+            ("publish", 1, "李处长"),
+            ("publish", 2, "王科长"),
+            ("publish", 1, "李处长"),
+        ]
+        assert next(j.source for j in jobs if j.mode == "publish") == "v1: 再回退"
+        failed = [j for j in jobs if j.status == "failed"]
+        assert len(failed) == 1 and failed[0].source.endswith("empty.csv") and failed[0].error
+        assert sum(j.mode == "full" and j.status == "succeeded" for j in jobs) == 2
+        out = CliRunner().invoke(app, ["versions", code, "--log", "-w", str(ws.path)], env={"COLUMNS": "200"})
+        assert out.exit_code == 0 and "核实后恢复" in out.output and "失败" in out.output
     finally:
         ws.close()

@@ -245,3 +245,13 @@ async def test_a_mistyped_key_or_a_bad_user_header_is_refused(
         headers={"X-Shuzhi-User": "%E5%BC"},
     )
     assert r.status_code == 422 and "header.X-Shuzhi-User" in r.json()["errors"]
+
+
+async def test_the_job_log_over_http(ws: Workspace, client: httpx.AsyncClient) -> None:
+    code = new_resource(ws)
+    assert (await _upload(client, code, ROWS)).status_code == 201
+    r = await client.get(f"/api/v1/resources/{code}/jobs")
+    assert r.status_code == 200
+    (job,) = r.json()
+    assert (job["mode"], job["status"], job["version"], job["by"]) == ("full", "succeeded", 1, "张三")
+    assert (await client.get("/api/v1/resources/NO-SUCH/jobs")).status_code == 404

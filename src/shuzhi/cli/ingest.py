@@ -360,17 +360,31 @@ def versions_cmd(
     verify: Annotated[
         bool, typer.Option("--verify", help="核对当前版本的校验和 / check the current version's checksum")
     ] = False,
+    log: Annotated[
+        bool,
+        typer.Option(
+            "--log",
+            help="加载与发布记录（含失败的加载和每一次人工发布）/ the job log: loads (failed ones too) "
+            "and every publication by hand",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
     lang: LangOpt = Lang.zh,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """列出资源的版本 / List the versions of a resource, newest first."""
-    from shuzhi.ingest import list_versions, verify_version
+    from shuzhi.ingest import job_log, list_versions, verify_version
     from shuzhi.workspace import Workspace
 
     with Workspace.open(workspace) as ws:
-        versions = list_versions(ws, resource)
-        checked = verify_version(ws, resource) if verify and any(v.current for v in versions) else None
+        if log:
+            jobs = job_log(ws, resource)
+        else:
+            versions = list_versions(ws, resource)
+            checked = verify_version(ws, resource) if verify and any(v.current for v in versions) else None
+    if log:
+        _print_jobs(jobs, as_json, lang)
+        return
     if as_json:
         _print_json([v.model_dump(mode="json") for v in versions])
         return
@@ -394,6 +408,43 @@ def versions_cmd(
         out.print(
             f"[green]✓[/] v{checked.number} {_t(lang, '校验和一致', 'checksum matches')}: {checked.checksum}"
         )
+
+
+_JOB_STATUS = {"succeeded": "成功", "failed": "失败", "running": "进行中"}
+_JOB_MODE = {"publish": "发布", "full": "全量", "append": "追加", "upsert": "更新"}
+
+
+def _print_jobs(jobs: list[Any], as_json: bool, lang: Lang) -> None:
+    if as_json:
+        _print_json([j.model_dump(mode="json") for j in jobs])
+        return
+    out = _console()
+    if not jobs:
+        out.print(_t(lang, "尚无加载记录", "no loads yet"))
+        return
+    table = Table(title=_t(lang, "加载与发布记录", "job log"), title_justify="left")
+    for h in (
+        _t(lang, "时间", "at"),
+        _t(lang, "操作", "job"),
+        _t(lang, "结果", "status"),
+        _t(lang, "版本", "version"),
+        _t(lang, "操作人", "by"),
+        _t(lang, "来源 / 理由", "source / reason"),
+    ):
+        table.add_column(h)
+    for j in jobs:
+        status = _JOB_STATUS.get(j.status, j.status) if lang is Lang.zh else j.status
+        if j.status == "failed":
+            status = f"[red]{status}[/]"
+        table.add_row(
+            local_time(j.started_at, seconds=True),
+            _JOB_MODE.get(j.mode, j.mode) if lang is Lang.zh else j.mode,
+            status,
+            "" if j.version is None else f"v{j.version}",
+            j.by or "",
+            j.source + (f"\n[red]{j.error}[/]" if j.error else ""),
+        )
+    out.print(table)
 
 
 # -- publish -----------------------------------------------------------------------------------------

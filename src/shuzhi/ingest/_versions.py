@@ -40,6 +40,7 @@ from shuzhi.workspace import Workspace
 __all__ = [
     "ChangedRow",
     "FieldChange",
+    "JobEntry",
     "QuarantineRow",
     "QuarantineView",
     "VersionDiff",
@@ -47,6 +48,7 @@ __all__ = [
     "diff",
     "export_quarantine",
     "get_version",
+    "job_log",
     "latest_version",
     "list_versions",
     "quarantine",
@@ -193,6 +195,53 @@ def list_versions(ws: Workspace, resource: str) -> list[VersionInfo]:
         versions = list(rows)
         scores = _scores(s, versions)
         return [_info(resource, v, r.current_version, scores) for v in versions]
+
+
+class JobEntry(BaseModel):
+    """One entry of a resource's job log: a load (``full`` | ``append`` | ``upsert``, whether it
+    succeeded, failed or is running) or a publication of a version by hand (``publish``)."""
+
+    id: int
+    mode: str
+    status: str
+    version: int | None
+    #: the source file of a load; ``v<N>: <reason>`` for a publication
+    source: str
+    by: str | None
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    #: why a load failed (bilingual)
+    error: str | None
+
+
+def job_log(ws: Workspace, resource: str, *, limit: int = 100) -> list[JobEntry]:
+    """Who loaded or published what, when, and how it ended, newest first: the store's job log,
+    which keeps every publication of a version (the version record keeps the last one only) and
+    the loads that failed and left no version."""
+    from shuzhi.store import IngestJob
+
+    with ws.session() as s:
+        _resource_row(s, resource)
+        rows = s.execute(
+            sa.select(IngestJob)
+            .where(IngestJob.resource_code == resource)
+            .order_by(IngestJob.started_at.desc(), IngestJob.id.desc())
+            .limit(limit)
+        ).scalars()
+        return [
+            JobEntry(
+                id=j.id,
+                mode=j.mode,
+                status=j.status,
+                version=j.version_number,
+                source=j.source_name,
+                by=j.started_by,
+                started_at=j.started_at,
+                finished_at=j.finished_at,
+                error=j.error,
+            )
+            for j in rows
+        ]
 
 
 def get_version(ws: Workspace, resource: str, number: int | None = None) -> VersionInfo:

@@ -21,6 +21,7 @@ from starlette.background import BackgroundTask
 from shuzhi import errors
 from shuzhi.ingest import (
     MODES,
+    JobEntry,
     LoadResult,
     PublishResult,
     QuarantineView,
@@ -30,6 +31,7 @@ from shuzhi.ingest import (
     export_quarantine,
     get_version,
     ingest,
+    job_log,
     list_versions,
     publish_version,
     quarantine,
@@ -176,6 +178,19 @@ def get_versions(code: str, ws: WorkspaceDep) -> VersionListPublic:
     versions = list_versions(ws, code)
     current = next((v.number for v in versions if v.current), None)
     return VersionListPublic(resource=code, current=current, versions=versions)
+
+
+@router.get(
+    "/jobs",
+    response_model=list[JobEntry],
+    summary="加载与发布记录（含失败的加载、每一次人工发布），从新到旧 / the job log: loads (failed ones "
+    "too) and every publication by hand, newest first",
+    responses=NOT_FOUND,
+)
+def get_jobs(
+    code: str, ws: WorkspaceDep, limit: Annotated[int, Query(ge=1, le=10_000)] = 100
+) -> list[JobEntry]:
+    return job_log(ws, code, limit=limit)
 
 
 @router.get(
