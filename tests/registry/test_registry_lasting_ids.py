@@ -233,8 +233,8 @@ def test_a_decision_follows_a_record_of_a_resource_without_a_key_when_it_changes
 ) -> None:
     """A clerk decided that a 低保 record (a resource without a key: keyed by its content) is the
     same person as a household record; the record's phone then changed, which changes its key. The
-    decision was lost — the two fell apart again; now it follows the record, and is stored under
-    its new key so that it binds the runs after too."""
+    decision was lost — the two fell apart again; now it follows the record in an update and in a
+    full build, and is stored under its new key so that it binds the runs after too."""
     from shuzhi.registry import decide_pair, review_queue
 
     city = make_city(seed=9, background=30)
@@ -243,22 +243,21 @@ def test_a_decision_follows_a_record_of_a_resource_without_a_key_when_it_changes
     bridge = next(r for r in rows if r["_pid"] == "bridge")
     hj_key = next(k for k, p in city.truth().items() if p == "bridge" and k[0] == "GA-HJ")
     with Workspace.init(tmp_path / "city") as ws:
-        first = crosswalk_of(build(ws, sources=[hj, _write_no_key(rows, tmp_path / "v1" / "MZ-NK.parquet")]))
-        ((nk_key, nk_id),) = _ids_by_name(
-            build(ws, sources=[hj, _write_no_key(rows, tmp_path / "v1" / "MZ-NK2.parquet")]), bridge["sqrxm"]
-        ).items()
-        assert nk_id != first[hj_key]  # the model keeps them apart
+        first = build(ws, sources=[hj, _write_no_key(rows, tmp_path / "v1" / "MZ-NK.parquet")])
+        ((nk_key, nk_id),) = _ids_by_name(first, bridge["sqrxm"]).items()
+        assert nk_id != crosswalk_of(first)[hj_key]  # the model keeps them apart
         decide_pair(ws, ("MZ-NK", nk_key), hj_key, "same", by="复核员")
         bridge["lxdh"] = "13911112222"
         (tmp_path / "v2").mkdir()
         new = _write_no_key(rows, tmp_path / "v2" / "MZ-NK.parquet")
-        run = build(ws, sources=[hj, new]) if how == "build" else update(ws, sources=[new])
-        ((new_key, now),) = _ids_by_name(run, bridge["sqrxm"]).items()
-        assert new_key != nk_key and now == crosswalk_of(run)[hj_key]
-        (decision,) = review_queue(ws, status="same")
+        # the decision read through the successor, by a full build or an update …
+        updated = build(ws, sources=[hj, new]) if how == "build" else update(ws, sources=[new])
+        ((new_key, now),) = _ids_by_name(updated, bridge["sqrxm"]).items()
+        assert new_key != nk_key and now == crosswalk_of(updated)[hj_key]
+        (decision,) = review_queue(ws, status="same")  # … and stored under the new key
         assert {
             (decision.left["resource"], decision.left["key"]),
             (decision.right["resource"], decision.right["key"]),
         } == {("MZ-NK", new_key), hj_key}
-        again = build(ws, sources=[hj, new])  # and the run after it
+        again = build(ws, sources=[hj, new])  # a build after it: the decision still binds
         assert _ids_by_name(again, bridge["sqrxm"]) == {new_key: crosswalk_of(again)[hj_key]}
