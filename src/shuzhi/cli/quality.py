@@ -253,19 +253,17 @@ def _print_department(
     table.add_column(_t(lang, "等级", "level"))
     table.add_column(_t(lang, "未通过规则", "rules failed"), justify="right")
     table.add_column(_t(lang, "质量门槛", "quality gate"))
-    from shuzhi.quality._run import _en, _zh
-
     held = held or {}
     for r in d.resources:
         gate = [r.hold_text(lang.value) or ""]
         if (v := held.get(r.resource)) is not None:  # a newer load the gate held back
-            reason = _zh(v.hold_reason) if lang is Lang.zh else _en(v.hold_reason)
+            n, reason = v["version"], v["hold_reason"]
             gate.insert(
                 0,
                 _t(
                     lang,
-                    f"[bold red]最新加载的 v{v.number} 未发布[/]：{reason}",
-                    f"[bold red]the latest load, v{v.number}, is held[/]: {reason}",
+                    f"[bold red]最新加载的 v{n} 未发布[/]：{reason}",
+                    f"[bold red]the latest load, v{n}, is held[/]: {reason}",
                 ),
             )
         table.add_row(
@@ -319,7 +317,7 @@ def register(app: typer.Typer) -> None:
         """数据质量评估及其变化（GB/T 36344）/ quality scorecards and trends: resource, department, report."""
         from shuzhi import quality as q
         from shuzhi.errors import NotFound
-        from shuzhi.quality._report import held_loads
+        from shuzhi.quality._report import held_latest
         from shuzhi.quality._run import QUALITY_RUN
         from shuzhi.workspace import Workspace
 
@@ -345,7 +343,7 @@ def register(app: typer.Typer) -> None:
                         data = one.to_dict(lang.value) | {"history": _history_dicts(history, lang)}
                         typer.echo(json.dumps([data], ensure_ascii=False, indent=2))
                     else:
-                        held = held_loads(ws, [r.resource for r in one.resources])
+                        held = held_latest(ws, [r.resource for r in one.resources], lang.value)
                         _print_department(one, lang, history, held)
                     return
                 depts = q.departments_overview(ws)
@@ -364,7 +362,7 @@ def register(app: typer.Typer) -> None:
                         )
                     )
                     return
-                held = held_loads(ws, [r.resource for d in depts for r in d.resources])
+                held = held_latest(ws, [r.resource for d in depts for r in d.resources], lang.value)
                 for d in depts:
                     _print_department(d, lang, held=held)
                 return

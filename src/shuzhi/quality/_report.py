@@ -74,6 +74,19 @@ def held_loads(ws: Workspace, codes: list[str]) -> dict[str, Any]:
     return out
 
 
+def held_latest(ws: Workspace, codes: list[str], lang: str = "zh") -> dict[str, dict[str, Any]]:
+    """Per resource whose latest load the quality gate held back (it is not the current version):
+    ``{"resource", "version", "hold_reason"}``, the reason in ``lang`` (zh | en) — what the
+    department table (CLI) and the scorecards (API) say beside the current version's figures."""
+    from shuzhi.quality._run import _en, _zh
+
+    out: dict[str, dict[str, Any]] = {}
+    for code, v in held_loads(ws, codes).items():
+        reason = None if v.hold_reason is None else (_zh if lang == "zh" else _en)(v.hold_reason)
+        out[code] = {"resource": code, "version": v.number, "hold_reason": reason}
+    return out
+
+
 def report_html(ws: Workspace, *, department: str | None = None, now: dt.datetime | None = None) -> str:
     """The report over every department (or only ``department``), from the stored runs (timeliness
     measured at the time of the report)."""

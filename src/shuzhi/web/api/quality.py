@@ -197,14 +197,9 @@ def resource_quality(code: str, ws: WorkspaceDep, lang: LangDep) -> dict[str, An
 
 
 def _held(ws: Workspace, codes: list[str], lang: str) -> list[dict[str, Any]]:
-    from shuzhi.quality._report import held_loads
-    from shuzhi.quality._run import _en, _zh
+    from shuzhi.quality._report import held_latest
 
-    out = []
-    for code, v in held_loads(ws, codes).items():
-        reason = None if v.hold_reason is None else (_zh if lang == "zh" else _en)(v.hold_reason)
-        out.append({"resource": code, "version": v.number, "hold_reason": reason})
-    return out
+    return list(held_latest(ws, codes, lang).values())
 
 
 @router.get(
