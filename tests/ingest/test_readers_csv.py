@@ -301,6 +301,14 @@ def test_ragged_rows_are_errors_naming_each_line(read: Reader, write: Write, sam
     assert not read.exists()
 
 
+def test_one_long_line_below_the_header_is_not_taken_for_it(read: Reader, write: Write) -> None:
+    # the widest line is not the header: the table's own width (the commonest) is
+    text = "姓名,性别,住址\n张三,男,东街\n李四,女,西街,1,2,3,4\n王五,男,南街\n"
+    with pytest.raises(DataError) as e:
+        read(write("r.csv", text))
+    assert e.value.row == 3 and "line 3: 7 fields, header has 3" in str(e.value)
+
+
 def test_many_bad_lines_are_counted_and_the_first_shown(read: Reader, write: Write) -> None:
     text = "a,b\n" + "".join(f"{i}\n" if i % 2 else f"{i},{i}\n" for i in range(100))
     with pytest.raises(DataError) as e:

@@ -238,11 +238,15 @@ def find_header(
     none such is a :class:`DataError` naming what is missing and what looks like the header.
     Without: the first row whose non-empty cells are at least half of the widest row's
     (at least two when any row has two), which passes over titles such as
-    ``晋城市城区低保对象名单（2024年3月）`` and blank lines above the header.
+    ``晋城市城区低保对象名单（2024年3月）`` and blank lines above the header. The widest row is
+    looked for among the rows of the table's own width (the commonest number of cells), so that
+    one ragged line with extra cells below the header is not taken for it.
     ``alternatives(i)`` gives other readings of row ``i`` (e.g. two rows joined under merged cells).
     """
     filled = [sum(1 for c in r if clean_name(c)) for r in rows]
-    widest = max(filled, default=0)
+    widths = Counter(len(r) for r, n in zip(rows, filled, strict=True) if n)
+    table_width = max(widths, key=lambda w: (widths[w], w)) if widths else 0
+    widest = max((n for r, n in zip(rows, filled, strict=True) if len(r) == table_width), default=0)
     need = 1 if widest <= 1 else max(2, math.ceil(widest / 2))
     layout = next((i for i, n in enumerate(filled) if n >= need), None)
     if not ctx.expected:

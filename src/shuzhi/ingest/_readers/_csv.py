@@ -209,10 +209,14 @@ def line_offsets(base: int, blanks: list[int], multi: list[tuple[int, int]]) -> 
     return sorted(merged.items())
 
 
-def _describe_reject(kind: str, message: str, line: int, columns: int) -> tuple[str, str]:
+def _describe_reject(
+    kind: str, message: str, line: int, columns: int, fields: int | None = None
+) -> tuple[str, str]:
     m = _EXPECTED_FOUND.search(message or "")
     found = int(m.group(2)) if m else None
     if kind == "TOO MANY COLUMNS":
+        # DuckDB stops counting at the first field too many; the line itself says how many it has
+        found = max(found or 0, fields or 0) or None
         n = f"有 {found} 个字段" if found else "字段多于表头"
         return (
             f"第 {line} 行{n}（表头 {columns} 列）",
@@ -233,6 +237,11 @@ def _describe_reject(kind: str, message: str, line: int, columns: int) -> tuple[
     return f"第 {line} 行无法读取（{message}）", f"line {line}: {message}"
 
 
+def _field_count(line: str | None, delimiter: str, quote: str | None) -> int | None:
+    records = _records(line or "", delimiter, quote, complete=True) if line else []
+    return len(records[0].fields) if len(records) == 1 else None
+
+
 def _bad_lines(
     ctx: Context,
     first_bad: list[tuple[Any, ...]],
@@ -240,10 +249,17 @@ def _bad_lines(
     remaining: int,
     lines: dict[int, int],
     width: int,
+    delimiter: str,
+    quote: str | None,
 ) -> DataError:
     """All lines that do not fit the header, counted; the first few named."""
     shown = [r for r in first_bad if int(r[0]) not in skipped][:_SHOW]
-    parts = [_describe_reject(str(r[1]), str(r[3] or ""), lines[int(r[0])], width) for r in shown]
+    parts = [
+        _describe_reject(
+            str(r[1]), str(r[3] or ""), lines[int(r[0])], width, _field_count(r[2], delimiter, quote)
+        )
+        for r in shown
+    ]
     more_zh = f" 等 {remaining} 行" if remaining > len(parts) else ""
     more_en = f" (and {remaining - len(parts)} more)" if remaining > len(parts) else ""
     return DataError(
@@ -330,7 +346,7 @@ def _read(ctx: Context, tf: TextFile, quote: str | None) -> SourceTable:
                 f"无法读取 CSV（常见原因：引号不配对，或字段中有未加引号的回车符）/ cannot read the CSV "
                 f"(often an unbalanced quote or a bare carriage return inside a field): {first}"
             ) from None
-        return _rows(ctx, tf, names, generated, delimiter, header_line, header_end, rejects)
+        return _rows(ctx, tf, names, generated, delimiter, quote, header_line, header_end, rejects)
     finally:
         ctx.engine.execute(f"DROP TABLE IF EXISTS {ident(rejects)}")
         ctx.engine.execute(f"DROP TABLE IF EXISTS {ident(scan)}")
@@ -342,6 +358,7 @@ def _rows(
     names: list[str],
     generated: set[str],
     delimiter: str,
+    quote: str | None,
     header_line: int,
     header_end: int,
     rejects: str,
@@ -373,7 +390,7 @@ def _rows(
     )
     lines = _lines_at(tf.path, empty_positions + [int(r[0]) for r in first_bad + last_bad])
     if bad_total and not n_footer:
-        raise _bad_lines(ctx, first_bad, set(), bad_total, lines, width)
+        raise _bad_lines(ctx, first_bad, set(), bad_total, lines, width, delimiter, quote)
 
     # -- _row: physical line numbers
     base = header_end + 1
@@ -424,7 +441,9 @@ def _rows(
         footer_rows = [r for r in last_rows if r in footer]
         footer_bad = {p for p in (int(r[0]) for r in last_bad) if lines[p] in footer}
     if bad_total - len(footer_bad) > 0:
-        raise _bad_lines(ctx, first_bad, footer_bad, bad_total - len(footer_bad), lines, width)
+        raise _bad_lines(
+            ctx, first_bad, footer_bad, bad_total - len(footer_bad), lines, width, delimiter, quote
+        )
     skipped: list[tuple[int, str]] = []
     if footer_rows:
         cut = min(footer_rows)
