@@ -128,3 +128,8 @@ async def test_huge_numbers_and_mistyped_keys_are_422(client: httpx.AsyncClient)
     # a typo in "resources" ran a full build of everything
     r = await client.post("/api/v1/registry/build", json={"entity": "person", "resourcs": ["GA-HJ"]})
     assert r.status_code == 422 and "body.resourcs" in r.json()["errors"]
+    # a value the route checks itself is keyed where it came from, as pydantic's checks are
+    r = await client.post("/api/v1/registry/build", json={"entity": "people"})
+    assert r.status_code == 422 and list(r.json()["errors"]) == ["body.entity"]
+    r = await client.get("/api/v1/registry/reviews", params={"entity": "people"})
+    assert r.status_code == 422 and list(r.json()["errors"]) == ["query.entity"]

@@ -71,7 +71,9 @@ async def test_list_and_filter(client: httpx.AsyncClient) -> None:
     r = await client.get(f"{API}/resources", params={"department": "JC", "q": "低保"})
     assert codes(r.json()) == ["JC-MZ-DBDX"]
     body = assert_error(await client.get(f"{API}/resources", params={"grade": "绝密"}), 422, "validation")
-    assert list(body["errors"]) == ["grade"]
+    assert list(body["errors"]) == ["query.grade"]
+    body = assert_error(await client.get(f"{API}/resources", params={"sharing": "共享"}), 422, "validation")
+    assert list(body["errors"]) == ["query.sharing"]
 
 
 async def test_get_one_and_missing(client: httpx.AsyncClient) -> None:
@@ -137,7 +139,7 @@ async def test_put_creates_and_checks_the_code(client: httpx.AsyncClient) -> Non
     r = await client.put(f"{API}/resources/X-1", json=spec)
     assert r.status_code == 201 and r.json()["action"] == "created"
     body = assert_error(await client.put(f"{API}/resources/X-2", json=spec), 422, "validation")
-    assert list(body["errors"]) == ["code"]
+    assert list(body["errors"]) == ["body.code"]
 
 
 async def test_bad_bodies_are_422_naming_the_field(client: httpx.AsyncClient) -> None:

@@ -118,6 +118,9 @@ async def test_quarantine_downloads(ws: Workspace, client: httpx.AsyncClient) ->
     header, first = list(sheet.iter_rows(values_only=True))[:2]
     assert header[:2] == ("row", "problems") and first[0] == 3
     assert not list((ws.tmp / "exports").glob("*/*"))  # the temporary export is removed
+    # a domain check of a query parameter is keyed where the parameter came from
+    r = await client.get(f"/api/v1/resources/{code}/versions/1/quarantine", params={"rule": "无此规则"})
+    assert r.status_code == 422 and list(r.json()["errors"]) == ["query.rule"]
 
 
 async def test_a_mapping_file_can_be_uploaded(ws: Workspace, client: httpx.AsyncClient) -> None:

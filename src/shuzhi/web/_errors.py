@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -80,7 +81,47 @@ async def _shuzhi_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ShuzhiError)
     if exc.status >= 500:
         log.error("%s %s: %s", request.method, request.url.path, exc.message)
+    if isinstance(exc, ValidationError):
+        exc = _in_request_terms(request, exc)
     return error_response(exc)
+
+
+_PARTS = ("body", "query", "path", "header", "request")
+
+
+def _in_request_terms(request: Request, exc: ValidationError) -> ValidationError:
+    """A domain error keyed by a parameter's bare name (``grade``, ``entity``) keyed as the
+    request validation errors are: ``query.grade``, ``path.code``, ``body.entity`` — by where
+    the route takes that parameter from. Keys that already say where, or that name no parameter
+    of the route, are kept."""
+    where: dict[str, str] = {}
+    pending = [getattr(request.scope.get("route"), "dependant", None)]
+    while pending:
+        dependant = pending.pop()
+        if dependant is None:
+            continue
+        for part, params in (("path", dependant.path_params), ("query", dependant.query_params)):
+            for param in params:
+                where.setdefault(param.alias, part)
+        for param in dependant.body_params:
+            model = param.field_info.annotation
+            if isinstance(model, type) and issubclass(model, BaseModel):
+                for name, info in model.model_fields.items():
+                    where.setdefault(info.alias or name, "body")
+            else:
+                where.setdefault(param.alias, "body")
+        pending.extend(dependant.dependencies)
+    errors: dict[str, list[str]] = {}
+    for key, problems in exc.errors.items():
+        head = re.split(r"[.\[]", key, maxsplit=1)[0]
+        if head not in _PARTS and head in where:
+            key = f"{where[head]}.{key}"
+        errors.setdefault(key, []).extend(problems)
+    if list(errors) == list(exc.errors):
+        return exc
+    renamed = ValidationError(errors)
+    renamed.__cause__ = exc.__cause__
+    return renamed
 
 
 async def _request_validation(request: Request, exc: Exception) -> JSONResponse:

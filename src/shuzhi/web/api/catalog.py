@@ -234,7 +234,7 @@ def put_resource(
 ) -> dict[str, Any]:
     """The body's ``code`` must be the one in the path."""
     if spec.code != code:
-        raise ValidationError({"code": [f"与路径不一致 / body says {spec.code!r}, the path {code!r}"]})
+        raise ValidationError({"body.code": [f"与路径不一致 / body says {spec.code!r}, the path {code!r}"]})
     report = _declare_body(ws, spec, user)
     return _change(ws, report, code, lang, response)
 
