@@ -258,3 +258,21 @@ async def test_the_job_log_over_http(ws: Workspace, client: httpx.AsyncClient) -
     (job,) = r.json()
     assert (job["mode"], job["status"], job["version"], job["by"]) == ("full", "succeeded", 1, "张三")
     assert (await client.get("/api/v1/resources/NO-SUCH/jobs")).status_code == 404
+
+
+async def test_a_version_is_verified_over_http(ws: Workspace, client: httpx.AsyncClient) -> None:
+    from shuzhi.ingest import get_version
+
+    code = new_resource(ws)
+    assert (await _upload(client, code, ROWS)).status_code == 201
+    r = await client.get(f"/api/v1/resources/{code}/versions/current/verify")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["version"], body["intact"], body["problem"]) == (1, True, None)
+    assert body["checksum"] == get_version(ws, code, 1).checksum
+    # a data file changed behind shuzhi's back: the check runs and says so
+    (data,) = (ws.warehouse / get_version(ws, code, 1).path / "data").glob("*.parquet")
+    data.write_bytes(data.read_bytes() + b"\0")
+    body = (await client.get(f"/api/v1/resources/{code}/versions/1/verify")).json()
+    assert body["intact"] is False and "校验和" in body["problem"] and "checksum" in body["problem"]
+    assert (await client.get(f"/api/v1/resources/{code}/versions/7/verify")).status_code == 404

@@ -35,6 +35,7 @@ from shuzhi.ingest import (
     list_versions,
     publish_version,
     quarantine,
+    verify_version,
     version_rows,
 )
 from shuzhi.web._errors import NOT_FOUND, ErrorPublic
@@ -201,6 +202,37 @@ def get_jobs(
 )
 def get_one_version(code: str, n: str, ws: WorkspaceDep) -> VersionInfo:
     return get_version(ws, code, _number(ws, code, n))
+
+
+class VerifyPublic(BaseModel):
+    resource: str
+    version: int
+    intact: bool = Field(
+        description="数据文件齐全且与记录的校验和一致 / the data files are all there and match the "
+        "recorded checksum"
+    )
+    checksum: str = Field(description="记录的校验和 / the recorded checksum")
+    problem: str | None = Field(description="不一致时的说明 / what is wrong, when not intact")
+
+
+@router.get(
+    "/versions/{n}/verify",
+    response_model=VerifyPublic,
+    summary="核对版本数据文件的校验和 / check a version's data files against their checksum",
+    responses=NOT_FOUND,
+)
+def get_verify(code: str, n: str, ws: WorkspaceDep) -> VerifyPublic:
+    """As ``shuzhi versions RES --verify``, for any version (n: number, current or latest). A
+    version whose files were changed or removed answers 200 with ``intact: false`` and the
+    problem: the check ran, its finding is the answer."""
+    v = get_version(ws, code, _number(ws, code, n))
+    try:
+        verify_version(ws, code, v.number)
+    except errors.DataError as e:
+        return VerifyPublic(
+            resource=code, version=v.number, intact=False, checksum=v.checksum, problem=e.message
+        )
+    return VerifyPublic(resource=code, version=v.number, intact=True, checksum=v.checksum, problem=None)
 
 
 class PublishRequest(BaseModel):
