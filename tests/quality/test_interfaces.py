@@ -163,6 +163,45 @@ async def test_api(client: httpx.AsyncClient) -> None:
 
 
 @pytest.mark.anyio
+async def test_api_evaluates_now_and_lists_every_department(client: httpx.AsyncClient) -> None:
+    stored = (await client.get(f"{API_PREFIX}/quality/resources/JC-GA-HJRK")).json()
+    history = (await client.get(f"{API_PREFIX}/quality/departments/JC-GA")).json()["history"]
+    r = await client.post(f"{API_PREFIX}/quality/resources/JC-GA-HJRK/runs", headers={"X-Shuzhi-User": "qc"})
+    assert r.status_code == 201, r.text
+    fresh = r.json()
+    assert fresh["id"] > stored["id"] and fresh["version"] == 2 and fresh["score"] == stored["score"]
+    assert [t["version"] for t in fresh["trend"]] == [1, 2]
+    # the new run is now the one shown, and the department's history has a point more
+    assert (await client.get(f"{API_PREFIX}/quality/resources/JC-GA-HJRK")).json()["id"] == fresh["id"]
+    after = (await client.get(f"{API_PREFIX}/quality/departments/JC-GA")).json()["history"]
+    assert len(after) == len(history) + 1
+    r = await client.post(f"{API_PREFIX}/quality/resources/JC-GA-HJRK/runs", params={"version": 1})
+    assert r.status_code == 201 and r.json()["version"] == 1
+    for path, params, status in (
+        ("/quality/resources/NO-SUCH/runs", {}, 404),
+        ("/quality/resources/JC-GA-HJRK/runs", {"version": 9}, 404),
+        ("/quality/resources/JC-GA-HJRK/runs", {"version": "99999999999999999999"}, 422),
+    ):
+        r = await client.post(API_PREFIX + path, params=params)
+        assert r.status_code == status, r.text
+
+    r = await client.get(f"{API_PREFIX}/quality/departments", params={"lang": "en"})
+    assert r.status_code == 200
+    body = r.json()
+    codes = [d["code"] for d in body["departments"]]
+    assert codes == sorted(codes) and {"JC-GA", "JC-MZ"} <= set(codes)
+    ga = next(d for d in body["departments"] if d["code"] == "JC-GA")
+    assert ga["resources"][0]["resource"] == "JC-GA-HJRK" and ga["level"] in {
+        "excellent",
+        "good",
+        "fair",
+        "poor",
+        "bad",
+    }
+    assert body["held"] == []
+
+
+@pytest.mark.anyio
 async def test_a_resource_not_loaded_for_three_months_is_late_everywhere(
     hjrk: Workspace, duck: DuckDBEngine
 ) -> None:

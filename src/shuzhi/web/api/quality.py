@@ -5,22 +5,24 @@ the request (a resource overdue for its update cycle shows as late)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from shuzhi.quality import (
     department_history,
     department_scorecard,
+    departments_overview,
+    evaluate,
     grade,
     latest_run,
     report_html,
     trend_points,
 )
 from shuzhi.web._errors import NOT_FOUND
-from shuzhi.web.api.deps import LangDep, NumberPath, WorkspaceDep
+from shuzhi.web.api.deps import MAX_NUMBER, LangDep, NumberPath, UserDep, WorkspaceDep
 
 if TYPE_CHECKING:
     from shuzhi.workspace import Workspace
@@ -202,6 +204,35 @@ def _held(ws: Workspace, codes: list[str], lang: str) -> list[dict[str, Any]]:
     return list(held_latest(ws, codes, lang).values())
 
 
+@router.post(
+    "/resources/{code}/runs",
+    response_model=ResourceQualityPublic,
+    status_code=201,
+    responses=NOT_FOUND,
+    summary="立即重新评估（默认当前版本），结果存档 / evaluate a version now (default: the current "
+    "one) and store the run",
+)
+def post_run(
+    code: str,
+    ws: WorkspaceDep,
+    lang: LangDep,
+    user: UserDep,
+    version: Annotated[
+        int | None,
+        Query(ge=0, le=MAX_NUMBER, description="版本号（默认当前版本）/ version (default: current)"),
+    ] = None,
+) -> dict[str, Any]:
+    """As ``shuzhi quality RES --run``: after the catalog's rules changed, or to measure timeliness
+    today. The run is stored with who asked (``X-Shuzhi-User``) and the department's history gets a
+    point; it does not publish or hold anything."""
+    run = evaluate(ws, code, version, by=user)
+    held = _held(ws, [code], lang)
+    return run.to_dict(lang) | {
+        "trend": [t.to_dict(lang) for t in trend_points(ws, code)],
+        "held": held[0] if held else None,
+    }
+
+
 @router.get(
     "/resources/{code}/versions/{number}",
     response_model=RunPublic,
@@ -210,6 +241,27 @@ def _held(ws: Workspace, codes: list[str], lang: str) -> list[dict[str, Any]]:
 )
 def version_quality(code: str, number: NumberPath, ws: WorkspaceDep, lang: LangDep) -> dict[str, Any]:
     return latest_run(ws, code, number).to_dict(lang)
+
+
+class DepartmentsPublic(BaseModel):
+    departments: list[DepartmentPublic] = Field(
+        description="提供资源的每个部门的汇总（含下级部门），按代码排序 / every department that "
+        "provides a resource, its aggregate (departments under it included), by code"
+    )
+    held: list[HeldLoad] = Field(
+        description="最新一次加载被暂缓发布的资源 / the resources whose latest load is held back"
+    )
+
+
+@router.get(
+    "/departments",
+    response_model=DepartmentsPublic,
+    summary="各部门的质量汇总 / every department's aggregate",
+)
+def departments_quality(ws: WorkspaceDep, lang: LangDep) -> dict[str, Any]:
+    depts = departments_overview(ws)
+    held = _held(ws, sorted({r.resource for d in depts for r in d.resources}), lang)
+    return {"departments": [d.to_dict(lang) for d in depts], "held": held}
 
 
 @router.get(
