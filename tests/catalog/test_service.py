@@ -161,6 +161,41 @@ def test_departments_are_entities_with_codes(city: Workspace) -> None:
         declare(city, DepartmentSpec(code="JC-X", name="某局", parent="NOPE"))
 
 
+def test_every_change_to_a_department_is_kept(city: Workspace) -> None:
+    from shuzhi.catalog import department_history
+
+    (created,) = department_history(city, "JC-GA")
+    assert (created.revision, created.action, created.changes, created.spec.name) == (
+        1,
+        "created",
+        {},
+        "晋城市公安局",
+    )
+    declare(
+        city,
+        DepartmentSpec(code="JC-GA", name="晋城市公安局（更名）", parent="JC"),
+        by="王五",
+        comment="机构改革",
+    )
+    declare(
+        city, DepartmentSpec(code="JC-GA", name="晋城市公安局（更名）", parent="JC"), by="赵六"
+    )  # unchanged
+    declare(city, DepartmentSpec(code="JC-GA", name="晋城市公安局（更名）", name_en="Police", parent="JC-MZ"))
+    first, renamed, moved = department_history(city, "JC-GA")
+    assert (renamed.revision, renamed.action, renamed.changed_by, renamed.comment) == (
+        2,
+        "updated",
+        "王五",
+        "机构改革",
+    )
+    assert renamed.changes == {"name": ["晋城市公安局", "晋城市公安局（更名）"]}
+    assert moved.changes == {"name_en": [None, "Police"], "parent": ["JC", "JC-MZ"]}
+    assert moved.spec.parent == "JC-MZ" and moved.to_dict()["spec"]["name_en"] == "Police"
+    assert first.changed_at <= renamed.changed_at <= moved.changed_at
+    with pytest.raises(NotFound):
+        department_history(city, "NOPE")
+
+
 def test_a_department_with_resources_is_listed_under_its_parent(city: Workspace) -> None:
     assert codes(list_resources(city, department="JC")) == ["JC-GA-HJRK", "JC-MZ-DBDX", "JC-WJ-JKDA"]
     assert codes(list_resources(city, department="JC-WJ")) == ["JC-WJ-JKDA"]
@@ -329,12 +364,14 @@ def test_public_surface_is_pinned() -> None:
         "CatalogFile",
         "DeclareReport",
         "DepartmentEntry",
+        "DepartmentRevision",
         "DepartmentSpec",
         "FieldSpec",
         "HistoryEntry",
         "ResourceSpec",
         "declare",
         "declare_text",
+        "department_history",
         "export_catalog",
         "export_dcat",
         "get_resource",

@@ -16,6 +16,7 @@ from shuzhi.errors import ConfigError, Conflict
 from shuzhi.store import (
     Base,
     Department,
+    DepartmentHistory,
     JSONDocument,
     UTCDateTime,
     create_store,
@@ -68,6 +69,7 @@ def test_public_api_is_pinned() -> None:
     assert set(store.__all__) == {
         "Base",
         "Department",
+        "DepartmentHistory",
         "IngestJob",
         "JSONDocument",
         "QualityDepartmentScore",
@@ -116,6 +118,23 @@ def test_upgrade_and_downgrade(engine: sa.Engine) -> None:
 
     assert upgrade(engine) == head_revision()  # and up again, from nothing
     assert upgrade(engine) == head_revision()  # idempotent
+
+
+def test_departments_made_before_their_history_get_a_first_revision(engine: sa.Engine) -> None:
+    assert upgrade(engine, "0005") == "0005"
+    with engine.begin() as con:
+        con.execute(sa.text("INSERT INTO departments (code, name) VALUES ('JC', '晋城市人民政府')"))
+        con.execute(
+            sa.text("INSERT INTO departments (code, name, parent_code) VALUES ('JC-GA', '公安局', 'JC')")
+        )
+    assert upgrade(engine) == head_revision()
+    with session_scope(engine) as s:
+        rows = s.scalars(sa.select(DepartmentHistory).order_by(DepartmentHistory.department_code)).all()
+        made = {d.code: d.created_at for d in s.scalars(sa.select(Department))}
+        got = [(h.department_code, h.revision, h.action, h.spec["parent"], h.changed_at) for h in rows]
+    assert got == [("JC", 1, "created", None, made["JC"]), ("JC-GA", 1, "created", "JC", made["JC-GA"])]
+    assert downgrade(engine, "0005") == "0005"
+    assert "department_history" not in sa.inspect(engine).get_table_names()
 
 
 def test_known_revisions() -> None:

@@ -295,6 +295,12 @@ async def test_departments(client: httpx.AsyncClient) -> None:
         f"{API}/departments", json={"code": "JC-RS", "name": "晋城市人社局", "parent": "JC"}
     )
     assert r.status_code == 200 and r.json()["action"] == "updated"
+    r = await client.get(f"{API}/departments/JC-RS/history")
+    assert r.status_code == 200
+    created, renamed = r.json()["history"]
+    assert created["action"] == "created" and created["spec"]["parent"] == "JC"
+    assert renamed["changes"] == {"name": ["人社局", "晋城市人社局"]} and renamed["changed_by"] == "anonymous"
+    assert_error(await client.get(f"{API}/departments/NOPE/history"), 404, "not_found")
     body = assert_error(
         await client.post(f"{API}/departments", json={"code": "JC-X", "name": "x", "parent": "NOPE"}),
         422,
@@ -394,6 +400,7 @@ async def test_openapi_documents_the_catalog(client: httpx.AsyncClient) -> None:
         ("/api/v1/catalog/resources/{code}/history", "get"),
         ("/api/v1/catalog/search", "get"),
         ("/api/v1/catalog/departments", "post"),
+        ("/api/v1/catalog/departments/{code}/history", "get"),
         ("/api/v1/catalog/dcat", "get"),
         ("/api/v1/catalog/import", "post"),
     ]:

@@ -36,7 +36,15 @@ from shuzhi.catalog.spec import (
     _Labelled,
     label,
 )
-from shuzhi.store import Department, QualityRun, Resource, ResourceField, ResourceHistory, utcnow
+from shuzhi.store import (
+    Department,
+    DepartmentHistory,
+    QualityRun,
+    Resource,
+    ResourceField,
+    ResourceHistory,
+    utcnow,
+)
 from shuzhi.workspace import Workspace
 
 __all__ = [
@@ -155,6 +163,31 @@ class HistoryEntry:
     changed_at: dt.datetime
     comment: str | None
     spec: ResourceSpec
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "revision": self.revision,
+            "action": self.action,
+            "changes": self.changes,
+            "changed_by": self.changed_by,
+            "changed_at": _iso(self.changed_at),
+            "comment": self.comment,
+            "spec": self.spec.model_dump(mode="json"),
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class DepartmentRevision:
+    """One revision of a department: ``action`` is created | updated; ``changes`` maps ``name``,
+    ``name_en`` or ``parent`` to ``[old, new]``; ``spec`` is the department as it was after it."""
+
+    revision: int
+    action: str
+    changes: dict[str, Any]
+    changed_by: str | None
+    changed_at: dt.datetime
+    comment: str | None
+    spec: DepartmentSpec
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -413,13 +446,23 @@ def _declare(s: Session, parts: list[_Part], *, by: str | None, comment: str | N
     for code in _parents_first(depts.keys(), parents):
         d = depts[code][0]
         row = stored_depts.get(code)
+        new_dept = d.model_dump(mode="json")
         if row is None:
-            s.add(Department(code=d.code, name=d.name, name_en=d.name_en, parent_code=d.parent))
+            s.add(
+                Department(code=d.code, name=d.name, name_en=d.name_en, parent_code=d.parent, created_at=now)
+            )
+            s.add(_department_history(s, code, "created", new_dept, {}, by, now, comment))
             report.departments_created.append(code)
         elif (row.name, row.name_en, row.parent_code) != (d.name, d.name_en, d.parent):
             if row.name != d.name:
                 renamed.add(code)
+            old_dept = DepartmentSpec(
+                code=row.code, name=row.name, name_en=row.name_en, parent=row.parent_code
+            ).model_dump(mode="json")
             row.name, row.name_en, row.parent_code = d.name, d.name_en, d.parent
+            s.add(
+                _department_history(s, code, "updated", new_dept, _diff(old_dept, new_dept), by, now, comment)
+            )
             report.departments_updated.append(code)
         s.flush()
     dept_names = {d.code: d.name for d in s.scalars(sa.select(Department))}
@@ -612,6 +655,31 @@ def _history(
     return ResourceHistory(
         resource_code=code,
         revision=revision,
+        action=action,
+        spec=spec,
+        changes=changes,
+        changed_by=by,
+        changed_at=at,
+        comment=comment,
+    )
+
+
+def _department_history(
+    s: Session,
+    code: str,
+    action: str,
+    spec: dict[str, Any],
+    changes: dict[str, Any],
+    by: str | None,
+    at: dt.datetime,
+    comment: str | None,
+) -> DepartmentHistory:
+    last = s.scalar(
+        sa.select(sa.func.max(DepartmentHistory.revision)).where(DepartmentHistory.department_code == code)
+    )
+    return DepartmentHistory(
+        department_code=code,
+        revision=(last or 0) + 1,
         action=action,
         spec=spec,
         changes=changes,
@@ -917,6 +985,32 @@ def list_departments(ws: Workspace) -> list[DepartmentEntry]:
                 created_at=d.created_at,
             )
             for d, n in rows
+        ]
+
+
+def department_history(ws: Workspace, code: str) -> list[DepartmentRevision]:
+    """Every revision of the department ``code``, oldest first: created, then each change of its
+    name, English name or parent, with who changed it, when and why. Departments that existed
+    before this history was kept start with their state at that time (``changed_by`` empty)."""
+    with ws.session() as s:
+        rows = s.scalars(
+            sa.select(DepartmentHistory)
+            .where(DepartmentHistory.department_code == code)
+            .order_by(DepartmentHistory.revision)
+        ).all()
+        if not rows:
+            raise errors.NotFound(DEPARTMENT, code)
+        return [
+            DepartmentRevision(
+                revision=h.revision,
+                action=h.action,
+                changes=dict(h.changes or {}),
+                changed_by=h.changed_by,
+                changed_at=h.changed_at,
+                comment=h.comment,
+                spec=DepartmentSpec.model_validate(h.spec),
+            )
+            for h in rows
         ]
 
 

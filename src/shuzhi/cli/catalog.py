@@ -17,7 +17,9 @@ from shuzhi.cli.check import Lang
 from shuzhi.cli.workspace import WorkspaceOpt
 
 if TYPE_CHECKING:
-    from shuzhi.catalog import CatalogEntry, DeclareReport, HistoryEntry
+    from collections.abc import Sequence
+
+    from shuzhi.catalog import CatalogEntry, DeclareReport, DepartmentRevision, HistoryEntry
 
 __all__ = ["catalog_app", "register"]
 
@@ -421,14 +423,16 @@ def search_cmd(
     out.print(_entries_table(found, lang))
 
 
-def _history_table(entries: list[HistoryEntry], lang: Lang) -> Table:
+def _history_table(
+    entries: Sequence[HistoryEntry | DepartmentRevision], lang: Lang, *, title: str | None = None
+) -> Table:
     action = {
         "created": ("新建", "created"),
         "updated": ("修改", "updated"),
         "retired": ("撤销", "retired"),
         "restored": ("恢复", "restored"),
     }
-    table = Table(title=_t(lang, "修订历史", "history"))
+    table = Table(title=title or _t(lang, "修订历史", "history"))
     for zh, en in (
         ("修订", "rev."),
         ("操作", "action"),
@@ -555,21 +559,31 @@ def show(
 
 @catalog_app.command("history")
 def history_cmd(
-    code: Annotated[str, typer.Argument(help="资源代码 / resource code")],
+    code: Annotated[str, typer.Argument(help="资源或部门代码 / a resource's or a department's code")],
     workspace: WorkspaceOpt = None,
     lang: LangOpt = Lang.zh,
     as_json: JsonOpt = False,
 ) -> None:
-    """资源的修订历史（谁、何时、改了什么）/ A resource's history: who changed what, and when."""
-    from shuzhi.catalog import history
+    """资源或部门的修订历史（谁、何时、改了什么）/ A resource's or a department's history: who
+    changed what, and when."""
+    from shuzhi.catalog import department_history, history
+    from shuzhi.errors import NotFound
     from shuzhi.workspace import Workspace
 
+    revisions: Sequence[HistoryEntry | DepartmentRevision]
     with Workspace.open(workspace) as ws:
-        revisions = history(ws, code)
+        try:
+            revisions, title = history(ws, code), _t(lang, "修订历史", "history")
+        except NotFound:
+            try:
+                revisions = department_history(ws, code)
+            except NotFound:
+                raise NotFound("资源或部门 / resource or department", code) from None
+            title = _t(lang, f"部门 {code} 修订历史", f"history of department {code}")
     if as_json:
         _print_json([h.to_dict() for h in revisions])
     else:
-        _console().print(_history_table(revisions, lang))
+        _console().print(_history_table(revisions, lang, title=title))
 
 
 @catalog_app.command("departments")

@@ -24,7 +24,7 @@ from shuzhi.store._migrate import (
     is_known_revision,
     upgrade,
 )
-from shuzhi.store._models import Department, WorkspaceMeta
+from shuzhi.store._models import Department, DepartmentHistory, WorkspaceMeta
 from shuzhi.store._quality import QualityDepartmentScore, QualityResult, QualityRun
 from shuzhi.store._registry import RegistryEvent, RegistryIdentifier, RegistryReview, RegistryRun
 from shuzhi.store._versions import IngestJob, ResourceVersion
@@ -32,6 +32,7 @@ from shuzhi.store._versions import IngestJob, ResourceVersion
 __all__ = [
     "Base",
     "Department",
+    "DepartmentHistory",
     "IngestJob",
     "JSONDocument",
     "QualityDepartmentScore",

@@ -24,6 +24,7 @@ from shuzhi.catalog import (
     ResourceSpec,
     declare,
     declare_text,
+    department_history,
     export_dcat,
     get_resource,
     history,
@@ -108,6 +109,21 @@ class HistoryPublic(BaseModel):
 class HistoryListPublic(BaseModel):
     code: str
     history: list[HistoryPublic] = Field(description="oldest first")
+
+
+class DepartmentHistoryPublic(BaseModel):
+    revision: int
+    action: str = Field(description="created | updated")
+    changes: dict[str, Any] = Field(description="name | name_en | parent → [旧值, 新值] / [old, new]")
+    changed_by: str | None
+    changed_at: dt.datetime
+    comment: str | None
+    spec: DepartmentSpec = Field(description="修改后的部门 / the department after the change")
+
+
+class DepartmentHistoryListPublic(BaseModel):
+    code: str
+    history: list[DepartmentHistoryPublic] = Field(description="oldest first")
 
 
 class DepartmentPublic(BaseModel):
@@ -324,6 +340,16 @@ def post_department(
         response.status_code = 200
     found = next(d for d in list_departments(ws) if d.code == spec.code)
     return {"action": action, "department": found.to_dict()}
+
+
+@router.get(
+    "/departments/{code}/history",
+    response_model=DepartmentHistoryListPublic,
+    responses=NOT_FOUND,
+    summary="部门修订历史（更名、英文名、上级）/ history of a department: name, English name, parent",
+)
+def department_history_route(code: str, ws: WorkspaceDep) -> dict[str, Any]:
+    return {"code": code, "history": [h.to_dict() for h in department_history(ws, code)]}
 
 
 # -- import and export ----------------------------------------------------------------------------
