@@ -117,6 +117,19 @@ def test_dcat_carries_the_core_metadata(city: Workspace) -> None:
     assert jk["dct:relation"] == [{"@id": "https://data.jincheng.gov.cn/resource/JC-GA-HJRK"}]
     health = next(i for i in jk["szgov:informationItem"]["@list"] if i["szgov:name"] == "chronic_disease")
     assert health["szgov:sensitive"] is True and health["szgov:personalInfo"] == "health"
+    assert not any("szgov:scale" in i for i in items)  # said only where a decimal declares it
+
+
+def test_a_decimal_scale_is_exported(city: Workspace) -> None:
+    from shuzhi.catalog import FieldSpec
+
+    spec = get_resource(city, "JC-MZ-DBDX").spec
+    money = FieldSpec(name="amount", label="保障金额", type="decimal", scale=2)
+    declare(city, spec.model_copy(update={"fields": [*spec.fields, money]}))
+    doc = export_dcat(city, ["JC-MZ-DBDX"])
+    (ds,) = doc["dcat:dataset"]
+    item = ds["szgov:informationItem"]["@list"][-1]
+    assert (item["szgov:dataType"], item["szgov:scale"]) == ("decimal", 2)
 
 
 def test_every_cycle_and_sharing_type_is_mapped() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pydantic
 import pytest
 from _ingest_fixtures import HEADER, IDS, ROWS, make_workspace, new_resource, rows_of, write_csv, write_text
 
@@ -173,6 +174,68 @@ def test_numbers_are_read_as_written_and_nothing_is_rounded_or_guessed(ws: Works
         assert (row["n"], row["x"]) == (n_out, x_out), (k, n, x)
         flagged = {i["rule"] for i in row["_issues"]}
         assert flagged == {r for r, bad in (("n.type", n_out is None), ("x.type", x_out is None)) if bad}, k
+
+
+def test_a_decimal_with_a_scale_is_stored_exactly_and_never_rounded(ws: Workspace, tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    code = new_resource(
+        ws,
+        [
+            {"name": "k", "label": "序号", "key": True},
+            {"name": "x", "label": "金额", "type": "decimal", "scale": 2, "min": 0},
+        ],
+    )
+    cases = {  # 金额 → stored (None: flagged; the rule)
+        "1": ("1,234.50", Decimal("1234.50"), None),
+        "2": ("0.10", Decimal("0.10"), None),
+        "3": ("0.2", Decimal("0.20"), None),
+        "4": ("12.345", None, "x.scale"),  # not rounded to 12.35 (nor to 12.34)
+        "5": ("１２．３", Decimal("12.30"), None),
+        "6": ("1.2E+02", Decimal("120.00"), None),
+        "7": ("1.2345E+01", None, "x.scale"),
+        "8": ("7.5000", Decimal("7.50"), None),  # trailing zeros are no digits beyond the scale
+        "9": ("abc", None, "x.type"),
+        "10": ("-1", None, "x.min"),
+        "11": ("99999999999999999999999999999999999999", None, "x.type"),  # beyond DECIMAL(38, 2)
+    }
+    lines = [f'{k},"{x}"' for k, (x, _, _) in cases.items()]
+    r = ingest(ws, code, write_csv(tmp_path / "d.csv", lines, header="序号,金额"))
+    assert r.rows_loaded == len(cases)
+    got = {row["k"]: row for row in rows_of(ws, code)}
+    for k, (x, out, rule) in cases.items():
+        assert got[k]["x"] == out, (k, x, got[k]["x"])
+        assert [i["rule"] for i in got[k]["_issues"]] == ([rule] if rule else []), k
+    strict = new_resource(
+        ws,
+        [
+            {"name": "k", "label": "序号", "key": True},
+            {"name": "x", "label": "金额", "type": "decimal", "scale": 2, "on_invalid": "quarantine"},
+        ],
+    )
+    (bad,) = ingest(ws, strict, write_csv(tmp_path / "q.csv", ['1,"12.345"'], header="序号,金额")).quarantine
+    assert bad.rule == "x.scale" and bad.reason_zh.endswith("的小数超过 2 位（不四舍五入）")
+    assert bad.reason_en.endswith("has more than 2 decimal places (not rounded)")
+    (row,) = quarantine(ws, strict).rows
+    assert row.values["金额"] == "12.345"  # kept as written
+    # the version's column is exact: 0.10 + 0.20 is 0.30, not 0.30000000000000004
+    v = get_version(ws, code)
+    assert {c["name"]: c["type"] for c in v.columns}["x"] == "DECIMAL(38, 2)"
+    total = ws.engine.fetch_rows(
+        f"SELECT sum(x) FROM read_parquet('{ws.warehouse / v.path}/data/*.parquet') WHERE k IN ('2', '3')"
+    )
+    assert total == [(Decimal("0.30"),)]
+
+
+def test_scale_is_for_decimal_fields_only() -> None:
+    from shuzhi.catalog import FieldSpec
+
+    with pytest.raises(pydantic.ValidationError, match="scale"):
+        FieldSpec(name="n", label="人数", type="integer", scale=2)
+    with pytest.raises(pydantic.ValidationError):
+        FieldSpec(name="x", label="金额", type="decimal", scale=19)
+    assert FieldSpec(name="x", label="金额", type="decimal", scale=0).sql_type == "DECIMAL(38, 0)"
+    assert FieldSpec(name="x", label="金额", type="decimal").sql_type == "DOUBLE"
 
 
 def test_quarantine_keeps_the_original_values_and_row_numbers(ws: Workspace, tmp_path: Path) -> None:

@@ -202,6 +202,8 @@ def _item(f: FieldSpec) -> dict[str, Any]:
         item["szgov:labelEn"] = _text(f.label_en, "en")
     if f.standard:
         item["szgov:standard"] = f.standard
+    if f.scale is not None:
+        item["szgov:scale"] = f.scale
     if f.description:
         item["dct:description"] = _text(f.description)
     return item

@@ -78,7 +78,7 @@ Source = CatalogFile | ResourceSpec | DepartmentSpec | str | os.PathLike[str]
 MAX_LIMIT = 1000
 
 #: the part of a field whose change alters the versions' columns
-_STRUCTURAL = ("name", "type", "key")
+_STRUCTURAL = ("name", "type", "scale", "key")
 
 _BY_LENGTH = 100
 
@@ -711,7 +711,7 @@ def _diff(old: Any, new: Any, path: str = "") -> dict[str, list[Any]]:
     return out
 
 
-_ATTR_ZH = {"name": "名称", "type": "类型", "key": "主键"}
+_ATTR_ZH = {"name": "名称", "type": "类型", "scale": "小数位数", "key": "主键"}
 
 
 def _structural_text(paths: Sequence[str], old: dict[str, Any], new: dict[str, Any]) -> tuple[str, str]:

@@ -273,7 +273,7 @@ class FieldType(_Labelled):
 
     string = "string"  # VARCHAR
     integer = "integer"  # BIGINT
-    decimal = "decimal"  # DOUBLE
+    decimal = "decimal"  # DOUBLE, or DECIMAL(38, scale) with a scale
     date = "date"  # DATE
     datetime = "datetime"  # TIMESTAMP
     boolean = "boolean"  # BOOLEAN
@@ -413,6 +413,17 @@ STANDARDS: tuple[str, ...] = (
 )
 
 
+#: the column type of each field type (a decimal with a scale is DECIMAL(38, scale))
+_SQL_TYPES: dict[FieldType, str] = {
+    FieldType.string: "VARCHAR",
+    FieldType.integer: "BIGINT",
+    FieldType.decimal: "DOUBLE",
+    FieldType.date: "DATE",
+    FieldType.datetime: "TIMESTAMP",
+    FieldType.boolean: "BOOLEAN",
+}
+
+
 class FieldSpec(_Spec):
     """An information item (信息项) of a resource."""
 
@@ -435,6 +446,9 @@ class FieldSpec(_Spec):
     min: float | None = None
     max: float | None = None
     max_length: int | None = None
+    #: decimal fields: digits after the decimal point, stored exactly (DECIMAL(38, scale)); a value
+    #: with more is refused, not rounded. Without it a decimal is a double (about 15 digits)
+    scale: Annotated[int, Field(ge=0, le=18)] | None = None
     description: str | None = None
 
     @field_validator("standard")
@@ -455,9 +469,21 @@ class FieldSpec(_Spec):
             problems.append("variant 只适用于日期标准 / variant applies to the date standard only")
         if self.variant not in (None, "dayfirst"):
             problems.append(f"未知的变体 / unknown variant {self.variant!r}; known: dayfirst")
+        if self.scale is not None and self.type is not FieldType.decimal:
+            problems.append(
+                "scale（小数位数）只适用于 decimal 类型 / scale applies to decimal fields, "
+                f"not {self.type.value}"
+            )
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @property
+    def sql_type(self) -> str:
+        """The type of the field's column in a version (DuckDB's name; Parquet stores the same)."""
+        if self.type is FieldType.decimal and self.scale is not None:
+            return f"DECIMAL(38, {self.scale})"
+        return _SQL_TYPES[self.type]
 
     @property
     def invalid_action(self) -> OnInvalid:

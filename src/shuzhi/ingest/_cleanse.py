@@ -44,7 +44,6 @@ __all__ = [
     "FAIL_TYPE",
     "INGEST_REASONS",
     "ISSUE_TYPE",
-    "TYPE_SQL",
     "Cleanser",
     "ColumnMatch",
     "FieldPlan",
@@ -61,16 +60,6 @@ __all__ = [
     "validate_mapping",
 ]
 
-#: DuckDB type of each field type (the version's Parquet columns)
-TYPE_SQL: dict[FieldType, str] = {
-    FieldType.string: "VARCHAR",
-    FieldType.integer: "BIGINT",
-    FieldType.decimal: "DOUBLE",
-    FieldType.date: "DATE",
-    FieldType.datetime: "TIMESTAMP",
-    FieldType.boolean: "BOOLEAN",
-}
-
 #: reason texts of the checks ingestion adds to the standards' own (code -> (中文, English));
 #: templates are formatted with the value's details like the standards' reasons
 INGEST_REASONS: dict[str, tuple[str, str]] = {
@@ -79,6 +68,10 @@ INGEST_REASONS: dict[str, tuple[str, str]] = {
         "the required field {label} ({field}) is empty (blank, or a placeholder such as 不详 or 无)",
     ),
     "type": ("“{value}”不是有效的{type_zh}", "'{value}' is not a valid {type_en}"),
+    "scale": (
+        "“{value}”的小数超过 {scale} 位（不四舍五入）",
+        "'{value}' has more than {scale} decimal places (not rounded)",
+    ),
     "min": ("{value} 小于允许的最小值 {min}", "{value} is below the minimum {min}"),
     "max": ("{value} 大于允许的最大值 {max}", "{value} is above the maximum {max}"),
     "max_length": (
@@ -644,6 +637,8 @@ def field_details(f: FieldSpec) -> dict[str, Any]:
         details["max"] = _num(f.max)
     if f.max_length is not None:
         details["max_length"] = f.max_length
+    if f.scale is not None:
+        details["scale"] = f.scale
     if f.values:
         details["allowed"] = "、".join(f.values[:20]) + ("…" if len(f.values) > 20 else "")
     return details
@@ -899,12 +894,34 @@ def _int_sql(x: str) -> str:
     )
 
 
-def _dec_sql(x: str) -> str:
+def _dec_sql(x: str, scale: int | None = None) -> str:
     n = _ascii_number(x)
-    d = f"TRY_CAST(replace({n}, ',', '') AS DOUBLE)"
+    if scale is None:  # a double
+        d = f"TRY_CAST(replace({n}, ',', '') AS DOUBLE)"
+        return (
+            f"CASE WHEN regexp_full_match({x}, '-?[0-9]{{1,15}}(\\.[0-9]{{1,15}})?') "
+            f"THEN CAST({x} AS DOUBLE) "
+            f"WHEN regexp_full_match({n}, {lit(_DEC_RE)}) AND isfinite({d}) THEN {d} END"
+        )
+    # exact: DECIMAL(38, scale); DuckDB's cast rounds extra decimals, so they are refused first
+    typ = f"DECIMAL(38, {scale})"
+    plain = f"replace({n}, ',', '')"
+    fraction = f"(\\.[0-9]{{1,{scale}}})?" if scale else ""
     return (
-        f"CASE WHEN regexp_full_match({x}, '-?[0-9]{{1,15}}(\\.[0-9]{{1,15}})?') THEN CAST({x} AS DOUBLE) "
-        f"WHEN regexp_full_match({n}, {lit(_DEC_RE)}) AND isfinite({d}) THEN {d} END"
+        f"CASE WHEN regexp_full_match({x}, '-?[0-9]{{1,{38 - scale}}}{fraction}') THEN CAST({x} AS {typ}) "
+        f"WHEN regexp_full_match({n}, {lit(_DEC_RE)}) AND NOT ({_too_many_decimals(plain, scale)}) "
+        f"THEN TRY_CAST({plain} AS {typ}) END"
+    )
+
+
+def _too_many_decimals(t: str, scale: int) -> str:
+    """SQL: whether the number ``t`` (ASCII, no separators) has digits beyond ``scale`` decimals
+    (trailing zeros do not count; an exponent form is compared through its double)."""
+    return (
+        f"CASE WHEN regexp_matches({t}, '[eE]') "
+        f"THEN TRY_CAST({t} AS DOUBLE) "
+        f"IS DISTINCT FROM CAST(TRY_CAST({t} AS DECIMAL(38, {scale})) AS DOUBLE) "
+        f"ELSE length(regexp_extract({t}, '\\.([0-9]*[1-9])0*$', 1)) > {scale} END"
     )
 
 
@@ -917,7 +934,7 @@ def _step_cast(f: _Field, p: str) -> dict[str, str]:
     elif t is FieldType.integer:
         val0 = _int_sql(norm)
     elif t is FieldType.decimal:
-        val0 = _dec_sql(norm)
+        val0 = _dec_sql(norm, f.spec.scale)
     elif t is FieldType.date:
         val0 = dt if f.kind in ("date", "strptime") else f"TRY_CAST({norm} AS DATE)"
     elif t is FieldType.datetime:
@@ -940,9 +957,16 @@ def _step_cast(f: _Field, p: str) -> dict[str, str]:
         val0 = (
             f"CASE WHEN {low} IN {_in_list(_TRUE)} THEN true WHEN {low} IN {_in_list(_FALSE)} THEN false END"
         )
+    scale = ""
+    if t is FieldType.decimal and f.spec.scale is not None:
+        plain = f"replace({_ascii_number(norm)}, ',', '')"
+        scale = (
+            f"WHEN {p}val0 IS NULL AND regexp_full_match({plain}, {lit(_DEC_RE)}) "
+            f"AND {_too_many_decimals(plain, f.spec.scale)} THEN 'scale' "
+        )
     bad1 = (
         f"CASE WHEN {miss} THEN NULL WHEN {p}um THEN 'unmapped' WHEN NOT {ok} THEN {code} "
-        f"WHEN {p}val0 IS NULL THEN 'type' END"
+        f"{scale}WHEN {p}val0 IS NULL THEN 'type' END"
     )
     return {"val0": val0, "bad1": bad1}
 
@@ -1364,7 +1388,7 @@ class Cleanser:
         fail_when: list[str] = []
         for f in self.fields:
             spec = f.spec
-            typ = TYPE_SQL[spec.type]
+            typ = spec.sql_type
             if not f.plan.fed:
                 items.append(f"NULL::{typ} AS {ident(spec.name)}")
                 continue

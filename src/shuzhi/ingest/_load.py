@@ -66,7 +66,6 @@ from shuzhi.catalog.spec import ResourceSpec
 from shuzhi.engine._files import fsync, fsync_tree
 from shuzhi.ingest._cleanse import (
     ISSUE_TYPE,
-    TYPE_SQL,
     Cleanser,
     ColumnMatch,
     ident,
@@ -784,7 +783,7 @@ class _Load:
         self.partial = root / f".v{number}.{uuid.uuid4().hex[:12]}.partial"
         data = self.partial / DATA_DIR
         data.mkdir(parents=True)
-        fields_sql = [(f.name, TYPE_SQL[f.type]) for f in self.spec.fields]
+        fields_sql = [(f.name, f.sql_type) for f in self.spec.fields]
         columns = [{"name": n, "type": t} for n, t in (*fields_sql, *SYSTEM_COLUMNS)]
         files: list[str] = []
         self.tick("write", 0, 3)
@@ -1101,7 +1100,7 @@ class _Load:
         have = {c["name"]: c["type"] for c in prev_columns}
         items = []
         for f in self.spec.fields:
-            typ = TYPE_SQL[f.type]
+            typ = f.sql_type
             if f.name not in have:
                 items.append(f"NULL::{typ} AS {ident(f.name)}")
             elif have[f.name] == typ:

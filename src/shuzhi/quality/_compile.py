@@ -34,15 +34,6 @@ from shuzhi.quality.rules import RowRule, RuleSql, SqlContext, quote
 
 __all__ = ["ScanPlan", "compile_scan"]
 
-_TYPES = {
-    "string": "VARCHAR",
-    "integer": "BIGINT",
-    "decimal": "DOUBLE",
-    "date": "DATE",
-    "datetime": "TIMESTAMP",
-    "boolean": "BOOLEAN",
-}
-
 
 @dataclass(frozen=True)
 class ScanPlan:
@@ -109,7 +100,7 @@ def compile_scan(
     missing = tuple(f.name for f in spec.fields if f.name not in columns)
     inner = f"SELECT * FROM {quote(data)}"
     if missing:
-        nulls = ", ".join(f"CAST(NULL AS {_TYPES[spec.field(n).type.value]}) AS {quote(n)}" for n in missing)
+        nulls = ", ".join(f"CAST(NULL AS {spec.field(n).sql_type}) AS {quote(n)}" for n in missing)
         inner = f"SELECT *, {nulls} FROM {quote(data)}"
     row = "d._row" if "_row" in columns else "row_number() OVER ()"
     source = f"SELECT d.*, {row} AS __row FROM ({inner}) AS d"

@@ -37,6 +37,8 @@ def _field(c: Col) -> dict[str, Any]:
         f["label_en"] = c.label_en
     if c.type != "string":
         f["type"] = c.type
+    if c.scale is not None:
+        f["scale"] = c.scale
     if c.standard:
         f["standard"] = c.standard
     if c.key:

@@ -17,6 +17,7 @@ class Col:
     field: str  # catalog field name
     label: str  # Chinese label of the field (信息项名称)
     type: str = "string"
+    scale: int | None = None  # decimal places of a decimal stored exactly (money: 2)
     standard: str | None = None
     key: bool = False
     required: bool = False
