@@ -218,6 +218,11 @@ def test_a_load_refusing_every_row_does_not_replace_the_current_version(
         # as the load reads numbers (Python's int() and float() took 1_000 and nan)
         ({"name": "d", "label": "人数", "type": "integer"}, "1_000", "默认值 '1_000' 不是有效的整数"),
         ({"name": "d", "label": "金额", "type": "decimal"}, "nan", "默认值 'nan' 不是有效的数值"),
+        (
+            {"name": "d", "label": "金额", "type": "decimal", "scale": 2},
+            "1.005",
+            "默认值 '1.005' 的小数超过 2 位",
+        ),
         ({"name": "d", "label": "状态", "values": ["在保", "停保"]}, "在册", "默认值 '在册' 不是允许的取值"),
         (
             {"name": "d", "label": "等级", "type": "decimal", "values": ["1", "2.5"]},
@@ -247,6 +252,16 @@ def test_a_default_among_the_allowed_numbers_is_taken(ws: Workspace, tmp_path: P
     mapping = write_text(tmp_path / "m.yaml", f"resource: {code}\ndefaults:\n  d: '2.50'\n")
     ingest(ws, code, write_text(tmp_path / "a.csv", "编号\n1\n"), mapping=mapping)
     assert [(r["d"], r["_issues"]) for r in rows_of(ws, code)] == [(2.5, [])]
+
+
+def test_a_default_with_trailing_zeros_fits_the_scale(ws: Workspace, tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    field = {"name": "d", "label": "金额", "type": "decimal", "scale": 2}
+    code = new_resource(ws, [{"name": "k", "label": "编号", "key": True}, field])
+    mapping = write_text(tmp_path / "m.yaml", f"resource: {code}\ndefaults:\n  d: '1.2000'\n")
+    ingest(ws, code, write_text(tmp_path / "a.csv", "编号\n1\n"), mapping=mapping)
+    assert [(r["d"], r["_issues"]) for r in rows_of(ws, code)] == [(Decimal("1.20"), [])]
 
 
 def test_a_value_of_neither_union_member_is_named_by_its_own_key(ws: Workspace, tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ are looked up when the quarantine is written, from a small table of the failing 
 
 from __future__ import annotations
 
+import decimal
 import json
 import math
 import re
@@ -131,6 +132,16 @@ def parse_decimal(text: str) -> float | None:
         return None
     x = float(t.replace(",", ""))
     return x if math.isfinite(x) else None
+
+
+def _decimals(text: str) -> int:
+    """Decimal places of a number as a decimal field reads it (trailing zeros do not count)."""
+    t = text.strip().translate(str.maketrans(*_NUM_FULLWIDTH)).replace(",", "")
+    try:
+        exponent = decimal.Decimal(t).normalize().as_tuple().exponent
+    except decimal.InvalidOperation:
+        return 0
+    return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 _DATETIME_FORMATS = (
@@ -431,6 +442,11 @@ def _bad_default(spec: ResourceSpec, f: FieldSpec, value: str) -> str | None:
             )
         if (f.min is not None and number < f.min) or (f.max is not None and number > f.max):
             return f"默认值 {value!r} 超出允许范围 / the default {value!r} is out of the field's range"
+        if f.scale is not None and _decimals(value) > f.scale:
+            return (
+                f"默认值 {value!r} 的小数超过 {f.scale} 位 / the default {value!r} has more than "
+                f"{f.scale} decimal places"
+            )
     values = f.values or []
     if values and f.type in (FieldType.integer, FieldType.decimal):
         from shuzhi.quality.rules import allowed_number
