@@ -352,7 +352,6 @@ def test_public_surface_is_pinned() -> None:
         "CatalogFile",
         "DeclareReport",
         "DepartmentEntry",
-        "DepartmentRevision",
         "DepartmentSpec",
         "FieldSpec",
         "HistoryEntry",

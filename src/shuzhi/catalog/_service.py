@@ -16,7 +16,7 @@ import dataclasses
 import datetime as dt
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -150,11 +150,16 @@ class CatalogEntry:
         return d
 
 
+#: the declaration a revision keeps: a resource's or a department's
+SpecT = TypeVar("SpecT", ResourceSpec, DepartmentSpec)
+_HistoryT = TypeVar("_HistoryT", ResourceHistory, DepartmentHistory)
+
+
 @dataclasses.dataclass(frozen=True)
-class HistoryEntry:
-    """One revision of an entry: ``action`` is created | updated | retired | restored;
-    ``changes`` maps a path (``fields[2].required``) to ``[old, new]``; ``spec`` is the
-    declaration as it was after the change."""
+class HistoryEntry(Generic[SpecT]):
+    """One revision of a catalog entry or a department: ``action`` is created | updated | retired |
+    restored (a department's: created | updated); ``changes`` maps a path (``fields[2].required``,
+    ``name``) to ``[old, new]``; ``spec`` is the declaration as it was after the change."""
 
     revision: int
     action: str
@@ -162,32 +167,7 @@ class HistoryEntry:
     changed_by: str | None
     changed_at: dt.datetime
     comment: str | None
-    spec: ResourceSpec
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "revision": self.revision,
-            "action": self.action,
-            "changes": self.changes,
-            "changed_by": self.changed_by,
-            "changed_at": _iso(self.changed_at),
-            "comment": self.comment,
-            "spec": self.spec.model_dump(mode="json"),
-        }
-
-
-@dataclasses.dataclass(frozen=True)
-class DepartmentRevision:
-    """One revision of a department: ``action`` is created | updated; ``changes`` maps ``name``,
-    ``name_en`` or ``parent`` to ``[old, new]``; ``spec`` is the department as it was after it."""
-
-    revision: int
-    action: str
-    changes: dict[str, Any]
-    changed_by: str | None
-    changed_at: dt.datetime
-    comment: str | None
-    spec: DepartmentSpec
+    spec: SpecT
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -652,16 +632,7 @@ def _history(
     at: dt.datetime,
     comment: str | None,
 ) -> ResourceHistory:
-    return ResourceHistory(
-        resource_code=code,
-        revision=revision,
-        action=action,
-        spec=spec,
-        changes=changes,
-        changed_by=by,
-        changed_at=at,
-        comment=comment,
-    )
+    return ResourceHistory(resource_code=code, **_revision(revision, action, spec, changes, by, at, comment))
 
 
 def _department_history(
@@ -677,16 +648,28 @@ def _department_history(
     last = s.scalar(
         sa.select(sa.func.max(DepartmentHistory.revision)).where(DepartmentHistory.department_code == code)
     )
-    return DepartmentHistory(
-        department_code=code,
-        revision=(last or 0) + 1,
-        action=action,
-        spec=spec,
-        changes=changes,
-        changed_by=by,
-        changed_at=at,
-        comment=comment,
-    )
+    revision = _revision((last or 0) + 1, action, spec, changes, by, at, comment)
+    return DepartmentHistory(department_code=code, **revision)
+
+
+def _revision(
+    revision: int,
+    action: str,
+    spec: dict[str, Any],
+    changes: dict[str, Any],
+    by: str | None,
+    at: dt.datetime,
+    comment: str | None,
+) -> dict[str, Any]:
+    return {
+        "revision": revision,
+        "action": action,
+        "spec": spec,
+        "changes": changes,
+        "changed_by": by,
+        "changed_at": at,
+        "comment": comment,
+    }
 
 
 def _diff(old: Any, new: Any, path: str = "") -> dict[str, list[Any]]:
@@ -887,28 +870,9 @@ def search(ws: Workspace, q: str, *, limit: int = 50, include_retired: bool = Fa
         return [_entry(r, n) for r, n in s.execute(stmt).all()]
 
 
-def history(ws: Workspace, code: str) -> list[HistoryEntry]:
+def history(ws: Workspace, code: str) -> list[HistoryEntry[ResourceSpec]]:
     """Every revision of ``code``, oldest first (kept after the entry is retired)."""
-    with ws.session() as s:
-        rows = s.scalars(
-            sa.select(ResourceHistory)
-            .where(ResourceHistory.resource_code == code)
-            .order_by(ResourceHistory.revision)
-        ).all()
-        if not rows:
-            raise errors.NotFound(RESOURCE, code)
-        return [
-            HistoryEntry(
-                revision=h.revision,
-                action=h.action,
-                changes=dict(h.changes or {}),
-                changed_by=h.changed_by,
-                changed_at=h.changed_at,
-                comment=h.comment,
-                spec=ResourceSpec.model_validate(h.spec),
-            )
-            for h in rows
-        ]
+    return _revisions(ws, ResourceHistory, ResourceHistory.resource_code, code, ResourceSpec, RESOURCE)
 
 
 # -- retiring -----------------------------------------------------------------------------------
@@ -988,27 +952,36 @@ def list_departments(ws: Workspace) -> list[DepartmentEntry]:
         ]
 
 
-def department_history(ws: Workspace, code: str) -> list[DepartmentRevision]:
+def department_history(ws: Workspace, code: str) -> list[HistoryEntry[DepartmentSpec]]:
     """Every revision of the department ``code``, oldest first: created, then each change of its
     name, English name or parent, with who changed it, when and why. Departments that existed
     before this history was kept start with their state at that time (``changed_by`` empty)."""
+    return _revisions(
+        ws, DepartmentHistory, DepartmentHistory.department_code, code, DepartmentSpec, DEPARTMENT
+    )
+
+
+def _revisions(
+    ws: Workspace,
+    table: type[_HistoryT],
+    code_column: Any,
+    code: str,
+    spec_type: type[SpecT],
+    kind: str,
+) -> list[HistoryEntry[SpecT]]:
     with ws.session() as s:
-        rows = s.scalars(
-            sa.select(DepartmentHistory)
-            .where(DepartmentHistory.department_code == code)
-            .order_by(DepartmentHistory.revision)
-        ).all()
+        rows = s.scalars(sa.select(table).where(code_column == code).order_by(table.revision)).all()
         if not rows:
-            raise errors.NotFound(DEPARTMENT, code)
+            raise errors.NotFound(kind, code)
         return [
-            DepartmentRevision(
+            HistoryEntry(
                 revision=h.revision,
                 action=h.action,
                 changes=dict(h.changes or {}),
                 changed_by=h.changed_by,
                 changed_at=h.changed_at,
                 comment=h.comment,
-                spec=DepartmentSpec.model_validate(h.spec),
+                spec=spec_type.model_validate(h.spec),
             )
             for h in rows
         ]

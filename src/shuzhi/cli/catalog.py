@@ -19,7 +19,7 @@ from shuzhi.cli.workspace import WorkspaceOpt
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from shuzhi.catalog import CatalogEntry, DeclareReport, DepartmentRevision, HistoryEntry
+    from shuzhi.catalog import CatalogEntry, DeclareReport, DepartmentSpec, HistoryEntry, ResourceSpec
 
 __all__ = ["catalog_app", "register"]
 
@@ -424,7 +424,10 @@ def search_cmd(
 
 
 def _history_table(
-    entries: Sequence[HistoryEntry | DepartmentRevision], lang: Lang, *, title: str | None = None
+    entries: Sequence[HistoryEntry[ResourceSpec] | HistoryEntry[DepartmentSpec]],
+    lang: Lang,
+    *,
+    title: str | None = None,
 ) -> Table:
     action = {
         "created": ("新建", "created"),
@@ -570,7 +573,7 @@ def history_cmd(
     from shuzhi.errors import NotFound
     from shuzhi.workspace import Workspace
 
-    revisions: Sequence[HistoryEntry | DepartmentRevision]
+    revisions: Sequence[HistoryEntry[ResourceSpec] | HistoryEntry[DepartmentSpec]]
     with Workspace.open(workspace) as ws:
         try:
             revisions, title = history(ws, code), _t(lang, "修订历史", "history")

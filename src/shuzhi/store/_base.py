@@ -11,10 +11,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["NAMING_CONVENTION", "Base", "JSONDocument", "UTCDateTime", "utcnow"]
+__all__ = ["NAMING_CONVENTION", "Base", "JSONDocument", "Revision", "UTCDateTime", "utcnow"]
 
 NAMING_CONVENTION: dict[str, str] = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -65,3 +65,19 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 #: a JSON document: ``JSONB`` on PostgreSQL, JSON text on SQLite
 JSONDocument = sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+class Revision:
+    """The columns of a history table (a resource's, a department's): one row per revision, only
+    ever added — the declaration as it was after the change (``spec``), what changed against the
+    previous revision (``changes``: {"path": [old, new]}, empty on creation), who, when and why."""
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    revision: Mapped[int] = mapped_column(sa.Integer)
+    #: created | updated | retired | restored
+    action: Mapped[str] = mapped_column(sa.String(20))
+    spec: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    changed_by: Mapped[str | None] = mapped_column(sa.String(100))
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, server_default=sa.func.now())
+    comment: Mapped[str | None] = mapped_column(sa.Text)

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shuzhi.store._base import Base, JSONDocument, UTCDateTime, utcnow
+from shuzhi.store._base import Base, JSONDocument, Revision, UTCDateTime, utcnow
 
 __all__ = ["Resource", "ResourceField", "ResourceHistory"]
 
@@ -100,25 +100,14 @@ class ResourceField(Base):
         return f"ResourceField({self.name!r}, {self.label!r})"
 
 
-class ResourceHistory(Base):
-    """One revision of a catalog entry: the declaration as it was after the change, what changed,
-    who changed it and when. Rows are only ever added."""
+class ResourceHistory(Revision, Base):
+    """One revision of a catalog entry (see :class:`~shuzhi.store._base.Revision`)."""
 
     __tablename__ = "resource_history"
     __table_args__ = (sa.UniqueConstraint("resource_code", "revision"),)
 
-    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
     #: not a foreign key: the history outlives the entry
     resource_code: Mapped[str] = mapped_column(sa.String(64), index=True)
-    revision: Mapped[int] = mapped_column(sa.Integer)
-    #: created | updated | retired | restored
-    action: Mapped[str] = mapped_column(sa.String(20))
-    spec: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
-    #: {"path": [old, new], ...} against the previous revision (empty on creation)
-    changes: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
-    changed_by: Mapped[str | None] = mapped_column(sa.String(100))
-    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, server_default=sa.func.now())
-    comment: Mapped[str | None] = mapped_column(sa.Text)
 
     def __repr__(self) -> str:
         return f"ResourceHistory({self.resource_code!r}, r{self.revision}, {self.action})"

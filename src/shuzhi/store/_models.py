@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shuzhi.store._base import Base, JSONDocument, UTCDateTime, utcnow
+from shuzhi.store._base import Base, Revision, UTCDateTime, utcnow
 
 __all__ = ["Department", "DepartmentHistory", "WorkspaceMeta"]
 
@@ -50,26 +49,16 @@ class Department(Base):
         return f"Department({self.code!r}, {self.name!r})"
 
 
-class DepartmentHistory(Base):
-    """One revision of a department: its declaration as it was after the change (``code``,
-    ``name``, ``name_en``, ``parent``), what changed, who changed it and when. Rows are only ever
-    added."""
+class DepartmentHistory(Revision, Base):
+    """One revision of a department (see :class:`~shuzhi.store._base.Revision`): its declaration
+    after the change is ``code``, ``name``, ``name_en``, ``parent``; its actions are created and
+    updated."""
 
     __tablename__ = "department_history"
     __table_args__ = (sa.UniqueConstraint("department_code", "revision"),)
 
-    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
     #: not a foreign key, like the resources' history
     department_code: Mapped[str] = mapped_column(sa.String(64), index=True)
-    revision: Mapped[int] = mapped_column(sa.Integer)
-    #: created | updated
-    action: Mapped[str] = mapped_column(sa.String(20))
-    spec: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
-    #: {"name": [old, new], ...} against the previous revision (empty on creation)
-    changes: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
-    changed_by: Mapped[str | None] = mapped_column(sa.String(100))
-    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, server_default=sa.func.now())
-    comment: Mapped[str | None] = mapped_column(sa.Text)
 
     def __repr__(self) -> str:
         return f"DepartmentHistory({self.department_code!r}, r{self.revision}, {self.action})"

@@ -96,13 +96,16 @@ class ResourceChangePublic(BaseModel):
     resource: ResourcePublic
 
 
-class HistoryPublic(BaseModel):
+class _RevisionPublic(BaseModel):
     revision: int
-    action: str = Field(description="created | updated | retired | restored")
     changes: dict[str, Any] = Field(description="路径 → [旧值, 新值] / path -> [old, new]")
     changed_by: str | None
     changed_at: dt.datetime
     comment: str | None
+
+
+class HistoryPublic(_RevisionPublic):
+    action: str = Field(description="created | updated | retired | restored")
     spec: ResourceSpec = Field(description="修改后的声明 / the declaration after the change")
 
 
@@ -111,14 +114,11 @@ class HistoryListPublic(BaseModel):
     history: list[HistoryPublic] = Field(description="oldest first")
 
 
-class DepartmentHistoryPublic(BaseModel):
-    revision: int
+class DepartmentHistoryPublic(_RevisionPublic):
     action: str = Field(description="created | updated")
-    changes: dict[str, Any] = Field(description="name | name_en | parent → [旧值, 新值] / [old, new]")
-    changed_by: str | None
-    changed_at: dt.datetime
-    comment: str | None
-    spec: DepartmentSpec = Field(description="修改后的部门 / the department after the change")
+    spec: DepartmentSpec = Field(
+        description="修改后的部门（name、name_en、parent）/ the department after the change"
+    )
 
 
 class DepartmentHistoryListPublic(BaseModel):
