@@ -910,7 +910,7 @@ class _Load:
         fsync(root)
 
         # quality and the gate ------------------------------------------------------------------
-        qrun, qstatus, qhold = self._quality(number, loaded_at, checksum, rows_in, rows_q, notes)
+        qrun, qstatus, qhold = self._quality(number, loaded_at, checksum, rows_in, rows_q, rows_total, notes)
         if qhold is not None:
             holds.append(qhold)
         published = not holds
@@ -976,6 +976,7 @@ class _Load:
         checksum: str,
         rows_in: int,
         rows_q: int,
+        rows_total: int,
         notes: list[str],
     ) -> tuple[QualityRun | None, str, str | None]:
         """Evaluate ``v<number>/`` before it is committed: (run to store, quality status, reason to
@@ -1005,6 +1006,7 @@ class _Load:
             path=f"{self.spec.code}/v{number}",
             rows_in=rows_in,
             rows_quarantined=rows_q,
+            rows_total=rows_total,
             checksum=checksum,
             loaded_at=loaded_at,
         )
