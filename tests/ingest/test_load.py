@@ -227,6 +227,46 @@ def test_a_decimal_with_a_scale_is_stored_exactly_and_never_rounded(ws: Workspac
     assert total == [(Decimal("0.30"),)]
 
 
+def test_a_lowered_scale_or_a_narrower_type_never_rewrites_kept_rows(ws: Workspace, tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    from shuzhi.catalog import declare, get_resource
+    from shuzhi.errors import Conflict
+
+    code = new_resource(
+        ws,
+        [
+            {"name": "k", "label": "序号", "key": True},
+            {"name": "x", "label": "金额", "type": "decimal", "scale": 3},
+            {"name": "t", "label": "备注"},
+        ],
+    )
+    ingest(ws, code, write_csv(tmp_path / "a.csv", ["1,1234.560,3", "2,12.345,x"], header="序号,金额,备注"))
+
+    def redeclare(**changes: dict[str, Any]) -> None:
+        spec = get_resource(ws, code).spec
+        fields = [f.model_dump() | changes.get(f.name, {}) for f in spec.fields]
+        declare(ws, type(spec).model_validate(spec.model_dump() | {"fields": fields}))
+
+    more = write_csv(tmp_path / "b.csv", ["3,1.5,4"], header="序号,金额,备注")
+    redeclare(x={"scale": 1})  # 1234.560 would become 1234.6 and 12.345 12.3 in the kept rows
+    for mode in ("append", "upsert"):
+        with pytest.raises(
+            Conflict, match=r"“金额”（DECIMAL\(38, 3\) → DECIMAL\(38, 1\)）2 个值，如 1234.560"
+        ):
+            ingest(ws, code, more, mode=mode)
+    assert get_version(ws, code).number == 1
+    redeclare(x={"scale": 3}, t={"type": "integer"})  # "x" is no integer
+    with pytest.raises(Conflict, match="备注"):
+        ingest(ws, code, more, mode="append")
+    redeclare(x={"scale": 4}, t={"type": "string"})  # more places lose nothing
+    r = ingest(ws, code, more, mode="append")
+    assert r.version == 2 and {row["k"]: row["x"] for row in rows_of(ws, code)}["2"] == Decimal("12.3450")
+    assert diff(ws, code, 1, 2).changed == 0  # 12.345 and 12.3450 are one number
+    r = ingest(ws, code, write_csv(tmp_path / "c.csv", ["1,1.5,3"], header="序号,金额,备注"))  # a full load
+    assert r.version == 3
+
+
 def test_scale_is_for_decimal_fields_only() -> None:
     from shuzhi.catalog import FieldSpec
 

@@ -752,6 +752,8 @@ class _Load:
         if st.lossy:
             self._flag_lossy(st.lossy, plan.matches, cl.reasons)
         current, prev_dir, prev_columns = self._previous()
+        if current is not None and prev_dir is not None and self.mode in ("append", "upsert"):
+            self._check_conversions(current, prev_dir, prev_columns)
         keys = [f.name for f in self.spec.key_fields]
         if keys:
             self._check_keys(
@@ -1113,6 +1115,42 @@ class _Load:
             items.append(f"p.{ident(n)}" if n in have else f"NULL::{typ} AS {ident(n)}")
         glob = lit(str(prev_dir / "*.parquet"))
         return f"SELECT {', '.join(items)} FROM read_parquet({glob}) AS p"
+
+    def _check_conversions(self, current: int, prev_dir: Path, prev_columns: list[dict[str, Any]]) -> None:
+        """Refuse an append or upsert whose kept rows would change or lose values because a
+        field's type or scale changed in the catalog since the current version (a scale of 3
+        lowered to 1 rounded 12.345 to 12.3 in every kept row, without a word): the previous
+        version stays current, and a full load gives all the data under the new declaration."""
+        have = {c["name"]: c["type"] for c in prev_columns}
+        changed = [
+            (f, have[f.name]) for f in self.spec.fields if f.name in have and have[f.name] != f.sql_type
+        ]
+        if not changed:
+            return
+        numeric = ("BIGINT", "DOUBLE", "DECIMAL")
+        parts = []
+        for f, old in changed:
+            c = f"p.{ident(f.name)}"
+            new = f"TRY_CAST({c} AS {f.sql_type})"
+            both = old.startswith(numeric) and f.sql_type.startswith(numeric)
+            lost = f"{c} IS NOT NULL AND ({new} IS NULL{f' OR {new} <> {c}' if both else ''})"
+            parts.append(f"count(*) FILTER (WHERE {lost}), first(CAST({c} AS VARCHAR)) FILTER (WHERE {lost})")
+        glob = lit(str(prev_dir / "*.parquet"))
+        (row,) = self.engine.fetch_rows(f"SELECT {', '.join(parts)} FROM read_parquet({glob}) AS p")
+        zh, en = [], []
+        for i, (f, old) in enumerate(changed):
+            n, example = int(row[2 * i]), row[2 * i + 1]
+            if n:
+                zh.append(f"“{f.label}”（{old} → {f.sql_type}）{n:,} 个值，如 {example}")
+                en.append(f"{f.name} ({old} → {f.sql_type}): {n:,} value(s), e.g. {example}")
+        if zh:
+            raise errors.Conflict(
+                f"当前版本 v{current} 的数据在目录的新声明下会改变或丢失：{'；'.join(zh)}。追加或更新会连同"
+                "保留的行一起改写它们：请用全量加载（--mode full）重新提供全部数据，或改回原来的声明 / "
+                f"the data of the current version v{current} would change or be lost under the catalog's "
+                f"new declaration: {'; '.join(en)}. An append or upsert rewrites the rows it keeps: "
+                "load all the data in full (--mode full), or declare the field as before"
+            )
 
     def _carry_notes(self, prev_columns: list[dict[str, Any]], kept: int) -> list[str]:
         """What the ``kept`` rows taken from the previous version (carried, or updated by a file

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import uuid
 from pathlib import Path
 from typing import Any, Literal
@@ -368,6 +369,22 @@ class VersionDiff(BaseModel):
     notes: list[str]
 
 
+_DECIMAL_SCALE = re.compile(r"DECIMAL\(\d+,\s*(\d+)\)")
+
+
+def _common_type(a: str | None, b: str | None) -> str:
+    """The type two versions' columns of one field are compared in: the exact decimal of the
+    larger scale, a double for other numbers, else text."""
+    scales = [_DECIMAL_SCALE.fullmatch(t or "") for t in (a, b)]
+    if all(scales):
+        return f"DECIMAL(38, {max(int(m.group(1)) for m in scales if m)})"
+    if all(
+        t is not None and (t in ("BIGINT", "INTEGER", "DOUBLE") or t.startswith("DECIMAL")) for t in (a, b)
+    ):
+        return "DOUBLE"
+    return "VARCHAR"
+
+
 def diff(ws: Workspace, resource: str, v1: int, v2: int, *, sample: int = 10) -> VersionDiff:
     """Rows added, removed and changed from version ``v1`` to ``v2`` of ``resource``, matched by the
     resource's key fields, with counts per field and up to ``sample`` examples of each.
@@ -401,9 +418,10 @@ def diff(ws: Workspace, resource: str, v1: int, v2: int, *, sample: int = 10) ->
         )
 
     def col(n: str, side: str, types: dict[str, str]) -> str:
-        # columns whose type changed are compared as text
+        # columns whose type changed are compared as numbers when both are (12.345 and 12.3450
+        # are one number), else as text
         if types_a.get(n) != types_b.get(n):
-            return f"CAST({side}.{ident(n)} AS VARCHAR)"
+            return f"CAST({side}.{ident(n)} AS {_common_type(types_a.get(n), types_b.get(n))})"
         return f"{side}.{ident(n)}"
 
     sel_a = ", ".join(f"{col(n, 'p', types_a)} AS {ident(n)}" for n in fields)
