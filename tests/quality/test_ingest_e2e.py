@@ -41,18 +41,17 @@ def test_ingested_version_gets_a_scorecard(ws: Workspace, duck: DuckDBEngine, tm
     assert run.result("standard:mobile").sample[0]["mobile"] is not None  # the value kept as written, masked
 
 
-def test_a_small_upsert_is_measured_against_the_whole_version(
+def test_a_small_upsert_is_measured_by_its_own_rows(
     ws: Workspace, duck: DuckDBEngine, tmp_path: Path
 ) -> None:
+    """records_loaded measures the load, not the version: a correction file with one bad row of
+    two scores as such (and a gate holds it), whatever the size of the version it updates."""
     header = "公民身份号码,姓名,性别,出生日期,手机号码,年龄,户籍地区划,备注\n"
     people = [idn(f"140502199003{i:02d}151") for i in range(1, 21)]
     full = tmp_path / "full.csv"
+    names = [f"张{'一二三四五六七八九十'[i % 10]}{'甲乙'[i // 10]}" for i in range(20)]
     full.write_text(
-        header
-        + "".join(
-            f"{p},张{'一二三四五六七八九十'[i % 10]}{'甲乙'[i // 10]},男,1990-03-07,,35,140502,\n"
-            for i, p in enumerate(people)
-        )
+        header + "".join(f"{p},{n},男,1990-03-07,,35,140502,\n" for p, n in zip(people, names, strict=True))
     )
     assert ingest(ws, "JC-GA-HJRK", full).rows_loaded == 20
     changes = tmp_path / "changes.csv"
@@ -66,7 +65,7 @@ def test_a_small_upsert_is_measured_against_the_whole_version(
     at_load = latest_run(ws, "JC-GA-HJRK", result.version)
     later = evaluate(ws, "JC-GA-HJRK", result.version, engine=duck)
     for run in (at_load, later):
-        loaded = run.result("records_loaded:rows")
-        # one record of the 21 the version should hold is missing — not one of the two sent
-        assert (loaded.checked, loaded.failing) == (21, 1)
-        assert "本次加载 2 行中 1 行被隔离" in (loaded.note or "")
+        assert (run.result("records_loaded:rows").checked, run.result("records_loaded:rows").failing) == (
+            2,
+            1,
+        )

@@ -614,19 +614,8 @@ def _resource_rule(
     if isinstance(rule, RecordsLoaded):
         if v is None:
             return _result(rule, 0, 0, status="skipped", note="无加载记录 / no load recorded")
-        quarantined = int(v.rows_quarantined)
-        if v.mode == "full":
-            return _result(rule, int(v.rows_in), quarantined, note=f"{quarantined} 行被隔离 / quarantined")
-        # an append or upsert brings a few rows into a whole version: measured against the version
-        # (its rows and the ones kept out), not the batch, or ten rows with one bad would score as
-        # if a tenth of the resource were missing
         return _result(
-            rule,
-            int(v.rows_total) + quarantined,
-            quarantined,
-            note=f"本次加载 {v.rows_in} 行中 {quarantined} 行被隔离，版本共 {v.rows_total} 行 / "
-            f"{quarantined} of the {v.rows_in} rows of this load quarantined; {v.rows_total} rows "
-            "in the version",
+            rule, int(v.rows_in), int(v.rows_quarantined), note=f"{v.rows_quarantined} 行被隔离 / quarantined"
         )
     if isinstance(rule, UpdateCycle):
         days = rule.days or spec.update_cycle.days
