@@ -46,6 +46,7 @@ EXPECTED_V1 = {
     "standard:county": (9, 1),  # row 9: 1401
     "range:birth_date": (9, 1),  # row 10: 2999
     "range:age": (8, 1),  # row 4: 145
+    "type:age": (8, 0),  # an integer field without a standard: values that were no integer
     "unique:id_number": (9, 2),  # rows 1 and 3
     "id_birth:id_number+birth_date": (8, 3),  # rows 4, 6, 10 (row 5's ID is malformed: not checked)
     "id_sex:id_number+sex": (8, 1),  # row 4

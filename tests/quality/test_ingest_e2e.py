@@ -21,7 +21,7 @@ def test_ingested_version_gets_a_scorecard(ws: Workspace, duck: DuckDBEngine, tm
         "公民身份号码,姓名,性别,出生日期,手机号码,年龄,户籍地区划,备注\n"
         f"{a},张三,男,1990-03-07,13812345678,35,140502,\n"
         f"{b},李四,女,1949-12-31,0356-2021234,76,110105,\n"
-        f"{c},王五,男,1985-01-02,12345,41,140502,\n"  # mobile flagged; birth date unlike the ID's
+        f"{c},王五,男,1985-01-02,12345,四十一,140502,\n"  # mobile and age flagged; birth unlike the ID's
         f"{idn('14050219900307154')},赵六,女,1990-03-07,,200,140502,\n"  # age out of range: flagged
         "14050219900307151Y,钱七,男,1990-03-07,,35,140502,\n"  # bad ID (key): quarantined
         f"{idn('14050219900307162')},不详,女,1990-03-07,,35,140502,\n",  # name is required: quarantined
@@ -35,6 +35,7 @@ def test_ingested_version_gets_a_scorecard(ws: Workspace, duck: DuckDBEngine, tm
     assert figures["records_loaded:rows"] == (6, 2)
     assert figures["standard:mobile"][1] == 1
     assert figures["range:age"][1] == 1
+    assert figures["type:age"] == (3, 1)  # 四十一 is no integer: stored empty, counted here (200: range)
     assert figures["id_birth:id_number+birth_date"] == (4, 1)
     assert figures["checksum:data"] == (1, 0)  # the checksum ingestion recorded
     assert figures["standard:id_number"] == (4, 0)

@@ -86,6 +86,7 @@ def test_default_rules_from_the_declaration() -> None:
         "standard:sex",
         "standard:birth_date",
         "standard:mobile",
+        "type:age",
         "standard:county",
         "range:birth_date",
         "range:age",

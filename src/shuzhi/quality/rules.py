@@ -72,6 +72,7 @@ __all__ = [
     "RuleSql",
     "SqlContext",
     "Standard",
+    "TypeConforms",
     "Unique",
     "UpdateCycle",
     "Values",
@@ -613,6 +614,26 @@ class MaxLength(RowRule):
         return RuleSql(failing=fail, checked=f"({c} IS NOT NULL OR {flagged})", fields=(self.field,))
 
 
+class TypeConforms(RowRule):
+    """规范性: the field's values are of its type (a number, a date …, a decimal within its scale):
+    what ingestion flagged as ``<field>.type`` or ``<field>.scale`` and stored empty. A field with a
+    standard has it counted by its ``standard`` rule instead."""
+
+    dimension = Dimension.conformity
+    kind: Literal["type"] = "type"
+    field: str
+
+    def _texts(self, n: Callable[[str], str], spec: ResourceSpec | None) -> tuple[str, str]:
+        f = next((f for f in spec.fields if f.name == self.field), None) if spec is not None else None
+        zh, en = (f.type.label_zh, f.type.label_en) if f is not None else ("值", "typed")
+        return f"“{n(self.field)}”为有效的{zh}", f"{self.field} holds valid {en} values"
+
+    def to_sql(self, ctx: SqlContext) -> RuleSql:
+        c = ctx.column(self.field)
+        flagged = ctx.issues(self.field, rules=("type", "scale"))
+        return RuleSql(failing=flagged, checked=f"({c} IS NOT NULL OR {flagged})", fields=(self.field,))
+
+
 _BOUND = pydantic.TypeAdapter(float | dt.date | Literal["today"])
 
 
@@ -1026,6 +1047,7 @@ _KINDS: dict[str, type[RuleBase]] = {
     "values": Values,
     "pattern": Pattern,
     "max_length": MaxLength,
+    "type": TypeConforms,
     "range": Range,
     "id_birth": IdBirth,
     "id_sex": IdSex,
@@ -1141,6 +1163,7 @@ Rule = Annotated[
     | Annotated[Values, Tag("Values")]
     | Annotated[Pattern, Tag("Pattern")]
     | Annotated[MaxLength, Tag("MaxLength")]
+    | Annotated[TypeConforms, Tag("TypeConforms")]
     | Annotated[Range, Tag("Range")]
     | Annotated[IdBirth, Tag("IdBirth")]
     | Annotated[IdSex, Tag("IdSex")]
@@ -1551,7 +1574,8 @@ def default_rules(
 
     * completeness: ``not_null`` for each required (and key) field; the share of source rows that
       were loaded rather than quarantined;
-    * conformity: ``standard`` for each field with a standard, ``values``, ``max_length``;
+    * conformity: ``standard`` for each field with a standard, ``values``, ``max_length``; ``type``
+      for each field of another type than string without one (values that were no number, date …);
     * accuracy: ``range`` from ``min``/``max`` (and 1880..today for birth dates); ``unique`` for the
       key (all key fields together), each unique field and each ``unique_together``; ID-embedded
       birth date and sex against the birth-date and sex fields when the resource has exactly one
@@ -1576,6 +1600,8 @@ def default_rules(
             rules.append(Values(field=f.name, values=list(f.values)))
         if f.max_length is not None:
             rules.append(MaxLength(field=f.name, max_length=f.max_length))
+        if f.type is not FieldType.string and f.standard not in _CHECKED_STANDARDS:
+            rules.append(TypeConforms(field=f.name))
     for f in spec.fields:
         if f.type in (FieldType.integer, FieldType.decimal) and (f.min is not None or f.max is not None):
             rules.append(Range(field=f.name, min=f.min, max=f.max))
