@@ -356,6 +356,7 @@ def test_public_surface_is_pinned() -> None:
         "FieldSpec",
         "HistoryEntry",
         "ResourceSpec",
+        "complete_department",
         "declare",
         "declare_text",
         "department_history",

@@ -148,12 +148,22 @@ def test_departments(city: str) -> None:
     data = json.loads(ok("catalog", "departments", "-w", city, "--json"))
     assert {d["code"]: d["parent"] for d in data}["JC-RS"] == "JC"
     assert {d["code"]: d["resources"] for d in data}["JC-GA"] == 1
-    ok("catalog", "add-department", "JC-RS", "晋城市人社局", "--parent", "JC", "-w", city, "--by", "王五")
+    ok("catalog", "add-department", "JC-RS", "晋城市人社局", "-w", city, "--by", "王五", "--comment", "简称")
+    renamed = {d["code"]: d for d in json.loads(ok("catalog", "departments", "-w", city, "--json"))}["JC-RS"]
+    assert renamed["parent"] == "JC"  # a rename leaves the parent where it was
     out = ok("catalog", "history", "JC-RS", "-w", city)
     for text in ("部门 JC-RS 修订历史", "新建", "修改", "王五", "晋城市人力资源和社会保障局 → 晋城市人社局"):
         assert text in out, text
     data = json.loads(ok("catalog", "history", "JC-RS", "-w", city, "--json"))
     assert [h["action"] for h in data] == ["created", "updated"] and data[1]["spec"]["name"] == "晋城市人社局"
+    assert (
+        data[1]["changes"] == {"name": ["晋城市人力资源和社会保障局", "晋城市人社局"]}
+        and data[1]["comment"] == "简称"
+    )
+    ok("catalog", "add-department", "JC-RS", "晋城市人社局", "--parent", "", "-w", city)  # "" clears it
+    assert json.loads(ok("catalog", "history", "JC-RS", "-w", city, "--json"))[-1]["changes"] == {
+        "parent": ["JC", None]
+    }
     result = run("catalog", "history", "NOPE", "-w", city)
     assert isinstance(result.exception, NotFound) and "资源或部门" in str(result.exception)
 

@@ -292,14 +292,20 @@ async def test_departments(client: httpx.AsyncClient) -> None:
         r.status_code == 201 and r.json()["action"] == "created" and r.json()["department"]["parent"] == "JC"
     )
     r = await client.post(
-        f"{API}/departments", json={"code": "JC-RS", "name": "晋城市人社局", "parent": "JC"}
+        f"{API}/departments", json={"code": "JC-RS", "name": "晋城市人社局"}, params={"comment": "简称"}
     )
     assert r.status_code == 200 and r.json()["action"] == "updated"
+    assert r.json()["department"]["parent"] == "JC"  # left out: kept
     r = await client.get(f"{API}/departments/JC-RS/history")
     assert r.status_code == 200
     created, renamed = r.json()["history"]
     assert created["action"] == "created" and created["spec"]["parent"] == "JC"
     assert renamed["changes"] == {"name": ["人社局", "晋城市人社局"]} and renamed["changed_by"] == "anonymous"
+    assert renamed["comment"] == "简称"
+    r = await client.post(
+        f"{API}/departments", json={"code": "JC-RS", "name": "晋城市人社局", "parent": None}
+    )
+    assert r.json()["department"]["parent"] is None  # null clears it
     assert_error(await client.get(f"{API}/departments/NOPE/history"), 404, "not_found")
     body = assert_error(
         await client.post(f"{API}/departments", json={"code": "JC-X", "name": "x", "parent": "NOPE"}),

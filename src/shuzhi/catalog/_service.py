@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
@@ -928,6 +928,20 @@ def _record_quality(s: Session, code: str, department: str) -> None:
 
 
 # -- departments and export ---------------------------------------------------------------------
+
+
+def complete_department(ws: Workspace, spec: DepartmentSpec, given: Collection[str]) -> DepartmentSpec:
+    """``spec`` with the attributes not in ``given`` (``name_en``, ``parent``) taken from the
+    stored department of its code: a clerk who renames a department on the command line or over
+    the API keeps its parent and English name unless they give them (None in ``spec`` and the
+    name in ``given`` clears one). A department not stored yet is ``spec`` as it is. A catalog
+    file, by contrast, declares a department whole."""
+    with ws.session() as s:
+        row = s.scalar(sa.select(Department).where(Department.code == spec.code))
+    if row is None:
+        return spec
+    kept = {"name_en": row.name_en, "parent": row.parent_code}
+    return spec.model_copy(update={k: v for k, v in kept.items() if k not in given})
 
 
 def list_departments(ws: Workspace) -> list[DepartmentEntry]:

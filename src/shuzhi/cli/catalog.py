@@ -284,28 +284,43 @@ def new(
 def add_department(
     code: Annotated[str, typer.Argument(help="部门代码 / department code, e.g. JC-GA")],
     name: Annotated[str, typer.Argument(help="部门名称 / name, e.g. 晋城市公安局")],
-    name_en: Annotated[str | None, typer.Option("--name-en", help="英文名称 / English name")] = None,
+    name_en: Annotated[
+        str | None,
+        typer.Option(
+            "--name-en", help='英文名称（不写则不变，"" 清除）/ English name (kept if left out; "" clears it)'
+        ),
+    ] = None,
     parent: Annotated[
-        str | None, typer.Option("--parent", help="上级部门代码 / parent department code")
+        str | None,
+        typer.Option(
+            "--parent",
+            help='上级部门代码（不写则不变，"" 清除）/ parent department code '
+            '(kept if left out; "" clears it)',
+        ),
+    ] = None,
+    comment: Annotated[
+        str | None, typer.Option("--comment", help="修改说明 / comment for the history")
     ] = None,
     workspace: WorkspaceOpt = None,
     by: ByOpt = None,
     lang: LangOpt = Lang.zh,
     as_json: JsonOpt = False,
 ) -> None:
-    """新建或修改部门 / Create or update a department."""
+    """新建或修改部门；修改时未给出的选项保持原值 / Create or update a department; when updating,
+    the options left out keep their values."""
     import pydantic
 
-    from shuzhi.catalog import DepartmentSpec, declare
+    from shuzhi.catalog import DepartmentSpec, complete_department, declare
     from shuzhi.errors import ValidationError
     from shuzhi.workspace import Workspace
 
+    given = {k for k, v in (("name_en", name_en), ("parent", parent)) if v is not None}
     try:
-        spec = DepartmentSpec(code=code, name=name, name_en=name_en, parent=parent)
+        spec = DepartmentSpec(code=code, name=name, name_en=name_en or None, parent=parent or None)
     except pydantic.ValidationError as e:
         raise ValidationError(_spec_errors(e)) from None
     with Workspace.open(workspace) as ws:
-        report = declare(ws, spec, by=_by(by))
+        report = declare(ws, complete_department(ws, spec, given), by=_by(by), comment=comment)
     if as_json:
         _print_json(report.to_dict())
     else:

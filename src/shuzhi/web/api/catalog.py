@@ -22,6 +22,7 @@ from shuzhi.catalog import (
     DeclareReport,
     DepartmentSpec,
     ResourceSpec,
+    complete_department,
     declare,
     declare_text,
     department_history,
@@ -157,10 +158,12 @@ class DeclareReportPublic(BaseModel):
 # -- dependencies ---------------------------------------------------------------------------------
 
 
-def _declare_body(ws: Workspace, spec: ResourceSpec | DepartmentSpec, user: str | None) -> DeclareReport:
+def _declare_body(
+    ws: Workspace, spec: ResourceSpec | DepartmentSpec, user: str | None, *, comment: str | None = None
+) -> DeclareReport:
     """Declare one spec from a request body; problems are keyed like FastAPI's (``body.department``)."""
     try:
-        return declare(ws, spec, by=user)
+        return declare(ws, spec, by=user, comment=comment)
     except ValidationError as e:
         raise ValidationError({f"body.{k}": v for k, v in e.errors.items()}) from None
 
@@ -330,9 +333,15 @@ def departments(ws: WorkspaceDep) -> dict[str, Any]:
     summary="新建或修改部门 / create or update a department",
 )
 def post_department(
-    spec: DepartmentSpec, ws: WorkspaceDep, response: Response, user: UserDep
+    spec: DepartmentSpec,
+    ws: WorkspaceDep,
+    response: Response,
+    user: UserDep,
+    comment: Annotated[str | None, Query(description="修改说明（记入历史）/ comment for the history")] = None,
 ) -> dict[str, Any]:
-    report = _declare_body(ws, spec, user)
+    """An existing department keeps the attributes the body leaves out (``name_en``, ``parent``;
+    ``null`` clears one): renaming it does not move it out from under its parent."""
+    report = _declare_body(ws, complete_department(ws, spec, spec.model_fields_set), user, comment=comment)
     if spec.code in report.departments_created:
         action = "created"
     else:
