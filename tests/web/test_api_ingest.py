@@ -275,4 +275,10 @@ async def test_a_version_is_verified_over_http(ws: Workspace, client: httpx.Asyn
     data.write_bytes(data.read_bytes() + b"\0")
     body = (await client.get(f"/api/v1/resources/{code}/versions/1/verify")).json()
     assert body["intact"] is False and "校验和" in body["problem"] and "checksum" in body["problem"]
+    assert str(ws.path) not in body["problem"]  # the server's folders are not told
+    # a data file gone: reading the version says so (it answered 500)
+    data.unlink()
+    r = await client.get(f"/api/v1/resources/{code}/versions/1/rows")
+    assert r.status_code == 422 and r.json()["code"] == "data", r.text
+    assert f"data files of v1 are missing: {data.name}" in r.json()["error"] and str(ws.path) not in r.text
     assert (await client.get(f"/api/v1/resources/{code}/versions/7/verify")).status_code == 404

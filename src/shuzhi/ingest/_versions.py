@@ -16,6 +16,7 @@ a load that never committed.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import uuid
@@ -31,6 +32,7 @@ from shuzhi.catalog.spec import ResourceSpec
 from shuzhi.ingest._cleanse import ident, lit, rule_counts
 from shuzhi.ingest._load import (
     DATA_DIR,
+    MANIFEST_FILE,
     QUARANTINE_FILE,
     SYSTEM_COLUMNS,
     RuleCount,
@@ -282,19 +284,40 @@ def version_path(ws: Workspace, resource: str, number: int | None = None) -> Pat
 
 
 def _data_glob(ws: Workspace, v: VersionInfo) -> str:
-    return lit(str(ws.warehouse / v.path / DATA_DIR / "*.parquet"))
+    """SQL: the list of the version's data files, for ``read_parquet`` (each checked present)."""
+    return "[" + ", ".join(lit(str(f)) for f in _data_files(ws, v)) + "]"
+
+
+def _data_files(ws: Workspace, v: VersionInfo) -> list[Path]:
+    """The version's data files — those its manifest lists, every one of them there — or a
+    :class:`~shuzhi.errors.DataError` naming what is missing (not DuckDB's "no files found", nor
+    the rows of the files that are left as if they were all). Named relative to the warehouse."""
+    folder = ws.warehouse / v.path / DATA_DIR
+    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+    try:
+        manifest = json.loads((ws.warehouse / v.path / MANIFEST_FILE).read_text(encoding="utf-8"))
+        listed = [str(f["name"]).rsplit("/", 1)[-1] for f in manifest["files"]]
+    except (OSError, ValueError, KeyError, TypeError):  # no manifest: what the folder holds
+        listed = [f.name for f in files]
+    missing = sorted(set(listed) - {f.name for f in files})
+    if not listed or missing:
+        named = "、".join(missing)
+        raise errors.DataError(
+            f"版本 v{v.number} 的数据文件缺失{('：' + named) if named else ''}；请用 shuzhi versions "
+            f"{v.resource} --verify 核对，或从备份恢复 / data files of v{v.number} are missing"
+            f"{(': ' + ', '.join(missing)) if missing else ''}; check with shuzhi versions {v.resource} "
+            "--verify, or restore them from a backup",
+            file=f"{v.path}/{DATA_DIR}",
+        )
+    return [folder / name for name in listed]
 
 
 def read_version(ws: Workspace, resource: str, number: int | None = None, *, view: str) -> VersionInfo:
     """Register the DuckDB view ``view`` on ``ws.engine`` over the rows of the version (the
     current one by default) and return the version."""
     v = get_version(ws, resource, number)
-    folder = ws.warehouse / v.path / DATA_DIR
-    if not folder.is_dir():
-        raise errors.DataError(
-            f"版本 v{v.number} 的数据文件缺失 / the data files of v{v.number} are missing", file=str(folder)
-        )
-    ws.engine.register(view, folder)
+    _data_files(ws, v)
+    ws.engine.register(view, ws.warehouse / v.path / DATA_DIR)
     return v
 
 
@@ -306,7 +329,7 @@ def verify_version(ws: Workspace, resource: str, number: int | None = None) -> V
     files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
     if not files:
         raise errors.DataError(
-            f"版本 v{v.number} 没有数据文件 / v{v.number} has no data files", file=str(folder)
+            f"版本 v{v.number} 没有数据文件 / v{v.number} has no data files", file=f"{v.path}/{DATA_DIR}"
         )
     actual = _checksum(files)
     if actual != v.checksum:
@@ -314,7 +337,7 @@ def verify_version(ws: Workspace, resource: str, number: int | None = None) -> V
             f"版本 v{v.number} 的数据文件已被改动：校验和为 {actual[:12]}…，应为 {v.checksum[:12]}… / "
             "the data "
             f"files of v{v.number} changed: checksum {actual[:12]}…, recorded {v.checksum[:12]}…",
-            file=str(folder),
+            file=f"{v.path}/{DATA_DIR}",
         )
     return v
 
