@@ -133,3 +133,7 @@ async def test_huge_numbers_and_mistyped_keys_are_422(client: httpx.AsyncClient)
     assert r.status_code == 422 and list(r.json()["errors"]) == ["body.entity"]
     r = await client.get("/api/v1/registry/reviews", params={"entity": "people"})
     assert r.status_code == 422 and list(r.json()["errors"]) == ["query.entity"]
+    r = await client.post(
+        "/api/v1/registry/reviews/1", params={"entity": "people"}, json={"decision": "same"}
+    )
+    assert r.status_code == 422 and list(r.json()["errors"]) == ["query.entity"]

@@ -74,6 +74,10 @@ async def test_list_and_filter(client: httpx.AsyncClient) -> None:
     assert list(body["errors"]) == ["query.grade"]
     body = assert_error(await client.get(f"{API}/resources", params={"sharing": "共享"}), 422, "validation")
     assert list(body["errors"]) == ["query.sharing"]
+    # every bad filter at once; a standard nobody follows is a typo, not an empty list
+    params = {"sharing": "共享", "grade": "绝密", "standard": "idcrad"}
+    body = assert_error(await client.get(f"{API}/resources", params=params), 422, "validation")
+    assert sorted(body["errors"]) == ["query.grade", "query.sharing", "query.standard"]
 
 
 async def test_get_one_and_missing(client: httpx.AsyncClient) -> None:

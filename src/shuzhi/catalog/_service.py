@@ -25,6 +25,7 @@ from shuzhi import errors
 from shuzhi._yaml import YamlDocument, load_model, load_yaml, validate_model
 from shuzhi.catalog._search import MARK, normalize_query, search_text
 from shuzhi.catalog.spec import (
+    STANDARDS,
     CatalogFile,
     DepartmentSpec,
     FieldSpec,
@@ -762,16 +763,16 @@ def get_resource(ws: Workspace, code: str) -> CatalogEntry:
 E = TypeVar("E", bound=_Labelled)
 
 
-def _choice(kind: type[E], value: str | E | None, name: str) -> E | None:
+def _choice(kind: type[E], value: str | E | None, name: str, problems: dict[str, list[str]]) -> E | None:
+    """``value`` as one of ``kind``; a bad one is added to ``problems`` under ``name``."""
     if value is None or value == "":
         return None
     try:
         return kind(value)
     except ValueError:
         known = ", ".join(f"{v} ({lbl})" for v, lbl in kind.choices().items())
-        raise errors.ValidationError(
-            {name: [f"取值无效 / invalid value {value!r}; 可选 / expected {known}"]}
-        ) from None
+        problems[name] = [f"取值无效 / invalid value {value!r}; 可选 / expected {known}"]
+        return None
 
 
 def _text_filter(words: Sequence[str]) -> list[sa.ColumnElement[bool]]:
@@ -796,10 +797,16 @@ def list_resources(
     search text contains every word (see :func:`search` for ranking)."""
     stmt = _select()
     conditions: list[sa.ColumnElement[bool]] = []
-    sharing_ = _choice(SharingType, sharing, "sharing")
-    open_ = _choice(OpenType, open, "open")
-    grade_ = _choice(SecurityGrade, grade, "grade")
-    kind_ = _choice(ResourceKind, kind, "kind")
+    problems: dict[str, list[str]] = {}  # every filter's problem at once, not the first only
+    sharing_ = _choice(SharingType, sharing, "sharing", problems)
+    open_ = _choice(OpenType, open, "open", problems)
+    grade_ = _choice(SecurityGrade, grade, "grade", problems)
+    kind_ = _choice(ResourceKind, kind, "kind", problems)
+    if standard and standard not in STANDARDS:  # a typo found nothing, silently
+        known = ", ".join(STANDARDS)
+        problems["standard"] = [f"未知的标准 / unknown standard {standard!r}; 可选 / known: {known}"]
+    if problems:
+        raise errors.ValidationError(problems)
     if sharing_ is not None:
         conditions.append(Resource.sharing_type == sharing_.value)
     if open_ is not None:

@@ -257,10 +257,9 @@ def decide_route(
     user: UserDep,
     entity: Annotated[str, Query(description=_ENTITY_DOC)] = "person",
 ) -> dict[str, Any]:
+    kind = _kind(entity) or "person"  # a query parameter: its problem is not the body's
     with _body_errors():
-        return decide(
-            ws, item, body.decision, by=user, note=body.note, entity=_kind(entity) or "person"
-        ).to_dict()
+        return decide(ws, item, body.decision, by=user, note=body.note, entity=kind).to_dict()
 
 
 class RecordRef(BaseModel):
@@ -302,6 +301,7 @@ def pair_decision_route(
     user: UserDep,
     entity: Annotated[str, Query(description=_ENTITY_DOC)] = "person",
 ) -> dict[str, Any]:
+    kind = _kind(entity) or "person"  # a query parameter: its problem is not the body's
     with _body_errors():
         return decide_pair(
             ws,
@@ -310,7 +310,7 @@ def pair_decision_route(
             body.decision,
             by=user,
             note=body.note,
-            entity=_kind(entity) or "person",
+            entity=kind,
         ).to_dict()
 
 
