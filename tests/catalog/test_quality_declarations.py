@@ -541,3 +541,29 @@ def test_a_declaration_stored_before_these_checks_stays_readable(tmp_path: Path,
     assert len(get_resource(ws, "JC-MZ-DB").spec.quality.rules) == 8
     assert len(history(ws, "JC-MZ-DB")) == 1
     assert declare(ws, write(tmp_path, CATALOG)).updated == ["JC-MZ-DB"]
+
+
+def test_allowed_values_finer_than_the_scale_are_refused() -> None:
+    from shuzhi.catalog import ResourceSpec
+
+    spec = ResourceSpec.model_validate(
+        {
+            "code": "JC-MZ-X",
+            "name": "补贴",
+            "department": "JC-MZ",
+            "sharing": {"type": "unconditional"},
+            "fields": [
+                {"name": "k", "label": "编号", "key": True},
+                {
+                    "name": "rate",
+                    "label": "标准",
+                    "type": "decimal",
+                    "scale": 2,
+                    "values": ["7.125", "7.50", "8"],
+                },
+            ],
+        }
+    )
+    problems = spec.declaration_problems()
+    assert [loc for loc, _ in problems] == [("fields", 1, "values", 0)]  # 7.50 is 7.5: fits
+    assert "只存 2 位小数，取值 '7.125' 永远不会出现" in problems[0][1]

@@ -173,7 +173,7 @@ def test_new_creates_a_resource_without_yaml(city: str) -> None:
         "catalog", "new", "JC-RS-SB", "--name", "社保参保人员", "--department", "JC-MZ",
         "--field", "id_number:公民身份号码:idcard:key,identity",
         "--field", "insured_on:参保日期:date:date",
-        "--field", "monthly_base:缴费基数::decimal,sensitive",
+        "--field", "monthly_base:缴费基数::decimal,sensitive,scale=2",
         "--sharing", "有条件共享", "--condition", "人社部门审批", "--cycle", "每月", "--grade", "重要",
         "--tag", "社保", "--related", "JC-GA-HJRK", "-w", city, "--by", "王五",
     )  # fmt: skip
@@ -190,7 +190,8 @@ def test_new_creates_a_resource_without_yaml(city: str) -> None:
     f0, f1, f2 = s.fields
     assert f0.key and f0.standard == "idcard" and f0.personal_info.value == "identity"
     assert f1.type.value == "date" and f1.standard == "date"
-    assert f2.type.value == "decimal" and f2.sensitive and f2.standard is None
+    assert f2.type.value == "decimal" and f2.sensitive and f2.standard is None and f2.scale == 2
+    assert "数值型（2 位小数）" in ok("catalog", "show", "JC-RS-SB", "-w", city)
     assert e.created_by == "王五" and s.related == ["JC-GA-HJRK"] and s.tags == ["社保"]
     assert "JC-RS-SB" in ok("catalog", "search", "sbcb", "-w", city)  # 社保参保 initials
 
@@ -203,6 +204,7 @@ def test_new_creates_a_resource_without_yaml(city: str) -> None:
     [
         (["-f", "only_name"], "NAME:LABEL"),
         (["-f", "a:b::wobbly"], "unknown flag"),
+        (["-f", "a:b::decimal,scale=two"], "scale must be a whole number"),
     ],
 )
 def test_new_refuses_bad_fields(city: str, args: list[str], error: str) -> None:

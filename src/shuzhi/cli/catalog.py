@@ -121,7 +121,8 @@ _FLAGS = ("key", "required", "unique", "sensitive")
 
 def _parse_field(n: int, text: str) -> dict[str, Any]:
     """``NAME:LABEL[:STANDARD[:FLAGS]]``; FLAGS separated by commas: key, required, unique,
-    sensitive, a type (integer, date, …) or a personal-information kind (identity, health, …)."""
+    sensitive, a type (integer, date, …), ``scale=N`` (a decimal's places) or a
+    personal-information kind (identity, health, …)."""
     from shuzhi.catalog.spec import FieldType, PersonalInfo
 
     parts = text.split(":")
@@ -139,6 +140,14 @@ def _parse_field(n: int, text: str) -> dict[str, Any]:
         if flag in _FLAGS:
             field[flag] = True
             continue
+        if flag.startswith("scale="):  # decimal places of an exact decimal: amount:金额::decimal,scale=2
+            digits = flag.removeprefix("scale=")
+            if not digits.isdigit():
+                raise typer.BadParameter(
+                    f"--field {n}: scale 应为整数 / scale must be a whole number, not {digits!r}"
+                )
+            field["scale"] = int(digits)
+            continue
         try:
             field["type"] = FieldType(flag).value
             continue
@@ -151,7 +160,8 @@ def _parse_field(n: int, text: str) -> dict[str, Any]:
             pass
         raise typer.BadParameter(
             f"--field {n}: 未知标记 / unknown flag {flag!r}; 可选 / known: {', '.join(_FLAGS)}, "
-            f"a type ({', '.join(FieldType)}) or a personal-information kind ({', '.join(PersonalInfo)})"
+            f"a type ({', '.join(FieldType)}), scale=N or a personal-information kind "
+            f"({', '.join(PersonalInfo)})"
         )
     return field
 
@@ -182,8 +192,9 @@ def new(
             "--field",
             "-f",
             help="信息项 / a field: NAME:LABEL[:STANDARD[:FLAGS]], FLAGS comma-separated from key, required, "
-            "unique, sensitive, a type (integer, date …), a personal-information kind (identity, health …); "
-            "e.g. id_number:公民身份号码:idcard:key,identity (repeat for more fields)",
+            "unique, sensitive, a type (integer, date …), scale=N (a decimal's places), a personal-"
+            "information kind (identity, health …); e.g. id_number:公民身份号码:idcard:key,identity or "
+            "amount:金额::decimal,scale=2 (repeat for more fields)",
         ),
     ],
     sharing: Annotated[
@@ -536,7 +547,8 @@ def _show(entry: CatalogEntry, lang: Lang) -> Group:
             str(i),
             f.name,
             label_,
-            f.type.label(lg),
+            f.type.label(lg)
+            + (_t(lang, f"（{f.scale} 位小数）", f" ({f.scale} places)") if f.scale is not None else ""),
             f.standard or "",
             _yes(f.key),
             _yes(f.required),

@@ -27,7 +27,6 @@ are looked up when the quarantine is written, from a small table of the failing 
 
 from __future__ import annotations
 
-import decimal
 import json
 import math
 import re
@@ -136,12 +135,9 @@ def parse_decimal(text: str) -> float | None:
 
 def _decimals(text: str) -> int:
     """Decimal places of a number as a decimal field reads it (trailing zeros do not count)."""
-    t = text.strip().translate(str.maketrans(*_NUM_FULLWIDTH)).replace(",", "")
-    try:
-        exponent = decimal.Decimal(t).normalize().as_tuple().exponent
-    except decimal.InvalidOperation:
-        return 0
-    return max(0, -exponent) if isinstance(exponent, int) else 0
+    from shuzhi.quality.rules import decimal_places
+
+    return decimal_places(text.strip().translate(str.maketrans(*_NUM_FULLWIDTH)).replace(",", ""))
 
 
 _DATETIME_FORMATS = (

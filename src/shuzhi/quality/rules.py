@@ -29,6 +29,7 @@ Each rule has a stable :attr:`~RuleBase.rule_id` (``<kind>:<fields>``, or its ow
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import difflib
 import functools
 import re
@@ -1456,6 +1457,15 @@ def _field_type_problems(r: RuleBase, spec: ResourceSpec) -> list[tuple[Loc, str
 _DATETIME_TEXT = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$")
 
 
+def decimal_places(value: str) -> int:
+    """Decimal places of a number written as text (trailing zeros do not count)."""
+    try:
+        exponent = decimal.Decimal(value.strip()).normalize().as_tuple().exponent
+    except decimal.InvalidOperation:
+        return 0
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
 def value_problem(f: FieldSpec, value: str) -> str | None:
     """Why no value of the field ``f`` can equal the allowed ``value``, or None."""
     from shuzhi.standards.codes import CODE_LISTS
@@ -1471,6 +1481,11 @@ def value_problem(f: FieldSpec, value: str) -> str | None:
         return (
             f"数值型信息项 {f.name} 的取值须为数字，实为 {given} / the decimal field {f.name} takes numbers, "
             f"got {given}"
+        )
+    if t == "decimal" and f.scale is not None and decimal_places(value) > f.scale:
+        return (
+            f"信息项 {f.name} 只存 {f.scale} 位小数，取值 {given} 永远不会出现 / the field {f.name} keeps "
+            f"{f.scale} decimal places: no value can equal {given}"
         )
     if t == "date":
         try:
