@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -75,6 +76,13 @@ def test_ingest_prints_the_report(loaded: str) -> None:
         "低保.csv",
     ):
         assert text in out, text
+
+
+def test_ingest_in_english_names_the_level_in_english(ws: Workspace, tmp_path: Path) -> None:
+    out = _run(ws, "ingest", new_resource(ws), str(write_csv(tmp_path / "a.csv", ROWS)), "--lang", "en")
+    m = re.search(r"data quality: .*score (\d+\.\d) (\S+)", out)
+    assert m is not None, out
+    assert m.group(2) in {"excellent", "good", "fair", "poor", "bad"}, out
 
 
 def test_ingest_json_is_the_load_result(loaded: str) -> None:

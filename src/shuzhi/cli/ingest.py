@@ -234,8 +234,10 @@ def _print_quality(r: LoadResult, lang: Lang) -> None:
     if r.quality_status is None:
         return
     zh, en = _QUALITY.get(r.quality_status, (r.quality_status, r.quality_status))
+    from shuzhi.quality import grade
+
     score = (
-        f"  {_t(lang, '评分', 'score')} {r.quality_score:.1f} {r.quality_level or ''}"
+        f"  {_t(lang, '评分', 'score')} {r.quality_score:.1f} {grade(r.quality_score, lang.value) or ''}"
         if r.quality_score is not None
         else ""
     )
