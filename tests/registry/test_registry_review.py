@@ -183,3 +183,28 @@ def test_splits_and_pair_decisions_name_what_is_wrong(tmp_path: Path) -> None:
         with pytest.raises(ValidationError, match="只有这一条记录"):
             split_record(ws, cw[alone], alone)
         assert review_queue(ws, status="different") == []  # nothing was decided by the refusals
+
+
+def test_a_different_decision_is_not_undone_by_a_third_record_matching_both(tmp_path: Path) -> None:
+    """Two records of one cluster decided different stay apart even when a third record matches
+    them both (it went on joining them: the decision removed only their own link)."""
+    city = make_city(seed=13, background=25)
+    sources = city.write(tmp_path / "data")
+    Workspace.init(tmp_path / "city").close()
+    with Workspace.open(tmp_path / "city") as ws:
+        first = crosswalk_of(build(ws, sources=sources))
+        by_person: dict[str, list[tuple[str, str]]] = {}
+        for k, v in sorted(first.items()):
+            by_person.setdefault(v, []).append(k)
+        a, b, c = next(recs for recs in by_person.values() if len(recs) >= 3)[:3]
+        decide_pair(ws, a, c, "different", by="王五", note="核实为两人")
+        for run in (build, update):
+            after = crosswalk_of(run(ws, sources=sources))
+            assert after[a] != after[c], run.__name__
+            assert after[b] in (after[a], after[c])  # the third goes with one of them
+        from shuzhi.registry import lookup
+
+        kept = first[a] if first[a] in (after[a], after[c]) else None
+        assert kept is not None  # the identifier stays with one side
+        history = lookup(ws, kept)[0].history
+        assert any(h["action"] == "split" and h["reason"] == "decided" for h in history), history

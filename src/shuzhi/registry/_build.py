@@ -40,6 +40,7 @@ from shuzhi.registry._identity import (
     assign_identifiers,
     content_successors,
     load_departed,
+    split_on_decisions,
     split_on_different_ids,
     write_departed,
     write_identity,
@@ -1145,6 +1146,7 @@ def _conclude_incremental(
         f"WHERE gamma_citizen_id IS DISTINCT FROM {veto}",
     )
     split = split_on_different_ids(con, threshold=settings.match_threshold)
+    split_on_decisions(con, threshold=settings.match_threshold)
     load_departed(ws, con, entity, previous)
     # records of resources without a key whose values changed: the old gone, the new unknown
     content_successors(con, *_incremental_successor_inputs())
@@ -1374,6 +1376,7 @@ def _conclude(
         f"WHERE gamma_citizen_id IS DISTINCT FROM {DIFFERENT_VALID_IDS_GAMMA}"
     )
     split = split_on_different_ids(con, threshold=settings.match_threshold)
+    split_on_decisions(con, threshold=settings.match_threshold)
 
     if previous is not None and previous.path:
         con.execute(

@@ -121,6 +121,69 @@ def split_on_different_ids(con: duckdb.DuckDBPyConnection, *, threshold: float) 
     return n_bad
 
 
+def split_on_decisions(con: duckdb.DuckDBPyConnection, *, threshold: float) -> int:
+    """Keep apart what clerks decided ``different`` (``decided``): a cluster of ``clus`` that
+    still holds both records of such a decision — joined through a third record that matches
+    both — is clustered again from its links, strongest first, never joining two records decided
+    different (a union–find that refuses such a merge). Its parts get ``ckey/d<rid>``; returns how
+    many clusters were split. The decisions already removed their own pair; this removes the
+    path around it. Such clusters are few (one per contrary decision), hence Python, not SQL."""
+    has = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'decided' AND temporary"
+    ).fetchall()[0][0]
+    if not has:
+        return 0
+    apart = con.execute(
+        """SELECT d.rid_l, d.rid_r, l.ckey FROM decided AS d
+        JOIN clus AS l ON l.rid = d.rid_l JOIN clus AS r ON r.rid = d.rid_r
+        WHERE NOT d.same AND l.ckey = r.ckey"""
+    ).fetchall()
+    if not apart:
+        return 0
+    torn = sorted({str(k) for _, _, k in apart})
+    con.execute("CREATE OR REPLACE TEMP TABLE torn (ckey VARCHAR)")
+    con.executemany("INSERT INTO torn VALUES (?)", [(k,) for k in torn])
+    members = con.execute("SELECT c.rid, c.ckey FROM clus AS c JOIN torn USING (ckey)").fetchall()
+    edges = con.execute(
+        f"""SELECT e.rid_l, e.rid_r, e.match_probability FROM links AS e
+        JOIN clus AS a ON a.rid = e.rid_l JOIN clus AS b ON b.rid = e.rid_r
+        JOIN torn AS t ON t.ckey = a.ckey
+        WHERE a.ckey = b.ckey AND e.match_probability >= {threshold}
+        ORDER BY e.match_probability DESC, e.rid_l, e.rid_r"""
+    ).fetchall()
+    parent = {int(rid): int(rid) for rid, _ in members}
+    group = {int(rid): {int(rid)} for rid, _ in members}
+    never: dict[int, set[int]] = {r: set() for r in parent}
+    for a, b, _ in apart:
+        never[int(a)].add(int(b))
+        never[int(b)].add(int(a))
+
+    def root(r: int) -> int:
+        while parent[r] != r:
+            parent[r] = parent[parent[r]]
+            r = parent[r]
+        return r
+
+    for a, b, _ in edges:
+        ra, rb = root(int(a)), root(int(b))
+        if ra == rb or never[ra] & group[rb]:
+            continue  # one already, or the merge would join two records decided different
+        if len(group[ra]) < len(group[rb]):
+            ra, rb = rb, ra
+        parent[rb] = ra
+        group[ra] |= group.pop(rb)
+        never[ra] |= never.pop(rb)
+    parts = [(int(rid), f"{ckey}/d{min(group[root(int(rid))])}") for rid, ckey in members]
+    con.execute("CREATE OR REPLACE TEMP TABLE torn_parts (rid BIGINT, ckey VARCHAR)")
+    con.executemany("INSERT INTO torn_parts VALUES (?, ?)", parts)
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE clus AS
+        SELECT c.rid, coalesce(t.ckey, c.ckey) AS ckey, c.split_by_id
+        FROM clus AS c LEFT JOIN torn_parts AS t USING (rid)"""
+    )
+    return len(torn)
+
+
 @dataclass
 class Event:
     """A merge or split between the previous run and this one (see RegistryEvent)."""
