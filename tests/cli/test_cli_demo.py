@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -69,6 +70,9 @@ def test_demo_generates_a_city_and_ingests_every_dataset(tmp_path: Path) -> None
                 q = quarantine(ws, d["resource"])
                 assert q.rows and all(row.rules and row.errors for row in q.rows)
         assert total_quarantined > 0  # the generator plants credit codes that cannot be loaded
+        # the hint to export a quarantine names a resource that has one (it exported 0 rows)
+        hinted = re.search(r"shuzhi quarantine (\S+) --export", r.output)
+        assert hinted is not None and list_versions(ws, hinted.group(1))[0].rows_quarantined > 0
     # a second run reuses the generated city and makes a second version of each dataset
     again = runner.invoke(app, ["demo", "--workspace", str(ws_dir), "--people", "1500", "--lang", "en"])
     assert again.exit_code == 0, again.output

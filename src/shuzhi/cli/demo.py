@@ -96,7 +96,7 @@ _C: dict[str, dict[str, str]] = {
         "next": "接着试试（在工作区目录 {ws} 中运行，或给命令加 -w {ws}）：\n"
         "  shuzhi catalog search rkxx        按拼音首字母查找资源\n"
         "  shuzhi versions GA-HJRK           版本历史\n"
-        "  shuzhi quarantine WG-RKCJ --export 退回.xlsx   导出隔离行退回部门更正\n"
+        "  shuzhi quarantine {q} --export 退回.xlsx   导出隔离行退回部门更正\n"
         "  shuzhi serve                      启动接口（/docs）",
         "step": "正在处理",
     },
@@ -114,7 +114,7 @@ _C: dict[str, dict[str, str]] = {
         "next": "Next (inside the workspace folder {ws}, or add -w {ws} to a command):\n"
         "  shuzhi catalog search rkxx        find resources by pinyin initials\n"
         "  shuzhi versions GA-HJRK           version history\n"
-        "  shuzhi quarantine WG-RKCJ --export back.xlsx   quarantined rows for the department\n"
+        "  shuzhi quarantine {q} --export back.xlsx   quarantined rows for the department\n"
         "  shuzhi serve                      the API (/docs)",
         "step": "Working on",
     },
@@ -196,7 +196,9 @@ def _city(workspace: Path, people: int, seed: int | None, lang: Lang) -> None:
             s=result.seconds,
         )
     )
-    out.print(t["next"].format(ws=workspace))
+    # the export hint names a resource that has quarantined rows to send back (the one with most)
+    most = max(ok, key=lambda r: (r.rows_quarantined, r.resource), default=None)
+    out.print(t["next"].format(ws=workspace, q=most.resource if most is not None else "GA-HJRK"))
     if (hints := registry_hints(result, code)) is not None:
         out.print(hints)
     if result.failed or result.failed_registries:
