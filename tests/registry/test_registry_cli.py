@@ -245,3 +245,15 @@ def test_pair_and_split_name_records_as_resource_and_key(wsdir: str, built: dict
     assert exit_code(run("registry", "split", pid, others[0], "-w", wsdir)) == 3  # not one of pid's
     out = ok("registry", "split", pid.lower(), recs[-1], "--lang", "en", "-w", wsdir)
     assert f"taken out of {pid.lower()}" in out.replace(pid, pid.lower()) and f"{len(recs) - 1} record" in out
+
+
+def test_a_share_short_of_all_is_never_shown_as_all() -> None:
+    from shuzhi.cli.registry import share_text
+
+    assert [share_text(x) for x in (0.9996, 1.0, 0.5, 0.0, 0.123)] == [
+        "99.9%",
+        "100.0%",
+        "50.0%",
+        "0.0%",
+        "12.3%",
+    ]
