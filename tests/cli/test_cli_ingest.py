@@ -99,6 +99,19 @@ def test_ingest_json_is_the_load_result(loaded: str) -> None:
     assert (rule["field"], rule["label"]) == ("id_number", "公民身份号码")
 
 
+def test_diff_says_a_value_became_empty(ws: Workspace, tmp_path: Path) -> None:
+    code = new_resource(ws)
+    _run(ws, "ingest", code, str(write_csv(tmp_path / "a.csv", ROWS)))
+    _run(
+        ws,
+        "ingest",
+        code,
+        str(write_csv(tmp_path / "b.csv", [ROWS[0], ROWS[1].replace("650.5", ""), *ROWS[2:]])),
+    )
+    assert "保障金额: 650.5 → （空）" in _run(ws, "diff", code, "1", "2")
+    assert "amount: 650.5 → (empty)" in _run(ws, "diff", code, "1", "2", "--lang", "en")
+
+
 def test_versions_lists_newest_first_with_the_current_marked(ws: Workspace, loaded: str) -> None:
     out = _run(ws, "versions", loaded, "--verify")
     assert out.index("v2") < out.index("v1")

@@ -513,6 +513,10 @@ def _print_diff(d: VersionDiff, lang: Lang) -> None:
         # fields by their Chinese label in the Chinese UI, by their code in English
         return d.labels.get(field, field) if lang is Lang.zh else field
 
+    def empty(value: Any) -> str:
+        # a value that became empty (a flagged value is stored empty) is said, not left blank
+        return _t(lang, "（空）", "(empty)") if value is None or value == "" else str(value)
+
     out.print(
         f"[bold]{d.resource}[/] v{d.from_version} → v{d.to_version}"
         + (f"  ({_t(lang, '按主键', 'by key')} {', '.join(map(name, d.keys))})" if d.keys else "")
@@ -554,7 +558,7 @@ def _print_diff(d: VersionDiff, lang: Lang) -> None:
         for changed in d.changed_sample:
             t.add_row(
                 " / ".join(_cell(v) for v in changed.key.values()),
-                "\n".join(f"{name(ch.field)}: {_cell(ch.old)} → {_cell(ch.new)}" for ch in changed.changes),
+                "\n".join(f"{name(ch.field)}: {empty(ch.old)} → {empty(ch.new)}" for ch in changed.changes),
             )
         out.print(t)
     for note in d.notes:
