@@ -427,6 +427,19 @@ def test_full_load_replaces_the_snapshot_and_counts_changes(ws: Workspace, tmp_p
     assert {x["_loaded_in"] for x in rows_of(ws, code)} == {2}
     assert [v.number for v in list_versions(ws, code)] == [1, 2]
     assert len(rows_of(ws, code, 1)) == 4  # the old version is still there, unchanged
+    assert not any("被隔离的行中" in n for n in r.notes)  # 李娜 left: no quarantine involved
+
+
+def test_a_full_load_says_which_removed_rows_were_quarantined(ws: Workspace, tmp_path: Path) -> None:
+    code = new_resource(ws)
+    ingest(ws, code, write_csv(tmp_path / "v1.csv", ROWS))
+    # 王芳's name came as 不详 (required: quarantined), 歐陽建國 left the list
+    r = ingest(ws, code, write_csv(tmp_path / "v2.csv", [ROWS[0], ROWS[1].replace("王芳", "不详"), ROWS[2]]))
+    assert (r.rows_quarantined, r.rows_removed) == (1, 2)
+    (note,) = [n for n in r.notes if "被隔离的行中" in n]
+    assert (
+        note.startswith("删除的 2 行中有 1 行的主键在本次被隔离的行中") and "1 of the 2 rows removed" in note
+    )
 
 
 def test_duplicate_keys_in_a_full_load_quarantine_the_later_rows(ws: Workspace, tmp_path: Path) -> None:

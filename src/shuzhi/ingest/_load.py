@@ -834,6 +834,8 @@ class _Load:
         )
         self.tick("write", 3, 3)
         added, updated, removed = self._changes(current, prev_dir, prev_columns, keys, rows_loaded, unfed)
+        if removed and rows_q and keys and prev_dir is not None:
+            notes.extend(self._removed_note(prev_dir, prev_columns, keys, removed))
         rows_total = carried + rows_loaded
         hashes = {f: _sha256(data / f) for f in sorted(files)}
         checksum = _checksum([data / f for f in sorted(files)])
@@ -1381,6 +1383,32 @@ class _Load:
             f"FULL OUTER JOIN ({prev}) AS p ON {on}"
         )[0]
         return int(added), int(updated), int(removed) if self.mode == "full" else 0
+
+    def _removed_note(
+        self, prev_dir: Path, prev_columns: list[dict[str, Any]], keys: list[str], removed: int
+    ) -> list[str]:
+        """A full load's removed rows whose key is among its quarantined rows: the department did
+        not drop those people, their rows failed a check (a 低保 member whose name came as 不详 was
+        counted as having left the programme, without a word)."""
+        prev = self._prev_select(prev_dir, prev_columns)
+        same = " AND ".join(f"x.{ident(k)} = p.{ident(k)}" for k in keys)
+        batch = ident(self.batch)
+        n = int(
+            self.engine.fetch_rows(
+                f"SELECT count(*) FROM ({prev}) AS p "
+                f"WHERE EXISTS (SELECT 1 FROM {batch} AS x WHERE len(x._fails) > 0 AND {same}) "
+                f"AND NOT EXISTS (SELECT 1 FROM {batch} AS x WHERE len(x._fails) = 0 AND {same})"
+            )[0][0]
+        )
+        if not n:
+            return []
+        return [
+            f"删除的 {removed:,} 行中有 {n:,} 行的主键在本次被隔离的行中：源数据仍有这些记录，"
+            "只是未通过检查，更正后重新加载即可恢复 / "
+            f"{n:,} of the {removed:,} rows removed have their key among this load's quarantined "
+            "rows: the source still has them, they failed a check (load them corrected to bring "
+            "them back)"
+        ]
 
     def _commit(
         self,
