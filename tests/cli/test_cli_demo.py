@@ -73,6 +73,11 @@ def test_demo_generates_a_city_and_ingests_every_dataset(tmp_path: Path) -> None
         # the hint to export a quarantine names a resource that has one (it exported 0 rows)
         hinted = re.search(r"shuzhi quarantine (\S+) --export", r.output)
         assert hinted is not None and list_versions(ws, hinted.group(1))[0].rows_quarantined > 0
+        # the registries' sources are found by the registries' names (rkk: 人口库)
+        from shuzhi.catalog import search
+
+        assert "GA-HJRK" in [e.code for e in search(ws, "rkk")]
+        assert "SJ-SCZT" in [e.code for e in search(ws, "法人库")]
     # a second run reuses the generated city and makes a second version of each dataset
     again = runner.invoke(app, ["demo", "--workspace", str(ws_dir), "--people", "1500", "--lang", "en"])
     assert again.exit_code == 0, again.output

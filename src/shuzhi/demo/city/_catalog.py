@@ -39,6 +39,8 @@ def _field(c: Col) -> dict[str, Any]:
         f["type"] = c.type
     if c.scale is not None:
         f["scale"] = c.scale
+    if c.min is not None:
+        f["min"] = c.min
     if c.standard:
         f["standard"] = c.standard
     if c.key:

@@ -18,6 +18,7 @@ class Col:
     label: str  # Chinese label of the field (信息项名称)
     type: str = "string"
     scale: int | None = None  # decimal places of a decimal stored exactly (money: 2)
+    min: float | None = None  # lower bound of a number (money: 0)
     standard: str | None = None
     key: bool = False
     required: bool = False
