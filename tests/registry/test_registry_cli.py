@@ -112,6 +112,15 @@ def test_show_explains_what_it_could_not_find(wsdir: str, built: dict[str, objec
     assert exit_code(result) == 4
     result = run("registry", "show", "张伟", "-w", wsdir)  # a name without a birth date
     assert exit_code(result) == 3 and "出生日期" in str(result.exception)
+    # an ID number with a mistyped digit: the check character says so, not only "not found"
+    result = run("registry", "show", "110105194912310020", "-w", wsdir)
+    assert (
+        exit_code(result) == 4
+        and "该号码本身有误" in str(result.exception)
+        and "校验码" in str(result.exception)
+    )
+    result = run("registry", "show", "11010519491231002X", "-w", wsdir)  # valid, nobody: no hint
+    assert exit_code(result) == 4 and "有误" not in str(result.exception)
 
 
 def test_stats(wsdir: str, built: dict[str, object]) -> None:

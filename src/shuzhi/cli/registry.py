@@ -441,6 +441,26 @@ def _print_entry(e: RegistryEntry, lang: Lang) -> None:
         )
 
 
+def _id_hint(text: str, lang: Lang) -> str:
+    """Why a query written like a citizen ID found nobody, when the number itself is wrong (a
+    mistyped digit fails the check character): the clerk retypes it instead of searching on."""
+    import re
+
+    from shuzhi.standards import check
+
+    squashed = re.sub(r"[\s\-]", "", text).upper()
+    if not re.fullmatch(r"\d{17}[\dX]|\d{15}", squashed):
+        return ""
+    verdict = check("idcard", squashed)
+    if verdict.valid:
+        return ""
+    return _t(
+        lang,
+        f"（该号码本身有误：{verdict.message('zh')}）",
+        f" (the number itself is wrong: {verdict.message('en')})",
+    )
+
+
 @registry_app.command("show")
 def show(
     query: Annotated[
@@ -467,7 +487,9 @@ def show(
     with Workspace.open(workspace) as ws:
         entries = lookup(ws, text, entity=None if kind == "auto" else kind)
     if not entries:
-        raise NotFound(_t(lang, "库中没有找到 / registry entry", "registry entry"), text)
+        raise NotFound(
+            _t(lang, "库中没有找到 / registry entry", "registry entry"), text + _id_hint(text, lang)
+        )
     if as_json:
         _json([e.to_dict() for e in entries])
         return
