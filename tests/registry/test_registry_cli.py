@@ -131,6 +131,11 @@ def test_stats(wsdir: str, built: dict[str, object]) -> None:
     assert data["identifiers"]["active"] == built["clusters"]
     out = ok("registry", "stats", "-w", wsdir)
     assert "人口库" in out and "关联率" in out
+    # conflicts in words, not codes
+    assert "同一身份证号属于不同的人 2" in out and "shared_id" not in out
+    assert "one citizen ID on records of different persons 2" in ok(
+        "registry", "stats", "-w", wsdir, "--lang", "en"
+    )
     assert f"标识: 有效 {built['clusters']}" in out and "active" not in out  # states in Chinese
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import getpass
 import json
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -74,6 +75,16 @@ _ALIASES = {
     "法人": "legal_entity",
     "法人库": "legal_entity",
 }
+
+
+def conflicts_text(conflicts: Mapping[str, int], lang: Lang) -> str:
+    """``出生日期不一致 2、…`` — each kind of conflict in words, not its code (``birth_date 2``)."""
+    from shuzhi.registry._golden import CONFLICT_KINDS, ENTITY_CONFLICT_KINDS
+
+    words = {**ENTITY_CONFLICT_KINDS, **CONFLICT_KINDS}
+    i = 0 if lang is Lang.zh else 1
+    parts = [f"{words[k][i] if k in words else k} {n:,}" for k, n in conflicts.items()]
+    return _t(lang, "、", ", ").join(parts) or "0"
 
 
 def share_text(share: float) -> str:
@@ -181,7 +192,7 @@ def _print_summary(s: RunSummary, lang: Lang) -> None:
             ).format(s.new_ids, s.inherited_ids, s.merged_ids, s.retired_ids)
             + (_t(lang, "，恢复 {0}", ", revived {0}").format(s.revived_ids) if s.revived_ids else ""),
         ),
-        (_t(lang, "冲突", "conflicts"), ", ".join(f"{k} {v}" for k, v in s.conflicts.items()) or "0"),
+        (_t(lang, "冲突", "conflicts"), conflicts_text(s.conflicts, lang)),
         (
             _t(lang, "人工复核", "clerical review"),
             _t(lang, "待复核 {0}，已按复核决定处理 {1}", "to review {0}, decisions applied {1}").format(
@@ -551,11 +562,7 @@ def stats_cmd(
     for r in data["resources"]:
         t.add_row(r["resource"], f"{r['records']:,}", f"{r[noun]:,}", share_text(r["linked_share"]))
     out.print(t)
-    out.print(
-        _t(lang, "冲突", "conflicts")
-        + ": "
-        + (", ".join(f"{k} {v}" for k, v in data["conflicts"].items()) or "0")
-    )
+    out.print(_t(lang, "冲突", "conflicts") + ": " + conflicts_text(data["conflicts"], lang))
     out.print(
         _t(lang, "标识", "identifiers")
         + ": "
