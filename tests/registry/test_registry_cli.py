@@ -97,6 +97,13 @@ def test_show_by_any_written_form_of_an_id(wsdir: str, built: dict[str, object])
     assert a[0]["registry_id"] in out and p.name in out and "来源记录" in out
 
 
+def test_show_words_a_conflict_without_json(wsdir: str, built: dict[str, object]) -> None:
+    p = make_city(seed=5, background=25).people["id-owner"]
+    out = ok("registry", "show", p.id_number, "-w", wsdir)
+    line = next(x for x in out.splitlines() if "同一身份证号属于不同的人" in x)
+    assert f"id_number {p.id_number}" in line and "{" not in line and "[" not in line
+
+
 def test_show_by_name_and_birth_date(wsdir: str, built: dict[str, object]) -> None:
     p = make_city(seed=5, background=25).people["homophone"]
     found = json.loads(ok("registry", "show", p.name, p.birth.isoformat(), "-w", wsdir, "--json"))

@@ -87,6 +87,15 @@ def conflicts_text(conflicts: Mapping[str, int], lang: Lang) -> str:
     return _t(lang, "、", ", ").join(parts) or "0"
 
 
+def _plain(value: Any, lang: Lang) -> str:
+    """A conflict's detail as words: ``id_number 1405…；persons P…、P…``, not JSON."""
+    if isinstance(value, dict):
+        return _t(lang, "；", "; ").join(f"{k} {_plain(v, lang)}" for k, v in value.items())
+    if isinstance(value, list):
+        return _t(lang, "、", ", ").join(_plain(v, lang) for v in value)
+    return "" if value is None else str(value)
+
+
 def share_text(share: float) -> str:
     """A share as a percentage cut, not rounded, to one decimal: one record of 2,500 left
     unlinked is 99.9 %, never 100.0 %."""
@@ -442,8 +451,8 @@ def _print_entry(e: RegistryEntry, lang: Lang) -> None:
             out.print(t)
     for conflict in e.conflicts:
         out.print(
-            f"[red]{_t(lang, '冲突', 'conflict')}:[/] {conflict['label']} "
-            + json.dumps(conflict["detail"], ensure_ascii=False)
+            f"[red]{_t(lang, '冲突', 'conflict')}:[/] {conflict['label']}: "
+            + _plain(conflict["detail"], lang)
         )
     for h in e.history:
         out.print(
