@@ -95,6 +95,8 @@ def test_show_by_any_written_form_of_an_id(wsdir: str, built: dict[str, object])
     assert {r["resource"] for r in a[0]["records"]} == {"GA-HJ", "WJ-YM", "RS-SB"}
     out = ok("registry", "show", a[0]["registry_id"], "-w", wsdir)
     assert a[0]["registry_id"] in out and p.name in out and "来源记录" in out
+    sex = a[0]["golden"]["sex"]
+    assert f"{sex}（{'男' if sex == '1' else '女'}）" in out  # the code with its meaning
 
 
 def test_show_words_a_conflict_without_json(wsdir: str, built: dict[str, object]) -> None:

@@ -96,6 +96,22 @@ def _plain(value: Any, lang: Lang) -> str:
     return "" if value is None else str(value)
 
 
+def _sex(code: Any, lang: Lang) -> str:
+    """A GB/T 2261.1 sex code with its meaning: ``1（男）``."""
+    from shuzhi.standards.codes import CODE_LISTS
+
+    if code is None or code == "":
+        return ""
+    meaning = CODE_LISTS["sex"].label(str(code), lang.value)
+    return (
+        f"{code}（{meaning}）"
+        if meaning and lang is Lang.zh
+        else f"{code} ({meaning})"
+        if meaning
+        else str(code)
+    )
+
+
 def share_text(share: float) -> str:
     """A share as a percentage cut, not rounded, to one decimal: one record of 2,500 left
     unlinked is 99.9 %, never 100.0 %."""
@@ -402,6 +418,8 @@ def _print_entry(e: RegistryEntry, lang: Lang) -> None:
             value = "" if e.golden.get(k) is None else str(e.golden[k])
             if legal and k == "status" and lang is Lang.zh:
                 value = _BUSINESS_ZH.get(value, value)
+            if k == "sex":
+                value = _sex(value, lang)
             g.add_row(_label(k, lang, legal), value, source)
         out.print(g)
     if e.records:
@@ -414,7 +432,9 @@ def _print_entry(e: RegistryEntry, lang: Lang) -> None:
         for c in cols:
             t.add_column(_label(c, lang, legal))
         for r in e.records:
-            t.add_row(*("" if r.get(c) is None else str(r[c]) for c in cols))
+            t.add_row(
+                *(_sex(r.get(c), lang) if c == "sex" else "" if r.get(c) is None else str(r[c]) for c in cols)
+            )
         out.print(t)
         # a legal entity's records joined by code cannot be split (decisions bind name rules only)
         from shuzhi.registry._review import CODE_RULES
