@@ -135,7 +135,7 @@ def test_history_retire_restore(city: str) -> None:
     assert isinstance(result.exception, Conflict) and exit_code(result) == 6
     ok("catalog", "restore", "JC-MZ-DBDX", "-w", city, "--comment", "误撤")
     out = ok("catalog", "history", "JC-MZ-DBDX", "-w", city)
-    for text in ("新建", "撤销", "恢复", "并入救助库", "误撤", "李四", "retired_at"):
+    for text in ("新建", "撤销", "恢复", "并入救助库", "误撤", "李四", "撤销时间"):
         assert text in out, text
     data = json.loads(ok("catalog", "history", "JC-MZ-DBDX", "-w", city, "--json"))
     assert [h["action"] for h in data] == ["created", "retired", "restored"]
@@ -152,7 +152,13 @@ def test_departments(city: str) -> None:
     renamed = {d["code"]: d for d in json.loads(ok("catalog", "departments", "-w", city, "--json"))}["JC-RS"]
     assert renamed["parent"] == "JC"  # a rename leaves the parent where it was
     out = ok("catalog", "history", "JC-RS", "-w", city)
-    for text in ("部门 JC-RS 修订历史", "新建", "修改", "王五", "晋城市人力资源和社会保障局 → 晋城市人社局"):
+    for text in (
+        "部门 JC-RS 修订历史",
+        "新建",
+        "修改",
+        "王五",
+        "名称: 晋城市人力资源和社会保障局 → 晋城市人社局",
+    ):
         assert text in out, text
     data = json.loads(ok("catalog", "history", "JC-RS", "-w", city, "--json"))
     assert [h["action"] for h in data] == ["created", "updated"] and data[1]["spec"]["name"] == "晋城市人社局"

@@ -473,7 +473,9 @@ def _history_table(
         table.add_column(_t(lang, zh, en), overflow="fold")
     for h in entries:
         zh, en = action.get(h.action, (h.action, h.action))
-        changes = "\n".join(f"{k}: {_short(v[0])} → {_short(v[1])}" for k, v in h.changes.items())
+        changes = "\n".join(
+            f"{_t(lang, _KEY_ZH.get(k, k), k)}: {_short(v[0])} → {_short(v[1])}" for k, v in h.changes.items()
+        )
         table.add_row(
             str(h.revision),
             _t(lang, zh, en),
@@ -483,6 +485,18 @@ def _history_table(
             h.comment or "",
         )
     return table
+
+
+#: what the history's top-level keys are called in the Chinese UI (nested paths stay as written)
+_KEY_ZH = {
+    "name": "名称",
+    "name_en": "英文名称",
+    "parent": "上级部门",
+    "department": "提供部门",
+    "summary": "摘要",
+    "related": "关联资源",
+    "retired_at": "撤销时间",
+}
 
 
 def _short(v: Any) -> str:
