@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -230,6 +231,10 @@ def test_build_prints_a_summary(wsdir: str, built: dict[str, object]) -> None:
     assert "GA-HJ 31" in out and "MZ-DB 24" in out and "WJ-YM 22" in out
     assert f"new 0, kept {built['clusters']}, merged 0, retired 0" in out
     assert "read at the versions the current registry read" in out and "MZ-DB v1, WJ-YM v1" in out
+    # the uncertain pairs and the queue: said as one thing, not two figures that disagree
+    m = re.search(r"between the thresholds, of which the (\d+) that ended apart are queued", out)
+    assert m is not None, out
+    assert f"to review {m.group(1)}" in out
 
 
 def test_show_says_a_person_has_died(wsdir: str, built: dict[str, object]) -> None:

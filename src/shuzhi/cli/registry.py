@@ -201,7 +201,13 @@ def _print_summary(s: RunSummary, lang: Lang) -> None:
         (
             _t(lang, "匹配对", "matching pairs"),
             f"{s.matches:,} (+{s.candidate_pairs - s.matches:,} "
-            + _t(lang, "待复核区间", "between the thresholds")
+            + _t(
+                lang,
+                f"在两阈值之间，其中分属两{'个法人' if s.entity == 'legal_entity' else '人'}的 "
+                f"{s.to_review:,} 对待复核",
+                f"between the thresholds, of which the {s.to_review:,} that ended apart are "
+                "queued for review",
+            )
             + ")",
         ),
         (
