@@ -288,8 +288,12 @@ def test_resources_waiting_for_this_one_are_re_evaluated_once_it_is_loaded(
     assert first.result(ref).status == "skipped"  # nothing to check against yet
 
     r = ingest(ws, registry, write_csv(tmp_path / "r.csv", ROWS[:3]))
-    assert any(allowance in n for n in r.notes)
     again = latest_run(ws, allowance)
+    # the load says whose scorecard it changed, and from what to what
+    assert first.score is not None and again.score is not None
+    (note,) = [n for n in r.notes if allowance in n]
+    assert f"{allowance} 得分 {first.score:.1f} → {again.score:.1f}" in note
+    assert f"{allowance} score {first.score:.1f} → {again.score:.1f}" in note
     assert again.id != first.id and again.version == 1
     assert (again.result(ref).status, again.result(ref).checked, again.result(ref).failing) == ("ok", 4, 1)
     # a later load of the registry does not re-evaluate it again (nothing is waiting any more)

@@ -335,8 +335,17 @@ def _refresh_dependents(ws: Workspace, result: LoadResult) -> None:
         log.exception("could not re-evaluate the resources that refer to %s", result.resource)
         return
     if runs:
-        codes = ", ".join(r.resource for r in runs)
-        result.notes.append(f"已重新评估引用本资源的 / re-evaluated the resources that refer to it: {codes}")
+        # each with its score before and after: the dependent's scorecard changes at this load
+        def moved(before: float | None, after: float | None) -> str:
+            shown = ["—" if x is None else f"{x:.1f}" for x in (before, after)]
+            return f"{shown[0]} → {shown[1]}"
+
+        zh = "，".join(f"{r.resource} 得分 {moved(b, r.score)}" for r, b in runs)
+        en = ", ".join(f"{r.resource} score {moved(b, r.score)}" for r, b in runs)
+        result.notes.append(
+            f"已重新评估引用本资源的资源（其跨资源规则此前无法检查）：{zh} / re-evaluated the "
+            f"resources that refer to this one (their cross-resource rules could not run before): {en}"
+        )
 
 
 def publish_version(

@@ -761,18 +761,21 @@ def run_after_ingest(
     return _assess(ws, target, engine=engine, today=today)
 
 
-def refresh_dependents(ws: Workspace, code: str, *, by: str | None = None) -> list[QualityRun]:
+def refresh_dependents(
+    ws: Workspace, code: str, *, by: str | None = None
+) -> list[tuple[QualityRun, float | None]]:
     """Re-evaluate (and store) the current version of every resource whose latest run could not
     check its cross-resource rules against ``code`` because ``code`` had no current version then —
     called by ingestion once ``code`` has one, so a scorecard does not keep saying "not run" for
-    a resource that is now loaded. Other runs are left as they were evaluated."""
+    a resource that is now loaded. Other runs are left as they were evaluated. Returns each new
+    run with the score it replaces."""
     with ws.session() as s:
         others = s.scalars(
             sa.select(Resource).where(
                 Resource.code != code, Resource.current_version.is_not(None), Resource.retired_at.is_(None)
             )
         ).all()
-        stale: list[str] = []
+        stale: list[tuple[str, float | None]] = []
         for r in others:
             row = s.scalar(
                 sa.select(RunRow)
@@ -785,9 +788,9 @@ def refresh_dependents(ws: Workspace, code: str, *, by: str | None = None) -> li
             for x in row.results:
                 target = str(x.rule.get("references") or x.rule.get("agrees_with") or "")
                 if x.status == "skipped" and target.split(".", 1)[0] == code:
-                    stale.append(r.code)
+                    stale.append((r.code, row.score))
                     break
-    return [evaluate(ws, other, by=by) for other in stale]
+    return [(evaluate(ws, other, by=by), before) for other, before in stale]
 
 
 def failed_run(ws: Workspace, resource: str, number: int, error: BaseException | str) -> QualityRun:
