@@ -19,8 +19,8 @@ _R: dict[str, dict[str, str]] = {
     "zh": {
         "person": "人口库",
         "legal_entity": "法人库",
-        "title": "{label}与生成器真值对照：{records:,} 条记录 → {clusters:,} {count}（真实 {true:,}），"
-        "用时 {s:.1f} 秒",
+        "title": "{label}与生成器真值对照：{records:,} 条记录 → {clusters:,} {count}（真实 {true:,}，"
+        "只计已加载的记录：生成而不在任何数据集或记录全被隔离的不计），用时 {s:.1f} 秒",
         "unit_person": "人",
         "unit_legal_entity": "法人",
         "count_person": "人",
@@ -40,7 +40,8 @@ _R: dict[str, dict[str, str]] = {
         "person": "Population registry",
         "legal_entity": "Legal-entity registry",
         "title": "{label} against the generator's truth: {records:,} records → {clusters:,} {count} "
-        "({true:,} true), {s:.1f} s",
+        "({true:,} true, counting the loaded records only: not those generated in no dataset or "
+        "with every record quarantined), {s:.1f} s",
         "unit_person": "persons",
         "unit_legal_entity": "entities",
         "count_person": "persons",
