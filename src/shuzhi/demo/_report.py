@@ -19,8 +19,8 @@ _R: dict[str, dict[str, str]] = {
     "zh": {
         "person": "人口库",
         "legal_entity": "法人库",
-        "title": "{label}与生成器真值对照：{records:,} 条记录 → {clusters:,} {count}（真实 {true:,}，"
-        "只计已加载的记录：生成而不在任何数据集或记录全被隔离的不计），用时 {s:.1f} 秒",
+        "title": "{label}与生成器真值对照：{records:,} 条记录 → {clusters:,} {count}（真实 {true:,}），"
+        "用时 {s:.1f} 秒",
         "unit_person": "人",
         "unit_legal_entity": "法人",
         "count_person": "人",
@@ -30,7 +30,8 @@ _R: dict[str, dict[str, str]] = {
         "one_person": "人",
         "one_legal_entity": "法人",
         "caption": "成对指标：同一{one}的记录对；按来源统计至少一条属于该来源的记录对。"
-        "被拆分的真实{unit}：{split:,}；真值中没有的记录：{unlabelled:,}",
+        "被拆分的真实{unit}：{split:,}；真值中没有的记录：{unlabelled:,}。真实数只计已加载的记录"
+        "（生成而不在任何数据集、或记录全被隔离的不计）",
         "unavailable": "{label}：本版本尚不能构建，暂不评估",
         "failed": "[red]{label}未能构建[/]：{error}",
         "next": "  shuzhi registry stats             人口库统计\n"
@@ -40,8 +41,7 @@ _R: dict[str, dict[str, str]] = {
         "person": "Population registry",
         "legal_entity": "Legal-entity registry",
         "title": "{label} against the generator's truth: {records:,} records → {clusters:,} {count} "
-        "({true:,} true, counting the loaded records only: not those generated in no dataset or "
-        "with every record quarantined), {s:.1f} s",
+        "({true:,} true), {s:.1f} s",
         "unit_person": "persons",
         "unit_legal_entity": "entities",
         "count_person": "persons",
@@ -49,7 +49,9 @@ _R: dict[str, dict[str, str]] = {
         "cols": "source|records|precision|recall|F1|B³ F1|over-merged|twins merged",
         "all": "all",
         "caption": "Pairwise: record pairs of one true {one}; per source, the pairs with at least one "
-        "record of it. True {unit} split: {split:,}; records not in the truth: {unlabelled:,}",
+        "record of it. True {unit} split: {split:,}; records not in the truth: {unlabelled:,}. The "
+        "true count counts the loaded records only (not those generated in no dataset or with every "
+        "record quarantined)",
         "one_person": "person",
         "one_legal_entity": "entity",
         "unavailable": "{label}: not built by this version yet, not evaluated",
