@@ -112,6 +112,19 @@ def test_diff_says_a_value_became_empty(ws: Workspace, tmp_path: Path) -> None:
     assert "amount: 650.5 → (empty)" in _run(ws, "diff", code, "1", "2", "--lang", "en")
 
 
+def test_diff_gives_a_code_its_meaning(ws: Workspace, tmp_path: Path) -> None:
+    code = new_resource(ws)
+    _run(ws, "ingest", code, str(write_csv(tmp_path / "a.csv", ROWS)))
+    _run(
+        ws,
+        "ingest",
+        code,
+        str(write_csv(tmp_path / "b.csv", [*ROWS[:2], ROWS[2].replace(",F,", ",男,"), ROWS[3]])),
+    )
+    assert "性别: 2（女） → 1（男）" in _run(ws, "diff", code, "1", "2")
+    assert "sex: 2 (female) → 1 (male)" in _run(ws, "diff", code, "1", "2", "--lang", "en")
+
+
 def test_versions_lists_newest_first_with_the_current_marked(ws: Workspace, loaded: str) -> None:
     out = _run(ws, "versions", loaded, "--verify")
     assert out.index("v2") < out.index("v1")

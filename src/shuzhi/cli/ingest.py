@@ -22,6 +22,8 @@ from shuzhi.cli.check import Lang
 from shuzhi.cli.workspace import WorkspaceOpt
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from shuzhi.ingest import (
         LoadResult,
         PublishResult,
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
         VersionDiff,
         VersionInfo,
     )
+    from shuzhi.standards.codes import CodeList
 
 __all__ = ["ProgressBar", "register"]
 
@@ -506,16 +509,20 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _print_diff(d: VersionDiff, lang: Lang) -> None:
+def _print_diff(d: VersionDiff, lang: Lang, codes: Mapping[str, CodeList] | None = None) -> None:
     out = _console()
 
     def name(field: str) -> str:
         # fields by their Chinese label in the Chinese UI, by their code in English
         return d.labels.get(field, field) if lang is Lang.zh else field
 
-    def empty(value: Any) -> str:
+    def empty(value: Any, field: str) -> str:
         # a value that became empty (a flagged value is stored empty) is said, not left blank
-        return _t(lang, "（空）", "(empty)") if value is None or value == "" else str(value)
+        if value is None or value == "":
+            return _t(lang, "（空）", "(empty)")
+        listed = (codes or {}).get(field)
+        meaning = listed.label(str(value), lang.value) if listed is not None else None
+        return f"{value}{_t(lang, f'（{meaning}）', f' ({meaning})')}" if meaning else str(value)
 
     out.print(
         f"[bold]{d.resource}[/] v{d.from_version} → v{d.to_version}"
@@ -558,7 +565,10 @@ def _print_diff(d: VersionDiff, lang: Lang) -> None:
         for changed in d.changed_sample:
             t.add_row(
                 " / ".join(_cell(v) for v in changed.key.values()),
-                "\n".join(f"{name(ch.field)}: {empty(ch.old)} → {empty(ch.new)}" for ch in changed.changes),
+                "\n".join(
+                    f"{name(ch.field)}: {empty(ch.old, ch.field)} → {empty(ch.new, ch.field)}"
+                    for ch in changed.changes
+                ),
             )
         out.print(t)
     for note in d.notes:
@@ -575,15 +585,20 @@ def diff_cmd(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """比较两个版本 / Compare two versions: rows added, removed and changed, by key."""
+    from shuzhi.catalog import get_resource
     from shuzhi.ingest import diff
+    from shuzhi.standards.codes import CODE_LISTS
     from shuzhi.workspace import Workspace
 
     with Workspace.open(workspace) as ws:
         d = diff(ws, resource, v1, v2, sample=sample)
+        fields = get_resource(ws, resource).spec.fields
     if as_json:
         _print_json(d.model_dump(mode="json"))
     else:
-        _print_diff(d, lang)
+        # a code of a code list (sex 1, marital 20) with its meaning: 1（男）
+        codes = {f.name: CODE_LISTS[f.standard] for f in fields if f.standard in CODE_LISTS}
+        _print_diff(d, lang, codes)
 
 
 # -- quarantine ----------------------------------------------------------------------------------
