@@ -186,6 +186,21 @@ def test_quarantine_shows_rules_rows_and_original_values(ws: Workspace, two: str
         export_quarantine(ws, two, None, tmp_path / "x.csv", rule="nmae")
 
 
+def test_a_quarantined_rows_other_problems_are_found_by_their_field(ws: Workspace, tmp_path: Path) -> None:
+    """A row sent to quarantine by its name also has a phone that alone would only be flagged:
+    filtering by phone finds it (the department corrects the row as a whole)."""
+    code = new_resource(ws)
+    bad = ROWS[1].replace("王芳", "不详").replace("+86 139-0356-5678", "12345")
+    ingest(ws, code, write_csv(tmp_path / "a.csv", [ROWS[0], bad]))
+    q = quarantine(ws, code)
+    assert q.rows[0].rules == ["name.required"] and any(
+        e["rule"].startswith("phone.") for e in q.rows[0].errors
+    )
+    assert quarantine(ws, code, rule="phone").matching == 1
+    assert quarantine(ws, code, rule="name").matching == 1
+    assert export_quarantine(ws, code, None, tmp_path / "phone.csv", rule="phone") == 1
+
+
 def test_quarantine_exports_to_csv_for_excel(ws: Workspace, two: str, tmp_path: Path) -> None:
     path = tmp_path / "退回.csv"
     assert export_quarantine(ws, two, None, path) == 2

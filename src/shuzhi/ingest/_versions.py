@@ -636,11 +636,14 @@ def _known_rule(spec: ResourceSpec, v: VersionInfo, rule: str | None) -> str | N
 def _rule_filter(rule: str | None) -> str:
     if not rule:
         return ""
-    # a whole rule (name.required), a field (name) or a reason code (idcard.check_mismatch)
+    # a whole rule (name.required), a field (name) or a reason code (idcard.check_mismatch), among
+    # the rules that sent the row to quarantine and the row's other problems (a value that alone
+    # would only have been flagged: the department corrects the row as a whole)
     r = lit(rule)
+    matches = f"sz_r = {r} OR starts_with(sz_r, {r} || '.') OR ends_with(sz_r, '.' || {r})"
     return (
-        f" WHERE list_contains(_rules, {r}) OR len(list_filter(_rules, lambda sz_r: "
-        f"starts_with(sz_r, {r} || '.') OR ends_with(sz_r, '.' || {r}))) > 0"
+        f" WHERE len(list_filter(_rules, lambda sz_r: {matches})) > 0 "
+        f"OR len(list_filter(list_transform(_errors, lambda sz_e: sz_e.rule), lambda sz_r: {matches})) > 0"
     )
 
 
@@ -656,7 +659,8 @@ def quarantine(
     """The quarantine of version ``number`` (default: the last load): counts by rule and up to
     ``limit`` rows (all with None) with their row numbers, reasons and original values.
     ``rule`` keeps the rows that broke a rule (``name.required``), any rule of a field
-    (``name``) or a reason (``idcard.check_mismatch``)."""
+    (``name``) or a reason (``idcard.check_mismatch``) — whether it sent the row to quarantine or
+    is one of the row's other problems (listed in its errors)."""
     from shuzhi.catalog import get_resource
 
     v = _pick(ws, resource, number)
