@@ -248,3 +248,10 @@ code_values = st.lists(
 def test_sql_agrees_with_python(con: Any, values: list[str | None]) -> None:
     for v, row in zip(values, sql_codes(con, values), strict=True):
         assert row == py_codes(v), repr(v)
+
+
+def test_a_code_is_described_with_its_meaning() -> None:
+    from shuzhi.standards.codes import CODE_LISTS
+
+    sex = CODE_LISTS["sex"]
+    assert (sex.describe("1"), sex.describe("2", "en"), sex.describe("7")) == ("1（男）", "2 (female)", "7")

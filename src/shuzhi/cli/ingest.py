@@ -521,8 +521,7 @@ def _print_diff(d: VersionDiff, lang: Lang, codes: Mapping[str, CodeList] | None
         if value is None or value == "":
             return _t(lang, "（空）", "(empty)")
         listed = (codes or {}).get(field)
-        meaning = listed.label(str(value), lang.value) if listed is not None else None
-        return f"{value}{_t(lang, f'（{meaning}）', f' ({meaning})')}" if meaning else str(value)
+        return listed.describe(str(value), lang.value) if listed is not None else str(value)
 
     out.print(
         f"[bold]{d.resource}[/] v{d.from_version} → v{d.to_version}"

@@ -100,16 +100,7 @@ def _sex(code: Any, lang: Lang) -> str:
     """A GB/T 2261.1 sex code with its meaning: ``1（男）``."""
     from shuzhi.standards.codes import CODE_LISTS
 
-    if code is None or code == "":
-        return ""
-    meaning = CODE_LISTS["sex"].label(str(code), lang.value)
-    return (
-        f"{code}（{meaning}）"
-        if meaning and lang is Lang.zh
-        else f"{code} ({meaning})"
-        if meaning
-        else str(code)
-    )
+    return "" if code is None or code == "" else CODE_LISTS["sex"].describe(str(code), lang.value)
 
 
 def share_text(share: float) -> str:

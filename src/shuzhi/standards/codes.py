@@ -146,6 +146,14 @@ class CodeList:
             return None
         return e.name_zh if lang == "zh" else (e.name_en or e.romanized or e.name_zh)
 
+    def describe(self, code: str, lang: str = "zh") -> str:
+        """The code with its meaning, as a reader wants it: ``1（男）`` / ``1 (male)``; an
+        unknown code as it is."""
+        meaning = self.label(code, lang)
+        if meaning is None:
+            return code
+        return f"{code}（{meaning}）" if lang == "zh" else f"{code} ({meaning})"
+
     def variants(self) -> dict[str, str]:
         """Every cleaned variant → code (codes, names, romanised names, letter codes, aliases)."""
         out: dict[str, str] = {}
