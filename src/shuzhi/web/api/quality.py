@@ -25,6 +25,7 @@ from shuzhi.web._errors import NOT_FOUND
 from shuzhi.web.api.deps import MAX_NUMBER, LangDep, NumberPath, UserDep, WorkspaceDep
 
 if TYPE_CHECKING:
+    from shuzhi.quality import QualityRun
     from shuzhi.workspace import Workspace
 
 __all__ = ["TAG", "router"]
@@ -190,7 +191,11 @@ class DepartmentQualityPublic(DepartmentPublic):
     summary="资源当前版本的质量评分卡及各版本得分 / a resource's current scorecard and its trend",
 )
 def resource_quality(code: str, ws: WorkspaceDep, lang: LangDep) -> dict[str, Any]:
-    run = latest_run(ws, code)
+    return _with_trend(ws, code, latest_run(ws, code), lang)
+
+
+def _with_trend(ws: Workspace, code: str, run: QualityRun, lang: str) -> dict[str, Any]:
+    """A run as the resource's scorecard: with the score over its versions and the held load."""
     held = _held(ws, [code], lang)
     return run.to_dict(lang) | {
         "trend": [t.to_dict(lang) for t in trend_points(ws, code)],
@@ -225,12 +230,7 @@ def post_run(
     """As ``shuzhi quality RES --run``: after the catalog's rules changed, or to measure timeliness
     today. The run is stored with who asked (``X-Shuzhi-User``) and the department's history gets a
     point; it does not publish or hold anything."""
-    run = evaluate(ws, code, version, by=user)
-    held = _held(ws, [code], lang)
-    return run.to_dict(lang) | {
-        "trend": [t.to_dict(lang) for t in trend_points(ws, code)],
-        "held": held[0] if held else None,
-    }
+    return _with_trend(ws, code, evaluate(ws, code, version, by=user), lang)
 
 
 @router.get(
