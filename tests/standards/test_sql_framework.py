@@ -5,9 +5,12 @@ from __future__ import annotations
 import duckdb
 import pytest
 import sqlglot
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shuzhi.standards import KINDS, expand, install
 from shuzhi.standards._sql import MACROS
+from shuzhi.standards._verdict import BLANK_CHARS, precheck
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +37,15 @@ def test_precheck_codes(con: duckdb.DuckDBPyConnection) -> None:
         "SELECT sz_precheck(NULL), sz_precheck('  '), sz_precheck(repeat('1', 1001)), sz_precheck('1')"
     ).fetchone()
     assert rows == ("empty", "empty", "too_long", None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*BLANK_CHARS, "a", "中", "\u2028", "_"]), max_size=6))
+def test_precheck_agrees_with_python_on_blanks(con: duckdb.DuckDBPyConnection, text: str) -> None:
+    """Blank is exactly the Python form's blank: nothing but the characters it strips."""
+    _, verdict = precheck("any", text)
+    expected = verdict.reason if verdict is not None else None
+    assert con.execute("SELECT sz_precheck(?)", [text]).fetchone() == (expected,)
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))

@@ -65,24 +65,17 @@ def register_kind(kind: CheckKind) -> CheckKind:
     return kind
 
 
-def _sql_string(text: str) -> str:
-    """A DuckDB string literal holding ``text`` exactly (control characters spelled with chr())."""
-    pieces = []
-    for ch in text:
-        pieces.append(
-            f"chr({ord(ch)})" if not ch.isprintable() or ch.isspace() else "'" + ch.replace("'", "''") + "'"
-        )
-    return "(" + " || ".join(pieces) + ")"
-
-
 # The SQL twin of ``_verdict.precheck``: the reason code that ends a check before it starts,
-# or NULL to go on. Every ``sz_<kind>_check`` macro starts with it.
+# or NULL to go on. Every ``sz_<kind>_check`` macro starts with it. Blank is "nothing but blank
+# characters", one regular expression: ``trim(s, <those characters>) = ''`` took ten times as long
+# (0.27 s against 0.025 s over 362,000 addresses), on every value of every check.
+_BLANK_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in sorted(set(BLANK_CHARS))) + "]"
 macro(
     "sz_precheck",
     ["s"],
     f"""CASE WHEN s IS NULL THEN 'empty'
              WHEN length(s) > {MAX_INPUT_LENGTH} THEN 'too_long'
-             WHEN trim(s, {_sql_string(BLANK_CHARS)}) = '' THEN 'empty'
+             WHEN regexp_full_match(s, '{_BLANK_CLASS}*') THEN 'empty'
              ELSE NULL END""",
     "reason code for NULL, overlong or blank input, else NULL",
 )
