@@ -187,6 +187,10 @@ def test_every_change_to_a_department_is_kept(city: Workspace) -> None:
 def test_a_department_with_resources_is_listed_under_its_parent(city: Workspace) -> None:
     assert codes(list_resources(city, department="JC")) == ["JC-GA-HJRK", "JC-MZ-DBDX", "JC-WJ-JKDA"]
     assert codes(list_resources(city, department="JC-WJ")) == ["JC-WJ-JKDA"]
+    with pytest.raises(ValidationError) as info:  # a mistyped code is not "no resources"
+        list_resources(city, department="JC-WX", sharing="bogus")
+    assert set(info.value.errors) == {"department", "sharing"}
+    assert "JC-WX" in info.value.errors["department"][0]
 
 
 def test_get_missing_resource(city: Workspace) -> None:

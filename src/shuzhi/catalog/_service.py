@@ -805,6 +805,12 @@ def list_resources(
     if standard and standard not in STANDARDS:  # a typo found nothing, silently
         known = ", ".join(STANDARDS)
         problems["standard"] = [f"未知的标准 / unknown standard {standard!r}; 可选 / known: {known}"]
+    with ws.session() as s:
+        if department and s.scalar(sa.select(Department.code).where(Department.code == department)) is None:
+            problems["department"] = [  # not "no resources": a mistyped code found nothing, silently
+                f"部门不存在 / unknown department {department!r}（部门列表 / the departments: "
+                "shuzhi catalog departments, GET /api/v1/catalog/departments）"
+            ]
     if problems:
         raise errors.ValidationError(problems)
     if sharing_ is not None:
