@@ -12,8 +12,11 @@ through the loaded document to find them.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
+import types
+import typing
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -237,13 +240,15 @@ def validate_model(model: type[M], doc: YamlDocument, *, at: Sequence[str | int]
     try:
         return model.model_validate(data)
     except pydantic.ValidationError as e:
-        problems: dict[str, list[str]] = {}
+        found: list[tuple[int, str, str]] = []
         for err in e.errors(include_url=False):
             # pydantic adds the tag of a union member (header_row.int, header_row.literal['auto']):
             # the key is what the document has, and the members' messages are joined under it
             loc = [*at, *_in_document(data, [p for p in err["loc"] if isinstance(p, str | int)])]
-            where = _where(doc.file, doc.line(loc), loc)
-            message = validation_message(err)
+            line = doc.line(loc)
+            found.append((line or 0, _where(doc.file, line, loc), validation_message(err, model)))
+        problems: dict[str, list[str]] = {}
+        for _, where, message in sorted(found, key=lambda p: p[0]):  # as the file reads, top down
             if message not in problems.setdefault(where, []):
                 problems[where].append(message)
         raise errors.ValidationError(problems) from None
@@ -316,12 +321,71 @@ class _Shown:
         return text if len(text) <= 60 else text[:57] + "…" + text[-1]
 
 
-def validation_message(err: Mapping[str, Any]) -> str:
-    """One pydantic error as ``中文 / English`` (the common kinds; the rest in pydantic's English)."""
+def _unwrap(t: Any) -> Any:
+    """The type inside ``Annotated``, ``X | None`` and other unions (their first model or list)."""
+    while True:
+        origin = typing.get_origin(t)
+        if origin is typing.Annotated:
+            t = typing.get_args(t)[0]
+        elif origin in (typing.Union, types.UnionType):
+            members = [a for a in typing.get_args(t) if a is not type(None)]
+            t = next((a for a in members if _is_model(a) or typing.get_origin(a) in (list, dict)), members[0])
+        else:
+            return t
+
+
+def _is_model(t: Any) -> bool:
+    return isinstance(t, type) and issubclass(t, pydantic.BaseModel)
+
+
+def model_at(model: type[pydantic.BaseModel], loc: Sequence[Any]) -> type[pydantic.BaseModel] | None:
+    """The model that validates the part of a document at ``loc`` (keys and list indexes), or
+    None where that is no model."""
+    t: Any = model
+    for part in loc:
+        t = _unwrap(t)
+        if isinstance(part, int):
+            args = typing.get_args(t) if typing.get_origin(t) is list else ()
+            t = args[0] if args else None
+        elif _is_model(t):
+            fields = t.model_fields
+            info = fields.get(part) or next((f for f in fields.values() if f.alias == part), None)
+            t = info.annotation if info is not None else None
+        elif typing.get_origin(t) is dict:
+            t = typing.get_args(t)[1]
+        else:
+            return None
+    t = _unwrap(t)
+    return t if _is_model(t) else None
+
+
+def _known_key_like(model: type[pydantic.BaseModel], loc: Sequence[Any]) -> str | None:
+    """The key of the model at ``loc[:-1]`` that the unknown key ``loc[-1]`` most looks like."""
+    if not loc or not isinstance(loc[-1], str):
+        return None
+    owner = model_at(model, loc[:-1])
+    if owner is None:
+        return None
+    known = [f.alias or name for name, f in owner.model_fields.items()]
+    close = difflib.get_close_matches(loc[-1], known, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def validation_message(
+    err: Mapping[str, Any], model: type[pydantic.BaseModel] | None = None, *, within: int = 0
+) -> str:
+    """One pydantic error as ``中文 / English`` (the common kinds; the rest in pydantic's English).
+    With the ``model`` validated (at the error's location less its first ``within`` parts: an
+    HTTP body's ``body``), an unknown key is told the known key it most looks like (``requried``
+    → required)."""
     kind, msg = err["type"], str(err.get("msg", ""))
     ctx = err.get("ctx") or {}
     given = _Shown(err.get("input"))
     if kind == "extra_forbidden":
+        loc = [p for p in err.get("loc", ())[within:] if isinstance(p, str | int)]
+        like = _known_key_like(model, loc) if model is not None else None
+        if like is not None:
+            return f"未知的键（是不是 {like}？）/ unknown key (did you mean {like}?)"
         return "未知的键 / unknown key"
     if kind == "missing":
         return "缺少必填项 / required key missing"

@@ -71,9 +71,10 @@ def test_the_fixture_loads_with_chinese_terms_stored_as_english_values(catalog_y
                      14, "resources[0].sharing.type",
                      "取值无效 '随便共享'；应为 无条件共享、有条件共享 或 不予共享", id="bad-enum"),
         pytest.param(GOOD.replace("type: 无条件共享", "type: 有条件共享"),
-                     13, "resources[0].sharing", "needs a condition", id="conditional-without-condition"),
+                     13, "resources[0].sharing.condition", "needs a condition",
+                     id="conditional-without-condition"),
         pytest.param(GOOD.replace("        key: true\n", "        key: true\n" + TWICE),
-                     5, "resources[0]", "declared twice", id="duplicate-field"),
+                     13, "resources[0].fields[1].name", "declared twice", id="duplicate-field"),
         pytest.param(GOOD.replace("standard: idcard", "standard: passport"),
                      11, "resources[0].fields[0].standard", "unknown standard", id="unknown-standard"),
         pytest.param(GOOD.replace("  - name: id_number", "  - name: 身份证号"),
@@ -104,6 +105,43 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
         f"{path}:6 resources[0].x",
         f"{path}:14 resources[0].sharing.type",
     }
+
+
+def test_a_resources_problems_are_reported_together_each_at_its_key(tmp_path: Path) -> None:
+    """A field declared twice was not reported beside a missing sharing condition (one was found
+    per run), and was reported at the resource's line without the key."""
+    text = GOOD.replace("        key: true\n", "        key: true\n" + TWICE).replace(
+        "type: 无条件共享", "type: 有条件共享"
+    )
+    path = write(tmp_path, text)
+    errs = problems(path)
+    assert set(errs) == {
+        f"{path}:13 resources[0].fields[1].name",
+        f"{path}:14 resources[0].sharing.condition",
+    }
+
+
+def test_a_mistyped_key_is_told_the_key_it_looks_like_and_problems_come_in_file_order(
+    tmp_path: Path,
+) -> None:
+    text = (
+        GOOD.replace("    department: JC-GA\n", "    department: JC-GA\n    updte_cycle: daily\n")
+        .replace("        key: true\n", "        key: true\n        requried: true\n")
+        .replace("type: 无条件共享", "type: 无条件共享\n      conditon: x")
+    )
+    errs = problems(write(tmp_path, text))
+    assert [k.split(" ", 1)[1] for k in errs] == [
+        "resources[0].updte_cycle",
+        "resources[0].fields[0].requried",
+        "resources[0].sharing.conditon",
+    ]
+    assert list(errs.values())[1] == ["未知的键（是不是 required？）/ unknown key (did you mean required?)"]
+    assert "did you mean update_cycle?" in list(errs.values())[0][0]
+    assert "did you mean condition?" in list(errs.values())[2][0]
+    nothing_like = problems(
+        write(tmp_path, GOOD.replace("        key: true\n", "        key: true\n        zzz: 1\n"))
+    )
+    assert list(nothing_like.values()) == [["未知的键 / unknown key"]]
 
 
 def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:

@@ -206,10 +206,10 @@ def test_rule_problems_and_the_resource_problems_are_reported_together(tmp_path:
         load_catalog_file(path)
     errs = info.value.errors
     assert set(errs) == {
-        f"{path}:13 resources[1]",
+        f"{path}:18 resources[1].region",
         f"{path}:{line_of(text, '{field: agee')} resources[1].quality.rules[3].field",
     }, errs
-    assert "region 须为6位区划代码" in errs[f"{path}:13 resources[1]"][0]
+    assert "region 须为6位区划代码" in errs[f"{path}:18 resources[1].region"][0]
 
 
 # -- what the rules could not run as meant: refused when declared (catalog add, the API) ---------

@@ -500,14 +500,18 @@ class SharingSpec(_Spec):
     #: 共享方式: e.g. 接口 / 库表 / 文件 (free text, the guide lists examples)
     method: Annotated[str, Field(max_length=200)] | None = None
 
-    @model_validator(mode="after")
-    def _condition_given(self) -> Self:
+    def problems(self) -> list[tuple[Loc, str]]:
+        """A condition missing for 有条件共享 / 不予共享 (checked with the resource's other
+        problems, so that all of them are reported at once)."""
         if self.type is not SharingType.unconditional and not self.condition:
-            raise ValueError(
-                f"{self.type.label_zh}须写明共享条件或依据 / "
-                f"a {self.type.label_en} resource needs a condition"
-            )
-        return self
+            return [
+                (
+                    ("condition",),
+                    f"{self.type.label_zh}须写明共享条件或依据 / "
+                    f"a {self.type.label_en} resource needs a condition",
+                )
+            ]
+        return []
 
 
 class OpenSpec(_Spec):
@@ -547,34 +551,43 @@ class ResourceSpec(_Spec):
 
     @model_validator(mode="after")
     def _fields_consistent(self) -> Self:
-        """Every problem of the resource at once (a clerk should not fix them one run at a time)."""
-        problems: list[str] = []
+        """Every problem of the resource at once (a clerk should not fix them one run at a time),
+        each at its own key: the second ``name``, the ``min``, the rule's line (``body.fields[2].name``
+        over the API, ``catalog.yaml:14 resources[0].fields[2].name`` in a file)."""
+        problems: list[tuple[Loc, str]] = []
         seen: set[str] = set()
-        for f in self.fields:
+        for j, f in enumerate(self.fields):
             if f.name in seen:
-                problems.append(f"信息项重复 / field {f.name!r} declared twice")
+                problems.append((("fields", j, "name"), f"信息项重复 / field {f.name!r} declared twice"))
             seen.add(f.name)
             if f.min is not None and f.max is not None and f.min > f.max:  # here, not in the field:
                 # a field's own error would keep the other problems of the resource from being found
                 problems.append(
-                    f"信息项 {f.name} 的最小值 {f.min:g} 大于最大值 {f.max:g} / field {f.name}: "
-                    f"min {f.min:g} is greater than max {f.max:g}"
+                    (
+                        ("fields", j, "min"),
+                        f"信息项 {f.name} 的最小值 {f.min:g} 大于最大值 {f.max:g} / field {f.name}: "
+                        f"min {f.min:g} is greater than max {f.max:g}",
+                    )
                 )
-        for combo in self.unique_together:
+        for i, combo in enumerate(self.unique_together):
             unknown = [n for n in combo if n not in seen]
             if unknown:
                 zh, en = "、".join(unknown), ", ".join(unknown)
-                problems.append(f"unique_together 含未声明的信息项 {zh} / unknown fields {en}")
+                problems.append(
+                    (("unique_together", i), f"unique_together 含未声明的信息项 {zh} / unknown fields {en}")
+                )
         if self.code in self.related:
-            problems.append("资源不能关联自身 / a resource cannot be related to itself")
+            i = self.related.index(self.code)
+            problems.append((("related", i), "资源不能关联自身 / a resource cannot be related to itself"))
         if self.region is not None and not re.fullmatch(r"\d{6}", self.region):
-            problems.append(f"region 须为6位区划代码 / region must be a 6-digit code: {self.region}")
+            problems.append(
+                (("region",), f"region 须为6位区划代码 / region must be a 6-digit code: {self.region}")
+            )
+        problems += [(("sharing", *loc), message) for loc, message in self.sharing.problems()]
         # the quality section's problems at their own keys (a rule's line, not the resource's)
-        located = [(("quality", *loc), message) for loc, message in self.quality.problems_at(self)]
-        if located:
-            raise _problems_at([((), "; ".join(problems))] if problems else [], located)
+        problems += [(("quality", *loc), message) for loc, message in self.quality.problems_at(self)]
         if problems:
-            raise ValueError("; ".join(problems))
+            raise _problems_at(problems)
         return self
 
     def declaration_problems(self) -> list[tuple[Loc, str]]:
