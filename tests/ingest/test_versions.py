@@ -216,6 +216,7 @@ def test_quarantine_exports_to_csv_for_excel(ws: Workspace, two: str, tmp_path: 
     export_quarantine(ws, two, 2, en, lang="en", rule="name.required")
     (row,) = csv.DictReader(en.read_text(encoding="utf-8-sig").splitlines())
     assert row["row"] == "7" and "required field" in row["problems"]
+    assert "; 姓名: the required field" in row["problems"]  # an English colon in the English text
 
 
 def test_quarantine_exports_to_xlsx_and_reads_back(ws: Workspace, two: str, tmp_path: Path) -> None:

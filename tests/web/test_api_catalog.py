@@ -78,6 +78,20 @@ async def test_list_and_filter(client: httpx.AsyncClient) -> None:
     params = {"sharing": "共享", "grade": "绝密", "standard": "idcrad"}
     body = assert_error(await client.get(f"{API}/resources", params=params), 422, "validation")
     assert sorted(body["errors"]) == ["query.grade", "query.sharing", "query.standard"]
+    # an unknown department, or a misspelt parameter, answered everything or nothing before
+    body = assert_error(
+        await client.get(f"{API}/resources", params={"department": "JC-WX"}), 422, "validation"
+    )
+    assert list(body["errors"]) == ["query.department"] and "JC-WX" in body["errors"]["query.department"][0]
+    body = assert_error(
+        await client.get(f"{API}/resources", params={"deparment": "JC-MZ"}), 422, "validation"
+    )
+    assert list(body["errors"]) == ["query.deparment"]
+    assert "unknown parameter 'deparment'" in body["error"] and "department" in body["error"]
+    r = await client.get(f"{API}/resources/JC-WJ-JKDA", params={"lang": "en"})
+    assert r.status_code == 200  # a parameter of the route's dependencies is known
+    body = assert_error(await client.get(f"{API}/resources/JC-WJ-JKDA", params={"x": "1"}), 422, "validation")
+    assert list(body["errors"]) == ["query.x"]
 
 
 async def test_get_one_and_missing(client: httpx.AsyncClient) -> None:
@@ -155,13 +169,29 @@ async def test_bad_bodies_are_422_naming_the_field(client: httpx.AsyncClient) ->
         "sharing": {"type": "有条件共享"},
     }
     body = assert_error(await client.post(f"{API}/resources", json=spec), 422, "validation")
-    assert any(k.endswith("sharing") for k in body["errors"]), body
+    assert list(body["errors"]) == ["body.sharing.condition"], body
     spec["sharing"] = {"type": "unconditional"}
     body = assert_error(await client.post(f"{API}/resources", json=spec), 422, "validation")
     assert list(body["errors"]) == ["body.department"]
     spec.update(department="JC", related=["NOPE"])
     body = assert_error(await client.post(f"{API}/resources", json=spec), 422, "validation")
     assert list(body["errors"]) == ["body.related[0]"]
+    # a resource's own problems, each at its key (they were all keyed "body")
+    bad = {
+        **spec,
+        "related": ["X-1"],
+        "fields": [
+            {"name": "a", "label": "甲", "type": "integer", "min": 5, "max": 2},
+            {"name": "a", "label": "乙"},
+        ],
+    }
+    body = assert_error(await client.post(f"{API}/resources", json=bad), 422, "validation")
+    assert sorted(body["errors"]) == ["body.fields[0].min", "body.fields[1].name", "body.related[0]"]
+    typo = {**spec, "fields": [{"name": "a", "label": "甲", "requried": True}]}
+    body = assert_error(await client.post(f"{API}/resources", json=typo), 422, "validation")
+    assert body["errors"] == {
+        "body.fields[0].requried": ["未知的键（是不是 required？）/ unknown key (did you mean required?)"]
+    }
     broken = b'{"code": "X-1", "name": "\xe6\xb5\x8b",, }'
     body = assert_error(
         await client.post(f"{API}/resources", content=broken, headers={"content-type": "application/json"}),
@@ -184,6 +214,22 @@ async def test_bad_bodies_are_422_naming_the_field(client: httpx.AsyncClient) ->
     assert "第 4 行第 1 列 / line 4, column 1" in body["errors"]["body"][0]
     plain = await client.post(f"{API}/resources", content=b"code: x", headers={"content-type": "text/plain"})
     assert assert_error(plain, 422, "validation")["errors"]["body"][0].startswith("请求体应为 JSON 对象")
+    # bodies the JSON parser cannot even read: in the same shape, saying why, in both languages
+    gbk = '{"code": "X-1", "name": "测试"}'.encode("gbk")
+    body = assert_error(
+        await client.post(f"{API}/resources", content=gbk, headers={"content-type": "application/json"}),
+        422,
+        "validation",
+    )
+    assert list(body["errors"]) == ["body"] and "不是 UTF-8" in body["errors"]["body"][0]
+    assert "the body is not UTF-8 (from byte 26: B2 E2)" in body["errors"]["body"][0]
+    deep = b'{"code": "X-1", "name": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    body = assert_error(
+        await client.post(f"{API}/resources", content=deep, headers={"content-type": "application/json"}),
+        422,
+        "validation",
+    )
+    assert body["errors"] == {"body": ["请求体嵌套过深，无法解析 / the body is nested too deeply to parse"]}
     empty = assert_error(await client.post(f"{API}/resources"), 422, "validation")
     assert empty["errors"] == {
         "body": ["缺少请求体：应为 JSON 对象 / the request has no body: a JSON object is expected"]
@@ -358,6 +404,38 @@ async def test_import_yaml(client: httpx.AsyncClient) -> None:
     assert r.json()["unchanged"] == ["JC-RS-SB"]
     r = await client.get(f"{API}/resources/JC-RS-SB")
     assert r.json()["department_name"] == "晋城市人力资源和社会保障局" and r.json()["created_by"] == "钱七"
+
+
+async def test_bodies_and_user_names_have_a_size_limit(client: httpx.AsyncClient) -> None:
+    """Nothing of an oversized body is stored: 413 before any of it is read into a declaration."""
+    from shuzhi.web.api.deps import MAX_BODY_BYTES
+
+    spec: dict[str, Any] = {
+        "code": "X-BIG",
+        "name": "大",
+        "department": "JC",
+        "sharing": {"type": "无条件共享"},
+    }
+    spec["fields"] = [{"name": "a", "label": "甲"}]
+    spec["summary"] = "长" * (MAX_BODY_BYTES // 3 + 1)
+    body = assert_error(await client.post(f"{API}/resources", json=spec), 413, "too_large")
+    assert body["error"] == (
+        f"请求体过大：上限 {MAX_BODY_BYTES:,} 字节 / the request body is larger than the "
+        f"{MAX_BODY_BYTES:,} bytes allowed"
+    )
+    assert_error(await client.get(f"{API}/resources/X-BIG"), 404, "not_found")
+    big = IMPORT + "#" * MAX_BODY_BYTES
+    r = await client.post(f"{API}/import", content=big.encode(), headers={"content-type": "application/yaml"})
+    assert_error(r, 413, "too_large")
+    del spec["summary"]
+    r = await client.post(f"{API}/resources", json=spec, headers={"X-Shuzhi-User": "a" * 101})
+    body = assert_error(r, 422, "validation")
+    assert body["errors"] == {
+        "header.X-Shuzhi-User": ["操作人过长：101 个字符，上限 100 / too long: 101 characters, at most 100"]
+    }
+    r = await client.post(f"{API}/resources", json=spec, headers={"X-Shuzhi-User": "a" * 100})
+    assert r.status_code == 201, r.json()
+    assert r.json()["resource"]["created_by"] == "a" * 100
 
 
 async def test_import_errors_name_the_line(client: httpx.AsyncClient) -> None:

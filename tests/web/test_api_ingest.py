@@ -135,6 +135,8 @@ async def test_a_mapping_file_can_be_uploaded(ws: Workspace, client: httpx.Async
     assert {m["field"]: m["matched_by"] for m in r.json()["columns"]}["name"] == "mapping"
     # no X-Shuzhi-User: recorded as anonymous, not as the server's OS account
     assert r.json()["loaded_by"] == "anonymous"
+    version = (await client.get(f"/api/v1/resources/{code}/versions")).json()["versions"][0]
+    assert version["mapping"]["file"] == "dibao.yaml"  # the uploaded mapping's own name
 
 
 async def test_bad_input_answers_one_error_shape(ws: Workspace, client: httpx.AsyncClient) -> None:

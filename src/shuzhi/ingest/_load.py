@@ -185,8 +185,13 @@ class LoadResult(BaseModel):
     loaded_by: str | None
     loaded_at: dt.datetime
     duration_s: float
-    #: the quality gate: passed | held | failed (the evaluation failed) | skipped (``quality=False``)
+    #: the quality gate's verdict: passed | held | failed (the evaluation failed) | skipped
+    #: (``quality=False``). Only the gate's: whether the version became current is ``published``
+    #: (a load is also held when every row was quarantined)
     quality_status: str | None = None
+    #: whether the resource declares a gate (``min_score``, must-pass rules); without one, passed
+    #: means only that the version is readable
+    quality_gate: bool = False
     #: the new version's quality score (0–100) and level (优 良 中 差 劣), when it was evaluated
     quality_score: float | None = None
     quality_level: str | None = None
@@ -253,6 +258,7 @@ def ingest(
     progress: Progress | None = None,
     quality: bool = True,
     source_name: str | None = None,
+    mapping_name: str | None = None,
 ) -> LoadResult:
     """Load ``source`` into a new version of ``resource``.
 
@@ -264,7 +270,8 @@ def ingest(
     (``False`` skips both; a resource that declares a gate then keeps the version held).
     ``source_name``: how errors, the version's record and the quarantine name the source
     (default: ``source`` as given) — the HTTP API passes an uploaded file's own name, not the
-    path of the server's temporary copy.
+    path of the server's temporary copy. ``mapping_name``: the file a :class:`MappingSpec` was
+    read from, for the version's record (the API passes an uploaded mapping's name).
 
     Raises :class:`~shuzhi.errors.ValidationError` for a mapping that does not fit the catalog,
     :class:`~shuzhi.errors.DataError` (naming file, row and column) for unreadable or unusable
@@ -284,6 +291,7 @@ def ingest(
         raise errors.Conflict(f"资源已撤销，不能加载 / resource {resource} is retired: restore it first")
     spec = entry.spec
     mspec, mapping_file = _mapping(mapping, spec)
+    mapping_file = mapping_file or (mapping_name if mspec is not None else None)
     if mode == "upsert" and not spec.key_fields:
         raise errors.ValidationError(
             {
@@ -634,6 +642,17 @@ _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
 
 
+def _declares_gate(spec: ResourceSpec) -> bool:
+    """Whether the resource declares a quality gate; when that cannot be told (a declaration the
+    quality module refuses), as if it did (a gate that cannot be checked is not passed)."""
+    from shuzhi.quality._run import declares_gate
+
+    try:
+        return declares_gate(spec)
+    except Exception:
+        return True
+
+
 def _pool() -> ThreadPoolExecutor:
     """Two worker threads shared by every load of the process (each keeps one engine cursor, so
     reusing them keeps the number of cursors bounded in a long-running server)."""
@@ -978,6 +997,7 @@ class _Load:
             loaded_at=loaded_at,
             duration_s=duration,
             quality_status=qstatus,
+            quality_gate=_declares_gate(self.spec),
             quality_score=None if qrun is None or qrun.score is None else round(qrun.score, 2),
             quality_level=None if qrun is None else qrun.level,
         )
@@ -994,13 +1014,10 @@ class _Load:
     ) -> tuple[QualityRun | None, str, str | None]:
         """Evaluate ``v<number>/`` before it is committed: (run to store, quality status, reason to
         hold it or None). Never raises for a failing evaluation: see the module's policy."""
-        from shuzhi.quality._run import declares_gate, failed_run, run_after_ingest
+        from shuzhi.quality._run import failed_run, run_after_ingest
         from shuzhi.store import ResourceVersion
 
-        try:
-            gated = declares_gate(self.spec)
-        except Exception:
-            gated = True
+        gated = _declares_gate(self.spec)
         if not self.quality:
             notes.append("质量评估已按要求跳过 / quality evaluation skipped on request")
             if not gated:
@@ -1157,10 +1174,10 @@ class _Load:
         if zh:
             raise errors.Conflict(
                 f"当前版本 v{current} 的数据在目录的新声明下会改变或丢失：{'；'.join(zh)}。追加或更新会连同"
-                "保留的行一起改写它们：请用全量加载（--mode full）重新提供全部数据，或改回原来的声明 / "
+                "保留的行一起改写它们：请用全量加载（模式 full）重新提供全部数据，或改回原来的声明 / "
                 f"the data of the current version v{current} would change or be lost under the catalog's "
                 f"new declaration: {'; '.join(en)}. An append or upsert rewrites the rows it keeps: "
-                "load all the data in full (--mode full), or declare the field as before"
+                "load all the data in full (mode full), or declare the field as before"
             )
 
     def _carry_notes(self, prev_columns: list[dict[str, Any]], kept: int) -> list[str]:

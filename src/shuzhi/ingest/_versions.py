@@ -718,9 +718,9 @@ def _export_sql(path: Path, cols: list[tuple[str, str]], where: str, lang: Liter
     while row_h in taken or prob_h in taken or rule_h in taken:
         row_h, prob_h, rule_h = f"_{row_h}", f"_{prob_h}", f"_{rule_h}"
     reason = "reason_zh" if lang == "zh" else "reason_en"
-    sep = "；" if lang == "zh" else "; "
+    sep, colon = ("；", "：") if lang == "zh" else ("; ", ": ")
     problems = (
-        f"array_to_string(list_transform(_errors, lambda sz_e: coalesce(sz_e.column || '：', '') || "
+        f"array_to_string(list_transform(_errors, lambda sz_e: coalesce(sz_e.column || {lit(colon)}, '') || "
         f"coalesce(sz_e.{reason}, sz_e.rule)), {lit(sep)})"
     )
     originals = "".join(f", {ident(name)} AS {ident(orig)}" for orig, name in cols)

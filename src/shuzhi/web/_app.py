@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Scope
 
 import shuzhi
 from shuzhi.web._checkers import CheckerPool
-from shuzhi.web._errors import ERROR_RESPONSES, install_error_handlers
+from shuzhi.web._errors import ERROR_RESPONSES, BodyLimit, install_error_handlers
+from shuzhi.web.api.deps import MAX_BODY_BYTES, MAX_UPLOAD_BYTES
 from shuzhi.workspace import Workspace
 
 __all__ = ["API_PREFIX", "create_app"]
@@ -63,13 +66,28 @@ def create_app(workspace: Workspace | None = None) -> FastAPI:
     app.state.workspace = workspace
     app.state.checkers = checkers
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, limit=_body_limit)
 
     from shuzhi.web.api import ROUTERS
+    from shuzhi.web.api.deps import known_query
 
     for router in ROUTERS:
-        app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
+        app.include_router(
+            router, prefix=API_PREFIX, responses=ERROR_RESPONSES, dependencies=[Depends(known_query)]
+        )
     _add_docs(app)
     return app
+
+
+#: the route that takes a data file: ``POST /api/v1/resources/{code}/versions``
+_UPLOAD = re.compile(rf"^{re.escape(API_PREFIX)}/resources/[^/]+/versions/?$")
+
+
+def _body_limit(scope: Scope) -> int:
+    """The largest body a request may send: a data file upload, or anything else (JSON, YAML)."""
+    if scope.get("method") == "POST" and _UPLOAD.match(scope.get("path", "")):
+        return MAX_UPLOAD_BYTES
+    return MAX_BODY_BYTES
 
 
 def _tags() -> list[dict[str, str]]:

@@ -8,19 +8,30 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shuzhi._yaml import is_union_tag, key_path, validation_message
 from shuzhi.errors import ShuzhiError, ValidationError
 
-__all__ = ["ERROR_RESPONSES", "NOT_FOUND", "ErrorPublic", "error_response", "install_error_handlers"]
+__all__ = [
+    "ERROR_RESPONSES",
+    "NOT_FOUND",
+    "BodyLimit",
+    "BodyTooLarge",
+    "ErrorPublic",
+    "error_response",
+    "install_error_handlers",
+    "route_params",
+]
 
 log = logging.getLogger("shuzhi.web")
 
@@ -57,6 +68,10 @@ def _doc(description: str) -> dict[str, Any]:
 
 #: error responses documented on every route (routes add their own 404/409 where they can occur)
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: _doc(
+        "请求体过大（数据文件上传 8 GiB，其他 5 MiB）/ request body too large "
+        "(8 GiB for a data file upload, else 5 MiB)"
+    ),
     422: _doc("请求无效 / invalid request: `errors` maps each field to its problems"),
     500: _doc("服务器内部错误 / internal error"),
 }
@@ -89,11 +104,9 @@ async def _shuzhi_error(request: Request, exc: Exception) -> JSONResponse:
 _PARTS = ("body", "query", "path", "header", "request")
 
 
-def _in_request_terms(request: Request, exc: ValidationError) -> ValidationError:
-    """A domain error keyed by a parameter's bare name (``grade``, ``entity``) keyed as the
-    request validation errors are: ``query.grade``, ``path.code``, ``body.entity`` — by where
-    the route takes that parameter from. Keys that already say where, or that name no parameter
-    of the route, are kept."""
+def route_params(request: Request) -> dict[str, str]:
+    """The parameters the request's route takes, name -> where from (``path``, ``query``,
+    ``body``; a body model's fields by name), its dependencies' included."""
     where: dict[str, str] = {}
     pending = [getattr(request.scope.get("route"), "dependant", None)]
     while pending:
@@ -111,6 +124,15 @@ def _in_request_terms(request: Request, exc: ValidationError) -> ValidationError
             else:
                 where.setdefault(param.alias, "body")
         pending.extend(dependant.dependencies)
+    return where
+
+
+def _in_request_terms(request: Request, exc: ValidationError) -> ValidationError:
+    """A domain error keyed by a parameter's bare name (``grade``, ``entity``) keyed as the
+    request validation errors are: ``query.grade``, ``path.code``, ``body.entity`` — by where
+    the route takes that parameter from. Keys that already say where, or that name no parameter
+    of the route, are kept."""
+    where = route_params(request)
     errors: dict[str, list[str]] = {}
     for key, problems in exc.errors.items():
         head = re.split(r"[.\[]", key, maxsplit=1)[0]
@@ -146,11 +168,19 @@ async def _request_validation(request: Request, exc: Exception) -> JSONResponse:
                 f"uploaded as a file: a file part of multipart/form-data (e.g. curl -F {name}=@path)"
             )
         else:
-            message = validation_message(err) + where
+            model = _body_model(request) if loc[:1] == ("body",) else None
+            message = validation_message(err, model, within=1) + where
         if message not in errors.setdefault(key, []):  # a union's members can say the same twice
             errors[key].append(message)
     detail = "; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items())
     return error_response(ValidationError(errors, f"请求无效 / invalid request — {detail}"))
+
+
+def _body_model(request: Request) -> type[BaseModel] | None:
+    """The model a route validates its JSON body as (None when it takes no such body)."""
+    body = getattr(getattr(request.scope.get("route"), "dependant", None), "body_params", None) or []
+    model = body[0].field_info.annotation if len(body) == 1 else None
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
 
 
 def _json_position(body: Any, offset: Any) -> str:
@@ -196,8 +226,39 @@ def _expects_files(request: Request) -> bool:
     return takes and not request.headers.get("content-type", "").startswith("multipart/form-data")
 
 
+#: what FastAPI says (400, English only) when a body cannot even be decoded or parsed
+_UNPARSED_BODY = "There was an error parsing the body"
+
+
+def _unparsed_body(request: Request, cause: BaseException | None) -> ShuzhiError:
+    """A body FastAPI could not parse at all — not UTF-8, nested too deeply for the parser, a
+    broken multipart form — as a validation error of ``body``, saying which, in both languages
+    (ordinary malformed JSON is reported as such by :func:`_request_validation`)."""
+    if isinstance(cause, ShuzhiError):  # the body limit, met while the body was being parsed
+        return cause
+    if isinstance(cause, UnicodeDecodeError):
+        bad = cause.object[cause.start : cause.start + 2].hex(" ").upper()
+        message = (
+            f"请求体不是 UTF-8 编码（第 {cause.start + 1} 个字节起：{bad}）：JSON 须用 UTF-8 / the body "
+            f"is not UTF-8 (from byte {cause.start + 1}: {bad}): JSON must be sent as UTF-8"
+        )
+    elif isinstance(cause, RecursionError):
+        message = "请求体嵌套过深，无法解析 / the body is nested too deeply to parse"
+    elif request.headers.get("content-type", "").startswith("multipart/"):
+        why = str(cause) if cause is not None else ""
+        message = (
+            f"表单格式错误，无法解析{f'（{why}）' if why else ''} / the multipart form could not be "
+            f"parsed{f' ({why})' if why else ''}"
+        )
+    else:
+        message = "请求体无法解析 / the request body could not be parsed"
+    return ValidationError({"body": [message]}, f"请求无效 / invalid request — body: {message}")
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == _UNPARSED_BODY:
+        return error_response(_unparsed_body(request, exc.__cause__))
     if exc.status_code == 404 and exc.detail == "Not Found":
         message = f"没有这个地址 / no such path: {request.url.path}"
     elif exc.status_code == 405:
@@ -214,6 +275,49 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(_HTTPError("服务器内部错误 / internal server error", status=500, code="internal"))
+
+
+class BodyTooLarge(ShuzhiError):
+    status = 413
+    code = "too_large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"请求体过大：上限 {limit:,} 字节 / the request body is larger than the {limit:,} bytes allowed"
+        )
+
+
+class BodyLimit:
+    """ASGI middleware: a request body larger than ``limit(scope)`` bytes is refused with 413 in
+    the API's error shape — at once when its ``Content-Length`` says so, else as soon as the bytes
+    read pass the limit (:class:`BodyTooLarge`, raised while the route reads the body), so nothing
+    of it is parsed or stored."""
+
+    def __init__(self, app: ASGIApp, limit: Callable[[Scope], int]) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit(scope)
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await error_response(BodyTooLarge(limit))(scope, receive, send)
+            return
+        read = 0
+
+        async def limited() -> Message:
+            nonlocal read
+            message = await receive()
+            if message["type"] == "http.request":
+                read += len(message.get("body", b""))
+                if read > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        await self.app(scope, limited, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -8,8 +8,9 @@ from urllib.parse import unquote
 from fastapi import Depends, Header, Query, Request
 from fastapi import Path as PathParam
 
-from shuzhi.errors import ConfigError
+from shuzhi.errors import ConfigError, ValidationError
 from shuzhi.web._checkers import CheckerPool
+from shuzhi.web._errors import route_params
 from shuzhi.workspace import Workspace
 
 __all__ = ["ANONYMOUS", "CheckersDep", "Lang", "LangDep", "OptionalWorkspaceDep", "UserDep", "WorkspaceDep"]
@@ -30,6 +31,15 @@ def workspace(request: Request) -> Workspace:
         )
     return ws
 
+
+#: the largest request body (JSON, a catalog file) the API reads: 413 beyond, before any of it
+#: is stored (a 6 MB summary was stored and repeated in every list)
+MAX_BODY_BYTES = 5 * 1024 * 1024
+#: the largest upload of a data file to load (the whole multipart request)
+MAX_UPLOAD_BYTES = 8 * 1024**3
+#: the longest name ``X-Shuzhi-User`` may give: what the store keeps of who made a change (longer
+#: names were cut there silently)
+MAX_USER_LENGTH = 100
 
 #: who a request without ``X-Shuzhi-User`` is recorded as (never the server's own OS account)
 ANONYMOUS = "anonymous"
@@ -56,8 +66,6 @@ def user(
         try:
             header = unquote(header, errors="strict").strip()
         except UnicodeDecodeError:  # was stored as "�" in the history
-            from shuzhi.errors import ValidationError
-
             raise ValidationError(
                 {
                     "header.X-Shuzhi-User": [
@@ -65,6 +73,15 @@ def user(
                     ]
                 }
             ) from None
+        if len(header) > MAX_USER_LENGTH:
+            raise ValidationError(
+                {
+                    "header.X-Shuzhi-User": [
+                        f"操作人过长：{len(header)} 个字符，上限 {MAX_USER_LENGTH} / too long: "
+                        f"{len(header)} characters, at most {MAX_USER_LENGTH}"
+                    ]
+                }
+            )
     return header or ANONYMOUS
 
 
@@ -97,3 +114,15 @@ MAX_NUMBER = 2**53
 NumberPath = Annotated[int, PathParam(ge=0, le=MAX_NUMBER)]
 #: a row offset in a query
 OffsetQuery = Annotated[int, Query(ge=0, le=MAX_NUMBER)]
+
+
+def known_query(request: Request) -> None:
+    """Refuse query parameters the route does not take: a misspelt filter
+    (``?deparment=JC-MZ``) was ignored and answered with everything."""
+    declared = sorted(n for n, part in route_params(request).items() if part == "query")
+    unknown = [k for k in dict.fromkeys(request.query_params.keys()) if k not in declared]
+    if unknown:
+        known = ", ".join(declared) or "无 / none"
+        raise ValidationError(
+            {f"query.{k}": [f"未知参数 / unknown parameter {k!r}; 可用 / known: {known}"] for k in unknown}
+        )

@@ -109,7 +109,15 @@ def _save(upload: UploadFile, folder: Path) -> Path:
     response_model=LoadResult,
     status_code=201,
     summary="上传文件并加载为新版本 / load a file into a new version",
-    responses={**NOT_FOUND, **_CONFLICT},
+    responses={
+        200: {
+            "model": LoadResult,
+            "description": "已加载但未发布（质量门槛未过，或全部行被隔离）/ loaded but held: the quality "
+            "gate held it, or every row was quarantined (see hold_reason)",
+        },
+        **NOT_FOUND,
+        **_CONFLICT,
+    },
 )
 def post_version(
     code: str,
@@ -141,6 +149,7 @@ def post_version(
     folder.mkdir(parents=True)
     try:
         spec_map: MappingSpec | None = None
+        name: str | None = None
         if mapping is not None:
             name = Path(mapping.filename or "mapping.yaml").name
             raw = mapping.file.read()
@@ -164,6 +173,7 @@ def post_version(
             loaded_by=user,
             quality=not no_quality,
             source_name=path.name,
+            mapping_name=name,
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
