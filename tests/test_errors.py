@@ -36,4 +36,6 @@ def test_validation_error_collects_every_field() -> None:
 def test_hierarchy_and_statuses() -> None:
     assert issubclass(WorkspaceNotFound, ShuzhiError)
     assert NotFound("资源", "rkk").status == 404
-    assert "shuzhi init /tmp/x" in str(WorkspaceNotFound("/tmp/x"))
+    message = str(WorkspaceNotFound("/tmp/x"))
+    assert "shuzhi init /tmp/x" in message  # and where else a workspace can be named
+    assert "-w DIR" in message and "SHUZHI_WORKSPACE" in message

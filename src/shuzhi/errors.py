@@ -55,7 +55,11 @@ class WorkspaceNotFound(ConfigError):
     code = "workspace_not_found"
 
     def __init__(self, path: str) -> None:
-        super().__init__(f"不是 shuzhi 工作区 / not a shuzhi workspace: {path} (run `shuzhi init {path}`)")
+        super().__init__(
+            f"不是 shuzhi 工作区：{path}（用 -w 目录 或环境变量 SHUZHI_WORKSPACE 指定工作区，或 shuzhi init "
+            f"{path} 新建）/ not a shuzhi workspace: {path} (name one with -w DIR or SHUZHI_WORKSPACE, or "
+            f"create it with `shuzhi init {path}`)"
+        )
         self.path = path
 
 

@@ -74,8 +74,25 @@ def test_ingest_prints_the_report(loaded: str) -> None:
         "公民身份号码 (id_number)",
         "列名同中文名",
         "低保.csv",
+        "数据质量: 已评估（未设门槛）",  # the resource declares no gate: nothing was "passed"
     ):
         assert text in out, text
+
+
+def test_a_score_reads_the_same_after_a_load_and_in_the_quality_command(ws: Workspace, loaded: str) -> None:
+    from shuzhi.cli._console import score_text
+
+    assert [score_text(x) for x in (91.85, 87.65, 91.8449, 100.0, None)] == [
+        "91.9",
+        "87.7",
+        "91.8",
+        "100.0",
+        "—",
+    ]
+    after_load = re.search(r"评分 (\d+\.\d)", OUTPUT["first"])
+    assert after_load is not None
+    shown = _run(ws, "quality", loaded, "--version", "1")
+    assert re.search(rf"总分\s+{re.escape(after_load.group(1))}\s", shown), (after_load.group(1), shown)
 
 
 def test_ingest_in_english_names_the_level_in_english(ws: Workspace, tmp_path: Path) -> None:
@@ -162,6 +179,35 @@ def test_quarantine_shows_rules_and_rows_and_exports(ws: Workspace, loaded: str,
     assert data["total"] == 1 and data["rows"][0]["row"] == 6
 
 
+def test_values_and_file_names_are_printed_as_written_not_as_markup(ws: Workspace, tmp_path: Path) -> None:
+    """A department's ``[/]`` or ``[n]`` is text: read as Rich markup it crashed ``quarantine``
+    (a closing tag with nothing to close) and vanished from messages."""
+    code = new_resource(ws)
+    rows = [ROWS[0], BAD.replace("赵六", "[/]赵[n]六")]
+    f = write_csv(tmp_path / "[b]低保[n].csv", rows)
+    out = _run(ws, "ingest", code, str(f))
+    assert "[b]低保[n].csv" in out
+    out = _run(ws, "quarantine", code)
+    assert "[/]赵[n]六" in out
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(f'resource: {code}\ncolumns:\n  "[/b]公民身份号码": id_number\n', encoding="utf-8")
+    failed = runner.invoke(
+        app,
+        [
+            "ingest",
+            code,
+            str(write_csv(tmp_path / "[red]多[n].csv", rows)),
+            "-m",
+            str(mapping),
+            "-w",
+            str(ws.path),
+        ],
+    )
+    assert failed.exit_code != 0 and "[red]多[n].csv" in str(failed.exception)
+    log = _run(ws, "versions", code, "--log")  # the failed load's message, kept in the log
+    assert "缺少 [/b]公民身份号码" in log and "[red]多[n].csv" in log
+
+
 def test_a_load_whose_rows_are_all_quarantined_exits_1(ws: Workspace, tmp_path: Path) -> None:
     code = new_resource(ws)
     r = runner.invoke(app, ["ingest", code, str(write_csv(tmp_path / "bad.csv", [BAD])), "-w", str(ws.path)])
@@ -170,7 +216,7 @@ def test_a_load_whose_rows_are_all_quarantined_exits_1(ws: Workspace, tmp_path: 
 
 def test_bad_input_exits_3_and_names_file_and_row(ws: Workspace, loaded: str, tmp_path: Path) -> None:
     """Through the real entry point (error messages and exit codes are set in ``main``)."""
-    f = write_csv(tmp_path / "ragged.csv", [ROWS[0], ROWS[1] + ",多余"])
+    f = write_csv(tmp_path / "ragged[n].csv", [ROWS[0], ROWS[1] + ",多余"])  # [n]: no markup
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHUZHI_")}
     run = subprocess.run(
         [
@@ -189,7 +235,7 @@ def test_bad_input_exits_3_and_names_file_and_row(ws: Workspace, loaded: str, tm
         timeout=300,
     )
     assert run.returncode == 3, run.stderr
-    assert "ragged.csv" in run.stderr and "row 3" in run.stderr
+    assert "ragged[n].csv" in run.stderr and "row 3" in run.stderr
     missing = runner.invoke(app, ["versions", "NO-SUCH", "-w", str(ws.path)])
     assert missing.exit_code != 0 and "NO-SUCH" in str(missing.exception)
 

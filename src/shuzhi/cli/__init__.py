@@ -168,6 +168,7 @@ EXIT_CODES: tuple[tuple[str, int], ...] = (
 
 def main() -> None:
     from rich.console import Console
+    from rich.markup import escape
 
     from shuzhi.errors import ShuzhiError
 
@@ -184,7 +185,7 @@ def main() -> None:
                 for message in messages:
                     console.print(f"  {where}: {message}", highlight=False, markup=False)
         else:
-            console.print(f"[bold red]错误 / error:[/] {e.message}", highlight=False)
+            console.print(f"[bold red]错误 / error:[/] {escape(e.message)}", highlight=False)
         names = {c.__name__ for c in type(e).__mro__}
         raise SystemExit(next(code for name, code in EXIT_CODES if name in names)) from None
     except Exception as e:  # Click's (Typer's) own: usage errors, Ctrl-C at a prompt
@@ -195,6 +196,7 @@ def main() -> None:
 
 def _click_error(e: Exception) -> None:
     from rich.console import Console
+    from rich.markup import escape
 
     from shuzhi.cli._usage import usage_lines
 
@@ -217,6 +219,7 @@ def _click_error(e: Exception) -> None:
         for i, line in enumerate(lines):
             head, sep, rest = line.partition(": ")
             style = "bold red" if line.startswith("错误") else "dim" if i else ""
-            console.print(f"[{style}]{head}{sep}[/]" if style else head + sep, end="", highlight=False)
+            shown = f"[{style}]{escape(head + sep)}[/]" if style else escape(head + sep)
+            console.print(shown, end="", highlight=False)
             console.print(rest, markup=False, highlight=False)
     raise SystemExit(getattr(e, "exit_code", 2)) from None

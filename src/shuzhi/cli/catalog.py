@@ -11,8 +11,9 @@ import typer
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
-from shuzhi.cli._console import local_time, new_console
+from shuzhi.cli._console import escape, local_time, new_console, styled
 from shuzhi.cli.check import Lang
 from shuzhi.cli.workspace import WorkspaceOpt
 
@@ -84,13 +85,13 @@ def _print_report(report: DeclareReport, lang: Lang) -> None:
                 f"{c} (r{report.revisions[c]})" if c in report.revisions and title != rows[2][0] else c
                 for c in codes
             )
-            table.add_row(f"[{style}]{title}[/] {len(codes)}", shown)
+            table.add_row(styled(f"[{style}]{title}[/] {len(codes)}"), shown)
     if table.row_count:
         out.print(table)
     else:
         out.print(_t(lang, "没有声明任何内容", "nothing declared"))
     for w in report.warnings:
-        out.print(f"[yellow]{_t(lang, '注意', 'warning')}:[/] {w}")
+        out.print(styled(f"[yellow]{_t(lang, '注意', 'warning')}:[/] {escape(w)}"))
 
 
 @catalog_app.command("add")
@@ -360,9 +361,9 @@ def _entries_table(entries: list[CatalogEntry], lang: Lang, *, title: str | None
     lg = lang.value
     for e in entries:
         s = e.spec
-        name = s.name if lang is Lang.zh or not s.name_en else s.name_en
+        name: str | Text = s.name if lang is Lang.zh or not s.name_en else s.name_en
         if e.retired:
-            name += f" [dim]({_t(lang, '已撤销', 'retired')})[/]"
+            name = styled(f"{escape(str(name))} [dim]({_t(lang, '已撤销', 'retired')})[/]")
         table.add_row(
             s.code,
             name,
@@ -512,7 +513,7 @@ def _show(entry: CatalogEntry, lang: Lang) -> Group:
     if s.sharing.condition:
         sharing += f"（{s.sharing.condition}）" if lang is Lang.zh else f" ({s.sharing.condition})"
     open_ = s.open.type.label(lg) + (f"（{s.open.condition}）" if s.open.condition else "")
-    rows = [
+    rows: list[tuple[tuple[str, str], str | Text]] = [
         (("名称", "name"), s.name + (f" / {s.name_en}" if s.name_en else "")),
         (("提供部门", "provider"), f"{entry.department_name} ({s.department})"),
         (("摘要", "summary"), s.summary or "-"),
@@ -538,9 +539,9 @@ def _show(entry: CatalogEntry, lang: Lang) -> Group:
         ),
     ]
     if entry.retired_at is not None:
-        rows.append((("已撤销", "retired"), f"[red]{local_time(entry.retired_at)}[/]"))
+        rows.append((("已撤销", "retired"), styled(f"[red]{local_time(entry.retired_at)}[/]")))
     for (zh, en), value in rows:
-        meta.add_row(f"[bold]{_t(lang, zh, en)}[/]", value)
+        meta.add_row(styled(f"[bold]{_t(lang, zh, en)}[/]"), value)
     fields = Table(title=_t(lang, "信息项", "fields"))
     heads = [
         ("#", "#"),
@@ -569,7 +570,9 @@ def _show(entry: CatalogEntry, lang: Lang) -> Group:
             _yes(f.sensitive),
             f.personal_info.label(lg) if f.personal_info.value != "none" else "",
         )
-    return Group(Panel(meta, title=f"[bold]{s.code}[/] {s.name}", expand=False), fields)
+    return Group(
+        Panel(meta, title=styled(f"[bold]{escape(s.code)}[/] {escape(s.name)}"), expand=False), fields
+    )
 
 
 @catalog_app.command("show")

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from shuzhi.cli._console import new_console
+from shuzhi.cli._console import new_console, styled
 from shuzhi.standards import KINDS, Verdict, check, check_many
 from shuzhi.standards._verdict import Lang as LangCode
 
@@ -133,7 +133,7 @@ def register(app: typer.Typer) -> None:
                 for h in head[:5]:
                     table.add_column(h, overflow="fold")
                 for v in verdicts:
-                    mark = f"[green]✓ {head[5]}[/]" if v.valid else f"[red]✗ {head[6]}[/]"
+                    mark = styled(f"[green]✓ {head[5]}[/]" if v.valid else f"[red]✗ {head[6]}[/]")
                     table.add_row(str(v.input), mark, v.normalized or "", _parts_text(v), v.message(lng))
                 out.print(table)
             n += len(verdicts)

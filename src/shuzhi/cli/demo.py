@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from shuzhi.cli._console import new_console
+from shuzhi.cli._console import escape, new_console, styled
 from shuzhi.cli.check import Lang
 from shuzhi.standards._verdict import Lang as LangCode
 
@@ -141,7 +141,11 @@ def _city(workspace: Path, people: int, seed: int | None, lang: Lang) -> None:
     with (
         ws,
         Progress(
-            TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=out, transient=True
+            TextColumn("{task.description}", markup=False),
+            BarColumn(),
+            TimeElapsedColumn(),
+            console=out,
+            transient=True,
         ) as bar,
     ):
         task = bar.add_task(t["step"], total=None)
@@ -167,7 +171,7 @@ def _city(workspace: Path, people: int, seed: int | None, lang: Lang) -> None:
         fmt = f"{r.format}/{r.encoding}" if r.encoding else r.format
         if r.error is not None:
             table.add_row(r.resource, r.name, fmt, "-", "-", "-", "-", "-", f"{r.seconds:.1f}s")
-            why.add_row(r.resource, "-", "-", t["failed"].format(error=r.error))
+            why.add_row(r.resource, "-", "-", styled(t["failed"].format(error=escape(str(r.error)))))
             continue
         table.add_row(
             r.resource,
@@ -175,14 +179,14 @@ def _city(workspace: Path, people: int, seed: int | None, lang: Lang) -> None:
             fmt,
             f"v{r.version}",
             f"{r.rows_in:,}",
-            f"[green]{r.rows_loaded:,}[/]",
-            f"[red]{r.rows_quarantined:,}[/]" if r.rows_quarantined else "0",
-            f"[yellow]{r.rows_flagged:,}[/]" if r.rows_flagged else "0",
+            styled(f"[green]{r.rows_loaded:,}[/]"),
+            styled(f"[red]{r.rows_quarantined:,}[/]") if r.rows_quarantined else "0",
+            styled(f"[yellow]{r.rows_flagged:,}[/]") if r.rows_flagged else "0",
             f"{r.seconds:.1f}s",
         )
         for colour, items in (("red", r.reasons[:3]), ("yellow", r.issues[:3])):
             for rule, text, n in items:
-                why.add_row(r.resource, f"[{colour}]{rule}[/]", f"{n:,}", text)
+                why.add_row(r.resource, styled(f"[{colour}]{escape(rule)}[/]"), f"{n:,}", text)
     out.print(table)
     if why.row_count:
         out.print(why)
@@ -228,12 +232,12 @@ def _tour(workspace: Path, lang: Lang, rows: int) -> None:
     for c in result.columns:
         label = KINDS[c.kind].label_zh if code == "zh" else KINDS[c.kind].label_en
         reasons = ("；" if code == "zh" else "; ").join(f"{text} ×{n}" for _, text, n in c.reasons[:3])
-        bad = f"[red]{c.invalid}[/]" if c.invalid else "0"
+        bad = styled(f"[red]{c.invalid}[/]") if c.invalid else "0"
         table.add_row(
             c.column,
             label,
             str(c.total),
-            f"[green]{c.valid}[/]",
+            styled(f"[green]{c.valid}[/]"),
             str(c.corrected),
             str(c.missing),
             bad,
@@ -249,8 +253,8 @@ def _tour(workspace: Path, lang: Lang, rows: int) -> None:
         for col in _SHOWN:
             norm, why = r[f"{col}_规范"], r[f"{col}_原因"]
             why_text = reason_text(why, code, r[f"{col}_解析"]) if why else ""
-            after = f"[green]{norm}[/]" if norm else f"[red]{why_text}[/]"
-            cells.append(f"{r[col] or ''}\n→ {after}")
+            after = f"[green]{escape(norm)}[/]" if norm else f"[red]{escape(why_text)}[/]"
+            cells.append(styled(f"{escape(r[col] or '')}\n→ {after}"))
         sample.add_row(str(r["row_no"]), *cells)
     out.print(sample)
     out.print(t["written"].format(path=result.written))
@@ -303,7 +307,11 @@ def generate_cmd(
     rates = parse_noise(noise or [])
     console = new_console(highlight=False)
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console, transient=True
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
     ) as bar:
         task = bar.add_task("…", total=len(STEPS))
 

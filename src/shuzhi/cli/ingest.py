@@ -16,8 +16,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
-from shuzhi.cli._console import local_time, new_console
+from shuzhi.cli._console import local_time, new_console, score_text, styled
 from shuzhi.cli.check import Lang
 from shuzhi.cli.workspace import WorkspaceOpt
 
@@ -88,7 +89,7 @@ class ProgressBar:
 
     def __init__(self, *, delay: float = 0.5, console: Console | None = None, lang: Lang = Lang.zh) -> None:
         self.progress = Progress(
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),
             BarColumn(),
             TextColumn("{task.percentage:>3.0f}%"),
             TimeElapsedColumn(),
@@ -162,13 +163,13 @@ def _print_result(r: LoadResult, lang: Lang) -> None:
     if r.published:
         base = "" if r.base_version is None else f", {_t(lang, '基于', 'from')} v{r.base_version}"
         out.print(
-            f"[bold green]{_t(lang, '已加载', 'loaded')}[/] {r.resource} v{r.version} ({r.mode}{base}) "
-            f"{_t(lang, '用时', 'in')} {r.duration_s:.1f} s"
+            styled(f"[bold green]{_t(lang, '已加载', 'loaded')}[/] ")
+            + f"{r.resource} v{r.version} ({r.mode}{base}) {_t(lang, '用时', 'in')} {r.duration_s:.1f} s"
         )
     else:
         out.print(
-            f"[bold yellow]{_t(lang, '未发布', 'not published')}[/] {r.resource} v{r.version}: "
-            f"{r.hold_reason}"
+            styled(f"[bold yellow]{_t(lang, '未发布', 'not published')}[/] ")
+            + f"{r.resource} v{r.version}: {r.hold_reason}"
         )
         if r.base_version is not None:
             out.print(
@@ -237,16 +238,19 @@ def _print_quality(r: LoadResult, lang: Lang) -> None:
     if r.quality_status is None:
         return
     zh, en = _QUALITY.get(r.quality_status, (r.quality_status, r.quality_status))
+    if r.quality_status == "passed" and not r.quality_gate:  # nothing declared to pass
+        zh, en = "已评估（未设门槛）", "evaluated (no gate declared)"
     from shuzhi.quality import grade
 
+    level = grade(r.quality_score, lang.value) or ""
     score = (
-        f"  {_t(lang, '评分', 'score')} {r.quality_score:.1f} {grade(r.quality_score, lang.value) or ''}"
+        f"  {_t(lang, '评分', 'score')} {score_text(r.quality_score)} {level}"
         if r.quality_score is not None
         else ""
     )
     _console().print(
-        f"{_t(lang, '数据质量', 'data quality')}: {_t(lang, zh, en)}{score}"
-        + (f"  ({_t(lang, '详情', 'details')}: shuzhi quality {r.resource} --version {r.version})")
+        styled(f"{_t(lang, '数据质量', 'data quality')}: {_t(lang, zh, en)}{score}")
+        + f"  ({_t(lang, '详情', 'details')}: shuzhi quality {r.resource} --version {r.version})"
     )
 
 
@@ -346,7 +350,7 @@ def _versions_table(versions: list[VersionInfo], lang: Lang) -> Table:
             zh, en = _QUALITY[v.quality_status]
             mark += f" ({_t(lang, '质量', 'quality')}: {_t(lang, zh, en)})"
         table.add_row(
-            f"v{v.number}{mark}",
+            styled(f"v{v.number}{mark}"),
             v.mode,
             local_time(v.loaded_at, seconds=True),
             v.loaded_by or "",
@@ -411,7 +415,8 @@ def versions_cmd(
             )
     if checked is not None:
         out.print(
-            f"[green]✓[/] v{checked.number} {_t(lang, '校验和一致', 'checksum matches')}: {checked.checksum}"
+            styled("[green]✓[/] ")
+            + f"v{checked.number} {_t(lang, '校验和一致', 'checksum matches')}: {checked.checksum}"
         )
 
 
@@ -439,15 +444,13 @@ def _print_jobs(jobs: list[Any], as_json: bool, lang: Lang) -> None:
         table.add_column(h)
     for j in jobs:
         status = _JOB_STATUS.get(j.status, j.status) if lang is Lang.zh else j.status
-        if j.status == "failed":
-            status = f"[red]{status}[/]"
         table.add_row(
             local_time(j.started_at, seconds=True),
             _JOB_MODE.get(j.mode, j.mode) if lang is Lang.zh else j.mode,
-            status,
+            Text(status, style="red") if j.status == "failed" else status,
             "" if j.version is None else f"v{j.version}",
             j.by or "",
-            j.source + (f"\n[red]{j.error}[/]" if j.error else ""),
+            Text(j.source) + (Text(f"\n{j.error}", style="red") if j.error else Text()),
         )
     out.print(table)
 
@@ -459,14 +462,14 @@ def _print_publish(p: PublishResult, lang: Lang) -> None:
     out = _console()
     was = f"v{p.previous}" if p.previous is not None else _t(lang, "无", "none")
     out.print(
-        f"[bold green]{_t(lang, '已发布', 'published')}[/] {p.resource} v{p.version} "
-        f"({_t(lang, '原当前版本', 'was')} {was}) "
+        styled(f"[bold green]{_t(lang, '已发布', 'published')}[/] ")
+        + f"{p.resource} v{p.version} ({_t(lang, '原当前版本', 'was')} {was}) "
         f"{_t(lang, '发布人', 'by')} {p.published_by or '?'}: {p.note}"
     )
     if p.hold_reason:
         out.print(f"  {_t(lang, '原暂缓原因', 'it had been held because')}: {p.hold_reason}")
     for w in p.warnings:
-        out.print(f"  [yellow]![/] {w}")
+        out.print(styled("  [yellow]![/] ") + w)
 
 
 def publish_cmd(
@@ -524,7 +527,8 @@ def _print_diff(d: VersionDiff, lang: Lang, codes: Mapping[str, CodeList] | None
         return listed.describe(str(value), lang.value) if listed is not None else str(value)
 
     out.print(
-        f"[bold]{d.resource}[/] v{d.from_version} → v{d.to_version}"
+        Text(d.resource, style="bold")
+        + f" v{d.from_version} → v{d.to_version}"
         + (f"  ({_t(lang, '按主键', 'by key')} {', '.join(map(name, d.keys))})" if d.keys else "")
     )
     counts = Table()
@@ -618,8 +622,9 @@ def _quarantine_columns(q: QuarantineView, room: int = 6) -> list[str]:
 def _print_quarantine(q: QuarantineView, lang: Lang, rule: str | None) -> None:
     out = _console()
     out.print(
-        f"[bold]{q.resource} v{q.version}[/] {_t(lang, '隔离区', 'quarantine')}: {q.total:,} "
-        f"{_t(lang, '行', 'rows')}" + (f" ({rule}: {q.matching:,})" if rule else "")
+        Text(f"{q.resource} v{q.version}", style="bold")
+        + f" {_t(lang, '隔离区', 'quarantine')}: {q.total:,} {_t(lang, '行', 'rows')}"
+        + (f" ({rule}: {q.matching:,})" if rule else "")
     )
     if not q.total:
         return
@@ -678,9 +683,8 @@ def quarantine_cmd(
                 _print_json({"path": str(export), "rows": n})
             else:
                 _console().print(
-                    f"[green]{_t(lang, '已导出', 'exported')}[/] {n:,} "
-                    f"{_t(lang, '行到', 'rows to')} {export} "
-                    f"({time.monotonic() - started:.1f} s)"
+                    Text(_t(lang, "已导出", "exported"), style="green")
+                    + f" {n:,} {_t(lang, '行到', 'rows to')} {export} ({time.monotonic() - started:.1f} s)"
                 )
             return
         q = quarantine(ws, resource, version, limit=limit, rule=rule)

@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
-from shuzhi.cli._console import local_time, new_console
+from shuzhi.cli._console import local_time, new_console, score_text
 from shuzhi.cli.check import Lang
 from shuzhi.cli.workspace import WorkspaceOpt
 
@@ -44,18 +45,17 @@ def _t(lang: Lang, zh: str, en: str) -> str:
     return zh if lang is Lang.zh else en
 
 
-def _num(x: float | None, digits: int = 1) -> str:
-    return "—" if x is None else f"{x:.{digits}f}"
+_num = score_text
 
 
-def _level(run_level: str | None, lang: Lang) -> str:
+def _level(run_level: str | None, lang: Lang) -> str | Text:
     if run_level is None:
         return "—"
     from shuzhi.quality import LEVELS
 
     en = {zh: e for _, zh, e in LEVELS}
     text = run_level if lang is Lang.zh else en.get(run_level, run_level)
-    return f"[{_LEVEL_STYLE.get(run_level, '')}]{text}[/]"
+    return Text(text, style=_LEVEL_STYLE.get(run_level, ""))
 
 
 def _sparkline(scores: list[float | None]) -> str:
@@ -107,7 +107,7 @@ def _trend_table(points: list[TrendPoint], shown: int, lang: Lang) -> Table:
             local_time(p.loaded_at) if p.loaded_at is not None else "—",
             _num(p.score),
             _level(p.level_label(), lang),
-            f"[{style}]{status}[/]" if style else status,
+            Text(status, style=style),
             style="bold" if p.version == shown else None,
         )
     return table
@@ -178,7 +178,7 @@ def _print_run(run: QualityRun, lang: Lang, trend: list[TrendPoint] | None = Non
     head.add_row(_t(lang, "版本", "version"), f"v{run.version}  ({run.rows} {_t(lang, '行', 'rows')})")
     head.add_row(
         _t(lang, "总分", "score"),
-        f"[bold]{_num(run.score)}[/]  {_level(run.level, lang)}",
+        Text(_num(run.score), style="bold") + "  " + _level(run.level, lang),
     )
     head.add_row(
         _t(lang, "规则覆盖", "coverage"),
@@ -186,10 +186,10 @@ def _print_run(run: QualityRun, lang: Lang, trend: list[TrendPoint] | None = Non
     )
     head.add_row(_t(lang, "评估时间", "evaluated"), f"{local_time(run.started_at)} · {run.engine}")
     if run.error:
-        head.add_row(_t(lang, "问题", "problem"), f"[red]{run.error}[/]")
+        head.add_row(_t(lang, "问题", "problem"), Text(run.error, style="red"))
     if run.hold_reason:
         label = _t(lang, "质量门槛", "gate") if run.published else _t(lang, "未发布", "held")
-        head.add_row(label, f"[bold red]{run.hold_text(lang.value)}[/]")
+        head.add_row(label, Text(run.hold_text(lang.value) or "", style="bold red"))
     out.print(
         Panel(head, title=_t(lang, "数据质量评估（GB/T 36344）", "data quality (GB/T 36344)"), expand=False)
     )
@@ -204,7 +204,9 @@ def _print_run(run: QualityRun, lang: Lang, trend: list[TrendPoint] | None = Non
     for d, score in run.dimensions.items():
         mine = [r for r in run.results if r.dimension is d]
         failed = sum(1 for r in mine if not r.passed)
-        dims.add_row(d.label(lang.value), _num(score), str(len(mine)), f"[red]{failed}[/]" if failed else "0")
+        dims.add_row(
+            d.label(lang.value), _num(score), str(len(mine)), Text(str(failed), style="red" if failed else "")
+        )
     out.print(dims)
 
     rules = Table(title=_t(lang, "规则", "rules"), title_justify="left")
@@ -219,11 +221,11 @@ def _print_run(run: QualityRun, lang: Lang, trend: list[TrendPoint] | None = Non
         rules.add_column(col, justify=justify)  # type: ignore[arg-type]
     for r in run.results:
         if r.status != "ok":
-            failing, rate = "—", f"[dim]{_note(r.note, lang)}[/]"
+            failing, rate = Text("—"), Text(_note(r.note, lang), style="dim")
         else:
-            failing = f"[red]{r.failing}[/]" if r.failing else "0"
-            rate = "—" if r.rate is None else f"{r.rate:.2%}"
-        name = r.description(lang.value) + (" [bold]★[/]" if r.must_pass else "")
+            failing = Text(str(r.failing), style="red" if r.failing else "")
+            rate = Text("—" if r.rate is None else f"{r.rate:.2%}")
+        name = Text(r.description(lang.value)) + (Text(" ★", style="bold") if r.must_pass else "")
         rules.add_row(
             r.dimension.label(lang.value),
             name,
@@ -244,7 +246,7 @@ def _print_department(
     """``held``: each resource's latest load when the quality gate held it back (it is not the
     version scored here, which stays current)."""
     out = new_console(highlight=False)
-    title = f"{d.code} {d.name} — {_t(lang, '总分', 'score')} {_num(d.score)} {_level(d.level, lang)}"
+    title = Text(f"{d.code} {d.name} — {_t(lang, '总分', 'score')} {_num(d.score)} ") + _level(d.level, lang)
     table = Table(title=title, title_justify="left")
     table.add_column(_t(lang, "资源", "resource"))
     table.add_column(_t(lang, "名称", "name"))
@@ -255,17 +257,11 @@ def _print_department(
     table.add_column(_t(lang, "质量门槛", "quality gate"))
     held = held or {}
     for r in d.resources:
-        gate = [r.hold_text(lang.value) or ""]
+        gate = [Text(r.hold_text(lang.value) or "")]
         if (v := held.get(r.resource)) is not None:  # a newer load the gate held back
             n, reason = v["version"], v["hold_reason"]
-            gate.insert(
-                0,
-                _t(
-                    lang,
-                    f"[bold red]最新加载的 v{n} 未发布[/]：{reason}",
-                    f"[bold red]the latest load, v{n}, is held[/]: {reason}",
-                ),
-            )
+            head = _t(lang, f"最新加载的 v{n} 未发布", f"the latest load, v{n}, is held")
+            gate.insert(0, Text(head, style="bold red") + _t(lang, "：", ": ") + str(reason))
         table.add_row(
             r.resource,
             r.resource_name,
@@ -273,7 +269,7 @@ def _print_department(
             _num(r.score),
             _level(r.level, lang),
             str(r.rules_failed),
-            "\n".join(g for g in gate if g),
+            Text("\n").join(g for g in gate if g),
         )
     for code in d.unevaluated:
         table.add_row(code, "", "", "—", "—", "", _t(lang, "尚未评估", "not evaluated"))

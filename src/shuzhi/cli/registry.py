@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from shuzhi.cli._console import new_console
 from shuzhi.cli.check import Lang
@@ -246,7 +247,7 @@ def _print_summary(s: RunSummary, lang: Lang) -> None:
             + f": {s.training.get('legal_reps_linked', 0):,}"
         )
         for n in s.notes:
-            out.print(f"[yellow]{_t(lang, '注意', 'note')}:[/] {n}", markup=True)
+            out.print(Text(f"{_t(lang, '注意', 'note')}:", style="yellow") + f" {n}")
         return
     rules = Table(title=_t(lang, "分块规则（运行前计数）", "blocking rules (counted before running)"))
     for col in (
@@ -262,7 +263,7 @@ def _print_summary(s: RunSummary, lang: Lang) -> None:
         )
     out.print(rules)
     for n in s.notes:
-        out.print(f"[yellow]{_t(lang, '注意', 'note')}:[/] {n}", markup=True)
+        out.print(Text(f"{_t(lang, '注意', 'note')}:", style="yellow") + f" {n}")
 
 
 #: ``--allow-retire`` of build and update
@@ -374,7 +375,7 @@ def _state(value: str | None, lang: Lang) -> str:
 
 def _print_entry(e: RegistryEntry, lang: Lang) -> None:
     out = _console()
-    head = f"[bold]{e.registry_id}[/]  {_state(e.status, lang)}"
+    head = Text(e.registry_id, style="bold") + f"  {_state(e.status, lang)}"
     if e.redirected_from:
         head += "  " + _t(
             lang, f"（{e.redirected_from} 已并入）", f"({e.redirected_from} was merged into it)"
@@ -384,11 +385,8 @@ def _print_entry(e: RegistryEntry, lang: Lang) -> None:
     legal = e.entity == "legal_entity"
     if not legal and e.golden and e.golden.get("deceased"):  # what 比对 is about: say it first
         when = e.golden.get("death_date")
-        head += (
-            "  [bold red]"
-            + _t(lang, f"已故（{when or '死亡日期不详'}）", f"deceased ({when or 'date of death unknown'})")
-            + "[/]"
-        )
+        dead = _t(lang, f"已故（{when or '死亡日期不详'}）", f"deceased ({when or 'date of death unknown'})")
+        head += Text("  ") + Text(dead, style="bold red")
     out.print(head)
     if e.golden:
         g = Table(show_header=False, box=None, padding=(0, 2))
@@ -438,18 +436,14 @@ def _print_entry(e: RegistryEntry, lang: Lang) -> None:
 
         coded = legal and all(r.get("link_rule") in CODE_RULES for r in e.records)
         if len(e.records) > 1 and not coded:
-            out.print(
-                "[dim]"
-                + _t(
-                    lang,
-                    f"有记录不属于此{'法人' if legal else '人'}？"
-                    f"shuzhi registry split {e.registry_id} 资源:记录键",
-                    f"a record that is not this {'legal entity' if legal else 'person'}? "
-                    f"shuzhi registry split {e.registry_id} RESOURCE:KEY",
-                )
-                + "[/]",
-                highlight=False,
+            hint = _t(
+                lang,
+                f"有记录不属于此{'法人' if legal else '人'}？"
+                f"shuzhi registry split {e.registry_id} 资源:记录键",
+                f"a record that is not this {'legal entity' if legal else 'person'}? "
+                f"shuzhi registry split {e.registry_id} RESOURCE:KEY",
             )
+            out.print(Text(hint, style="dim"), highlight=False)
     for title, linked in (
         (_t(lang, "担任法定代表人的法人", "legal representative of"), e.represents),
         (_t(lang, "分支机构", "branches"), e.branches),
@@ -468,7 +462,8 @@ def _print_entry(e: RegistryEntry, lang: Lang) -> None:
             out.print(t)
     for conflict in e.conflicts:
         out.print(
-            f"[red]{_t(lang, '冲突', 'conflict')}:[/] {conflict['label']}: "
+            Text(f"{_t(lang, '冲突', 'conflict')}:", style="red")
+            + f" {conflict['label']}: "
             + _plain(conflict["detail"], lang)
         )
     for h in e.history:

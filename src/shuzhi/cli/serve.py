@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 __all__ = ["register"]
 
@@ -60,10 +61,12 @@ def serve(
     else:
         st = ws.store_status()
         if not st["reachable"]:
-            console.print(f"[red]元数据库无法连接 / store unreachable:[/] {st['error']}", highlight=False)
+            console.print(
+                f"[red]元数据库无法连接 / store unreachable:[/] {escape(str(st['error']))}", highlight=False
+            )
         elif not st["up_to_date"]:
             console.print("[yellow]元数据库需升级 / the store needs `shuzhi migrate`[/]", highlight=False)
-        console.print(f"工作区 / workspace: {ws.name} ({ws.path})", highlight=False)
+        console.print(f"工作区 / workspace: {ws.name} ({ws.path})", highlight=False, markup=False)
     console.print(f"接口文档 / docs: http://{host}:{port}/docs", highlight=False)
     try:
         uvicorn.run(create_app(ws), host=host, port=port, log_level=log_level)

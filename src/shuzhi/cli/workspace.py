@@ -9,8 +9,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from shuzhi.cli._console import local_time, new_console
+from shuzhi.cli._console import local_time, new_console, styled
 
 __all__ = ["register"]
 
@@ -58,7 +59,7 @@ def init(
         if force and existed[directory / "shuzhi.toml"]
         else "已创建工作区 / workspace created"
     )
-    console.print(f"[bold green]{title}:[/] {info['path']}  ({info['name']})", highlight=False)
+    console.print(styled(f"[bold green]{title}:[/] ") + f"{info['path']}  ({info['name']})", highlight=False)
     table = Table(show_header=False, box=None, padding=(0, 2))
     for path, was in existed.items():
         if path.name == "shuzhi.toml":
@@ -66,15 +67,15 @@ def init(
         else:
             state = "kept" if was else "created"
         shown = "./" if path == directory else path.name + ("" if path.suffix else "/")
-        table.add_row(f"[{'dim' if state == 'kept' else 'green'}]{state}[/]", shown)
+        table.add_row(Text(state, style="dim" if state == "kept" else "green"), shown)
     console.print(table)
     store = info["store"]
     console.print(f"元数据库 / store: {store['url']}  schema {store['revision']}", highlight=False)
     console.print(f"工作区 ID / workspace id: {info['id']}", highlight=False)
     if _has_password(url):
         console.print(
-            "[yellow]注意 / note:[/] shuzhi.toml now holds the store password (mode 600). "
-            "Prefer SHUZHI_STORE_URL or PGPASSWORD in the environment.",
+            styled("[yellow]注意 / note:[/] shuzhi.toml now holds the store password (mode 600). ")
+            + "Prefer SHUZHI_STORE_URL or PGPASSWORD in the environment.",
             highlight=False,
         )
     console.print(
@@ -97,10 +98,10 @@ def info(
     console = new_console()
     store = data["store"]
     if store["reachable"]:
-        mark = "[green]✓[/]" if store["up_to_date"] else "[yellow]需升级 / run `shuzhi migrate`[/]"
-        schema = f"{store['revision']} (head {store['head']}) {mark}"
+        mark = styled("[green]✓[/]" if store["up_to_date"] else "[yellow]需升级 / run `shuzhi migrate`[/]")
+        schema = Text(f"{store['revision']} (head {store['head']}) ") + mark
     else:
-        schema = f"[red]无法连接 / unreachable:[/] {store['error']}"
+        schema = styled("[red]无法连接 / unreachable:[/] ") + str(store["error"])
     eng = data["engine"]
     created = local_time(dt.datetime.fromisoformat(data["created_at"])) if data["created_at"] else "-"
     rows: list[tuple[str, Any]] = [
@@ -130,7 +131,7 @@ def info(
     ]
     table = Table(show_header=False, box=None, padding=(0, 2))
     for k, v in rows:
-        table.add_row(f"[bold]{k}[/]", str(v))
+        table.add_row(Text(k, style="bold"), v if isinstance(v, Text) else str(v))
     console.print(table, highlight=False)
 
 
@@ -145,7 +146,9 @@ def migrate(workspace: WorkspaceOpt = None) -> None:
     if before == after:
         console.print(f"元数据库已是最新 / store already at {after}", highlight=False)
     else:
-        console.print(f"[green]已升级 / migrated:[/] {before or '(empty)'} → {after}", highlight=False)
+        console.print(
+            styled("[green]已升级 / migrated:[/] ") + f"{before or '(empty)'} → {after}", highlight=False
+        )
 
 
 def register(app: typer.Typer) -> None:

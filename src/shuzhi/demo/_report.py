@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -68,10 +70,10 @@ def _pct(x: float) -> str:
     return f"{int(x * 10_000) / 10_000:.4f}"
 
 
-def _row(a: Accuracy, colour: bool) -> list[str]:
-    def good(x: float, bar: float) -> str:
+def _row(a: Accuracy, colour: bool) -> list[str | Text]:
+    def good(x: float, bar: float) -> str | Text:
         text = _pct(x)
-        return text if not colour else (f"[green]{text}[/]" if x >= bar else f"[yellow]{text}[/]")
+        return text if not colour else Text(text, style="green" if x >= bar else "yellow")
 
     return [
         f"{a.records:,}",
@@ -79,8 +81,10 @@ def _row(a: Accuracy, colour: bool) -> list[str]:
         good(a.recall, 0.995),
         good(a.f1, 0.995),
         good(a.bcubed_f1, 0.995),
-        f"[red]{a.over_merged:,}[/]" if a.over_merged else "0",
-        "-" if a.twins_merged is None else (f"[red]{a.twins_merged:,}[/]" if a.twins_merged else "0"),
+        Text(f"{a.over_merged:,}", style="red") if a.over_merged else "0",
+        "-"
+        if a.twins_merged is None
+        else (Text(f"{a.twins_merged:,}", style="red") if a.twins_merged else "0"),
     ]
 
 
@@ -105,7 +109,7 @@ def accuracy_table(reg: RegistryBuild, lang: str = "zh") -> Table | None:
             unit=unit, one=t[f"one_{reg.entity}"], split=ev.overall.split, unlabelled=ev.unlabelled
         ),
     )
-    table.add_row(f"[bold]{t['all']}[/]", *_row(ev.overall, colour=True), end_section=True)
+    table.add_row(Text(t["all"], style="bold"), *_row(ev.overall, colour=True), end_section=True)
     for code, a in ev.resources.items():
         table.add_row(code, *_row(a, colour=True))
     return table
@@ -119,7 +123,7 @@ def print_registries(out: Console, result: CityDemoResult, lang: str = "zh") -> 
         if not reg.available:
             out.print(t["unavailable"].format(label=label))
         elif reg.error is not None:
-            out.print(t["failed"].format(label=label, error=reg.error))
+            out.print(Text.from_markup(t["failed"].format(label=label, error=escape(str(reg.error)))))
         else:
             table = accuracy_table(reg, lang)
             if table is not None:
