@@ -135,9 +135,9 @@ def test_a_mistyped_key_is_told_the_key_it_looks_like_and_problems_come_in_file_
         "resources[0].fields[0].requried",
         "resources[0].sharing.conditon",
     ]
-    assert list(errs.values())[1] == ["未知的键（是不是 required？）/ unknown key (did you mean required?)"]
-    assert "did you mean update_cycle?" in list(errs.values())[0][0]
-    assert "did you mean condition?" in list(errs.values())[2][0]
+    cycle, required, condition = errs.values()
+    assert required == ["未知的键（是不是 required？）/ unknown key (did you mean required?)"]
+    assert "did you mean update_cycle?" in cycle[0] and "did you mean condition?" in condition[0]
     nothing_like = problems(
         write(tmp_path, GOOD.replace("        key: true\n", "        key: true\n        zzz: 1\n"))
     )
