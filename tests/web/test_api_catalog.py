@@ -68,6 +68,12 @@ async def test_list_and_filter(client: httpx.AsyncClient) -> None:
     assert r.json()["resources"][0]["labels"]["sharing_type"] == "conditional"
     r = await client.get(f"{API}/resources", params={"standard": "address"})
     assert codes(r.json()) == ["JC-GA-HJRK"]
+    # pages: the count is of every match, the page is limit from offset
+    r = await client.get(f"{API}/resources", params={"limit": 2, "offset": 1})
+    assert r.json()["count"] == 3 and codes(r.json()) == ["JC-MZ-DBDX", "JC-WJ-JKDA"]
+    assert (r.json()["limit"], r.json()["offset"]) == (2, 1)
+    for bad in ({"limit": 0}, {"offset": -5}):
+        assert_error(await client.get(f"{API}/resources", params=bad), 422, "validation")
     r = await client.get(f"{API}/resources", params={"department": "JC", "q": "低保"})
     assert codes(r.json()) == ["JC-MZ-DBDX"]
     body = assert_error(await client.get(f"{API}/resources", params={"grade": "绝密"}), 422, "validation")

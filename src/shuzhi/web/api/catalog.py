@@ -37,7 +37,7 @@ from shuzhi.catalog import (
 )
 from shuzhi.errors import ValidationError
 from shuzhi.web._errors import ERROR_RESPONSES, NOT_FOUND, ErrorPublic
-from shuzhi.web.api.deps import LangDep, UserDep, WorkspaceDep
+from shuzhi.web.api.deps import LangDep, OffsetQuery, UserDep, WorkspaceDep
 from shuzhi.workspace import Workspace
 
 __all__ = ["TAG", "router"]
@@ -77,7 +77,9 @@ class ResourcePublic(ResourceSpec):
 
 
 class ResourceListPublic(BaseModel):
-    count: int
+    count: int = Field(description="符合条件的资源总数 / resources matching the filters, all pages")
+    offset: int = 0
+    limit: int | None = Field(default=None, description="每页条数（缺省：全部）/ page size (default: all)")
     resources: list[ResourcePublic]
 
 
@@ -197,6 +199,10 @@ def list_resources_route(
     ] = None,
     q: Annotated[str | None, Query(description="文字筛选 / text filter")] = None,
     include_retired: Annotated[bool, Query(description="包括已撤销 / include retired")] = False,
+    limit: Annotated[
+        int | None, Query(ge=1, le=10_000, description="每页条数（缺省：全部）/ page size (default: all)")
+    ] = None,
+    offset: OffsetQuery = 0,
 ) -> dict[str, Any]:
     found = list_resources(
         ws,
@@ -209,7 +215,13 @@ def list_resources_route(
         q=q,
         include_retired=include_retired,
     )
-    return {"count": len(found), "resources": [_public(e, lang) for e in found]}
+    page = found[offset : None if limit is None else offset + limit]
+    return {
+        "count": len(found),
+        "offset": offset,
+        "limit": limit,
+        "resources": [_public(e, lang) for e in page],
+    }
 
 
 @router.post(
