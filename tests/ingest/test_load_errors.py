@@ -83,6 +83,7 @@ def test_a_required_field_without_a_column_is_named(ws: Workspace, loaded: str, 
     assert e.value.file == str(f) and e.value.column is None
     assert "公民身份号码（id_number）、姓名（name）" in msg and "表头为 身份证号码、名字" in msg
     assert "--mapping" in msg and "mapping 字段" in msg
+    assert "文件缺这一列时请补上" in msg  # a correction file sent back without the column: no mapping helps
 
 
 def test_extra_columns_are_refused_when_the_mapping_says_so(

@@ -20,6 +20,19 @@ Reader = Any
 Write = Callable[..., Path]
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 40
+
+
+def _zip() -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("readme.txt", "not a table")
+    return buf.getvalue()
+
+
+ZIP = _zip()
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"
 
 
@@ -61,9 +74,19 @@ def test_damaged_parquet(read: Reader, write: Write) -> None:
 @pytest.mark.parametrize(
     ("name", "data", "what"),
     [
-        ("photo.csv", PNG, "PNG"),
+        ("photo.csv", PNG, "看起来是 PNG 图片"),
         ("scan.csv", PDF, "PDF"),
-        ("archive.xlsx", b"PK\x03\x04" + b"\x00" * 60, "ZIP"),
+        # a workbook cut short (an upload or a download that did not finish) is said to be one
+        ("cut.xlsx", b"PK\x03\x04" + b"\x00" * 60, "损坏或不完整的 Excel 工作簿"),
+        ("archive.csv", b"PK\x03\x04" + b"\x00" * 60, "损坏或不完整的 ZIP 压缩包"),
+        ("files.csv", ZIP, "looks like a zip archive"),
+        # text with a NUL byte: where, and what it may be
+        (
+            "nul.csv",
+            "姓名,性别\n张三,男\n李四\x00,女\n".encode(),
+            "第 3 行 / row 3: 不是可读取的表格文件：这一行有空字节",
+        ),
+        ("utf16.csv", "姓名,age\nab,1\n".encode("utf-16-le"), "UTF-16"),
         ("data.csv", b"\x1f\x8b\x08\x00" + b"\x00" * 20, "gzip"),
         ("blob.csv", bytes(range(256)) * 4, None),
     ],
@@ -75,7 +98,7 @@ def test_wrong_type_files_are_refused(
     with pytest.raises(DataError) as e:
         read(path)
     msg = str(e.value)
-    assert "不是可读取的表格文件 / not a readable table file" in msg and e.value.file == str(path)
+    assert "不是可读取的表格文件" in msg and "not a readable table file" in msg and e.value.file == str(path)
     if what:
         assert what in msg
     with pytest.raises(DataError):
@@ -91,6 +114,10 @@ def test_detect_format(write: Write, tmp_path: Path) -> None:
     assert detect_format(write("noext", '[{"a": 1}]')) == "json"
     assert detect_format(write("noext2", '{"a": 1}\n{"a": 2}\n')) == "jsonl"
     assert detect_format(write("noext3", "姓名,性别\n")) == "csv"
+    # a .txt or .dat says only "text": JSON in one is JSON (it was read as a CSV, with CSV advice)
+    assert detect_format(write("export.txt", '{"data": [{"a": 1}]}')) == "json"
+    assert detect_format(write("rows.dat", '{"a": 1}\n{"a": 2}\n')) == "jsonl"
+    assert detect_format(write("a2.csv", '{"a": 1}')) == "csv"  # a .csv is what it says
     assert detect_format(write("utf16.csv", "姓名\t性别\n".encode("utf-16"))) == "csv"
     assert detect_format(write("empty.xlsx", b"")) == "excel"
     with pytest.raises(NotFound):

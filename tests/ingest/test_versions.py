@@ -318,7 +318,8 @@ def test_an_export_sent_back_is_read_as_exported_not_with_the_original_files_lay
     original.write_bytes(("\n".join(line.replace(",", ";") for line in lines) + "\n").encode("gbk"))
     mapping = write_text(
         tmp_path / "m.yaml",
-        f"resource: {code}\nsource: {{header_row: 2, skip_footer: 1, delimiter: ';', encoding: gbk}}\n",
+        f"resource: {code}\nsource: {{format: csv, header_row: 2, skip_footer: 1, delimiter: ';', "
+        "encoding: gbk}\n",
     )
     r = ingest(ws, code, original, mapping=mapping)
     assert (r.rows_loaded, r.rows_quarantined) == (1, 2)
@@ -338,6 +339,8 @@ def test_an_export_sent_back_is_read_as_exported_not_with_the_original_files_lay
     r = ingest(ws, code, sent, mapping=mapping, mode="upsert")
     assert (r.rows_in, r.rows_loaded, r.rows_quarantined) == (2, 2, 0)
     assert any("隔离区导出文件" in n and "skip_footer" in n for n in r.notes), r.notes
+    # the export is an xlsx by design: not "the file is declared csv but is an Excel workbook"
+    assert not any("实际是" in n for n in r.notes), r.notes
     assert len(rows_of(ws, code)) == 3
 
 

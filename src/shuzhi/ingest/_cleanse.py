@@ -537,13 +537,25 @@ def plan_fields(
     if lacking:
         zh = "、".join(f"{p.spec.label}（{p.name}）" for p in lacking)
         en = ", ".join(f"{p.spec.label} ({p.name})" for p in lacking)
+        # the file may simply lack the column (a correction file sent back without 姓名): say so first
         if mapping_file:
-            hint_zh = f"请在映射文件 {mapping_file} 的 columns 中把它对到一列，或在 defaults 中给出默认值"
-            hint_en = f"map it to a column under columns of {mapping_file}, or give a default under defaults"
+            hint_zh = (
+                f"文件缺这一列时请补上；列名不同时请在映射文件 {mapping_file} 的 columns 中把它对到一列，"
+                "或在 defaults 中给出默认值"
+            )
+            hint_en = (
+                f"add the column if the file lacks it; if it is named otherwise, map it under columns of "
+                f"{mapping_file}, or give a default under defaults"
+            )
         else:
-            hint_zh = "请提供映射文件，把它对到文件中的一列（命令行 --mapping，接口的 mapping 字段）"
-            hint_en = "give a mapping file that maps it to a column (--mapping on the command line, "
-            hint_en += "the mapping field in the API)"
+            hint_zh = (
+                "文件缺这一列时请补上；列名不同时请提供映射文件把它对到一列"
+                "（命令行 --mapping，接口的 mapping 字段）"
+            )
+            hint_en = (
+                "add the column if the file lacks it; if it is named otherwise, give a mapping file that "
+                "maps it to a column (--mapping on the command line, the mapping field in the API)"
+            )
         raise DataError(
             f"必填信息项 {zh} 在文件中没有同名的列，也没有默认值；文件的表头为 {header}；{hint_zh} / "
             f"required field(s) {en} have no column of that name in the file and no default; the "

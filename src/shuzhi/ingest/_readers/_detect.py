@@ -20,6 +20,9 @@ __all__ = ["detect_format", "sniff"]
 FORMATS = ("csv", "excel", "json", "jsonl", "parquet", "sql")
 UNREADABLE = "不是可读取的表格文件 / not a readable table file"
 
+#: extensions of any text, not of CSV in particular: their content decides (JSON in a .txt file)
+_GENERIC_TEXT = frozenset({".txt", ".dat", ".prn"})
+
 _EXT = {
     ".csv": "csv",
     ".txt": "csv",
@@ -66,7 +69,8 @@ _TEXT_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 def _unreadable(file: str, what_zh: str | None = None, what_en: str | None = None) -> DataError:
     if what_zh:
         return DataError(
-            f"{UNREADABLE}（看起来是{what_zh.strip()} / looks like {what_en}）",
+            f"{UNREADABLE}（看起来是{' ' if what_zh.strip()[:1].isascii() else ''}{what_zh.strip()} / "
+            f"looks like {what_en}）",
             file=file,
         )
     return DataError(UNREADABLE, file=file)
@@ -78,12 +82,35 @@ def _zip_kind(path: Path) -> str | None:
             names = set(z.namelist())
             mimetype = z.read("mimetype").decode("ascii", "replace") if "mimetype" in names else ""
     except (zipfile.BadZipFile, OSError, KeyError):
-        return None
+        return "broken"  # a truncated upload, a download cut short
     if any(n.startswith("xl/") for n in names) or "opendocument.spreadsheet" in mimetype:
         return "excel"
     if any(n.startswith("word/") for n in names):
         return "word"
     return "zip"
+
+
+def _nul_in_text(head: bytes, file: str) -> DataError | None:
+    """Text with NUL bytes in it, said where (a damaged export, or UTF-16 without its BOM); None
+    when the head does not otherwise read as text."""
+    at = head.find(b"\x00")
+    rest = head.replace(b"\x00", b"")
+    if at < 0 or not rest or _looks_binary(rest):
+        return None
+    line = head.count(b"\n", 0, at) + 1
+    utf16 = head.count(b"\x00") * 3 >= len(head)  # every other byte: UTF-16 text
+    why_zh = (
+        "像是没有 BOM 的 UTF-16 文本，请另存为 UTF-8"
+        if utf16
+        else "文件可能已损坏，或是程序导出时写入了空字节"
+    )
+    why_en = "it looks like UTF-16 text without a BOM: save it as UTF-8" if utf16 else "a damaged file?"
+    return DataError(
+        f"不是可读取的表格文件：这一行有空字节（NUL，文件的第 {at + 1} 个字节），{why_zh} / not a readable "
+        f"table file: a NUL byte in this line (byte {at + 1} of the file): {why_en}",
+        file=file,
+        row=line,
+    )
 
 
 def _looks_binary(head: bytes) -> bool:
@@ -122,6 +149,15 @@ def sniff(path: Path, file: str, declared: str | None = None) -> tuple[str, tupl
             return moved("excel", " Excel 工作簿（xlsx）", "an Excel workbook (xlsx)")
         if kind == "word":
             raise _unreadable(file, " Word 文档", "a Word document")
+        if kind == "broken":
+            if by_name == "excel":
+                raise _unreadable(
+                    file,
+                    "损坏或不完整的 Excel 工作簿（可能没有传完或下载完），请重新导出后再上传",
+                    "a damaged or incomplete Excel workbook (cut short in upload or download?): "
+                    "export it again",
+                )
+            raise _unreadable(file, "损坏或不完整的 ZIP 压缩包", "a damaged or incomplete zip archive")
         raise _unreadable(file, " ZIP 压缩包", "a zip archive")
     if head.startswith(_OLE2):
         return moved("excel", "旧版 Excel 工作簿（xls）", "a legacy Excel workbook (xls)")
@@ -133,7 +169,7 @@ def sniff(path: Path, file: str, declared: str | None = None) -> tuple[str, tupl
     if not head:
         return by_name or "csv", None
     if _looks_binary(head):
-        raise _unreadable(file)
+        raise _nul_in_text(head, file) or _unreadable(file)
     # text
     if by_name == "parquet":
         raise _unreadable(file, "文本文件而不是 Parquet", "a text file, not Parquet")
@@ -149,9 +185,10 @@ def sniff(path: Path, file: str, declared: str | None = None) -> tuple[str, tupl
             f"文件{named}，实际是文本文件，按 CSV 读取",
             f"the file is {named_en} but is text; read as csv",
         )
-    if by_name is not None:
+    json_like = first in (b"[", b"{")
+    if by_name is not None and not (json_like and not declared and ext in _GENERIC_TEXT):
         return by_name, None
-    if first in (b"[", b"{"):
+    if json_like:  # JSON; also in a .txt or .dat file (a CSV does not start so)
         if first == b"{":
             lines = [ln.strip() for ln in head.splitlines() if ln.strip()]
             if len(lines) > 1 and lines[0].endswith(b"}") and lines[1].startswith(b"{"):

@@ -64,10 +64,10 @@ def read_source(
         return read_sql(ctx, text)
     path = Path(text).expanduser()
     fmt, moved = sniff(path, shown, options.format)
-    if moved is not None:
-        ctx.note(*moved)
     if fmt in ("csv", "excel") and _is_quarantine_export(path, fmt):
         ctx.options = _export_layout(ctx, fmt)
+    elif moved is not None:  # an export is an xlsx or a csv whatever the original file was
+        ctx.note(*moved)
     result: SourceTable
     if fmt == "csv":
         from shuzhi.ingest._readers._csv import read_csv
@@ -157,6 +157,7 @@ def _export_layout(ctx: Context, fmt: str) -> SourceOptions:
             "这是隔离区导出文件（行号、问题、规则列），按导出的格式读取，映射中针对原始文件的 "
             f"{'、'.join(changed)} 不适用",
             "this is a quarantine export (its row, problems and rules columns): read as exported, "
-            f"the mapping's {', '.join(changed)} (for the department's original file) do not apply",
+            f"the mapping's {', '.join(changed)} (for the department's original file) "
+            f"{'does' if len(changed) == 1 else 'do'} not apply",
         )
     return o.model_copy(update=layout)
