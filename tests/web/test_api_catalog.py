@@ -89,6 +89,8 @@ async def test_list_and_filter(client: httpx.AsyncClient) -> None:
         await client.get(f"{API}/resources", params={"department": "JC-WX"}), 422, "validation"
     )
     assert list(body["errors"]) == ["query.department"] and "JC-WX" in body["errors"]["query.department"][0]
+    # the domain's 422 begins as the request validation's does
+    assert body["error"].startswith("请求无效 / invalid request — query.department: 部门不存在")
     body = assert_error(
         await client.get(f"{API}/resources", params={"deparment": "JC-MZ"}), 422, "validation"
     )

@@ -96,9 +96,28 @@ async def _shuzhi_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ShuzhiError)
     if exc.status >= 500:
         log.error("%s %s: %s", request.method, request.url.path, exc.message)
-    if isinstance(exc, ValidationError):
-        exc = _in_request_terms(request, exc)
-    return error_response(exc)
+    return error_response(_as_said(request, exc))
+
+
+def _as_said(request: Request, exc: ShuzhiError) -> ShuzhiError:
+    """A domain validation error as the API says every 422: keyed where the request holds each
+    parameter, the message beginning with :data:`_INVALID`."""
+    if not isinstance(exc, ValidationError):
+        return exc
+    exc = _in_request_terms(request, exc)
+    if exc.message.startswith(_INVALID):
+        return exc
+    said = ValidationError(exc.errors, _INVALID + _detail(exc.errors))  # whoever found the problem
+    said.__cause__ = exc.__cause__
+    return said
+
+
+#: how every 422 of a request begins (the request's own validation and the domain's alike)
+_INVALID = "请求无效 / invalid request — "
+
+
+def _detail(errors: Mapping[str, Sequence[str]]) -> str:
+    return "; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items())
 
 
 _PARTS = ("body", "query", "path", "header", "request")
@@ -172,8 +191,7 @@ async def _request_validation(request: Request, exc: Exception) -> JSONResponse:
             message = validation_message(err, model, within=1) + where
         if message not in errors.setdefault(key, []):  # a union's members can say the same twice
             errors[key].append(message)
-    detail = "; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items())
-    return error_response(ValidationError(errors, f"请求无效 / invalid request — {detail}"))
+    return error_response(ValidationError(errors, _INVALID + _detail(errors)))
 
 
 def _body_model(request: Request) -> type[BaseModel] | None:
@@ -252,13 +270,13 @@ def _unparsed_body(request: Request, cause: BaseException | None) -> ShuzhiError
         )
     else:
         message = "请求体无法解析 / the request body could not be parsed"
-    return ValidationError({"body": [message]}, f"请求无效 / invalid request — body: {message}")
+    return ValidationError({"body": [message]})
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 400 and exc.detail == _UNPARSED_BODY:
-        return error_response(_unparsed_body(request, exc.__cause__))
+        return error_response(_as_said(request, _unparsed_body(request, exc.__cause__)))
     if exc.status_code == 404 and exc.detail == "Not Found":
         message = f"没有这个地址 / no such path: {request.url.path}"
     elif exc.status_code == 405:
