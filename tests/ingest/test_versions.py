@@ -243,7 +243,8 @@ def test_quarantine_exports_to_xlsx_and_reads_back(ws: Workspace, two: str, tmp_
 
 def test_rows_quarantined_again_are_exported_with_the_same_columns(ws: Workspace, tmp_path: Path) -> None:
     """A department corrects the export, sends it back, some rows are still wrong: the second
-    export has the first one's layout, not its columns twice (_行号, _问题, …)."""
+    export has the first one's layout, not its columns twice (_行号, _问题, …), and keeps the row
+    of the department's original file as 原行号 (it was lost: the row could not be traced back)."""
     code = new_resource(ws)
     bad = ROWS[0].replace("14050219900307151X", "14050219900307152X")
     ingest(ws, code, write_csv(tmp_path / "a.csv", [ROWS[1], bad]))
@@ -252,9 +253,18 @@ def test_rows_quarantined_again_are_exported_with_the_same_columns(ws: Workspace
     ingest(ws, code, first, mode="upsert")  # sent back uncorrected
     second = tmp_path / "再退回.csv"
     assert export_quarantine(ws, code, None, second) == 1
-    header = second.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
-    assert header == ["行号", "问题", *HEADER.split(","), "规则"]
-    assert quarantine(ws, code).columns == HEADER.split(",")  # the view too
+    lines = second.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].split(",") == ["行号", "问题", "原行号", *HEADER.split(","), "规则"]
+    assert (
+        lines[1].startswith("2,") and ",3,14050219900307152X," in lines[1]
+    )  # row 2 of 退回, line 3 of a.csv
+    assert quarantine(ws, code).columns == ["原行号", *HEADER.split(",")]  # the view too
+    ingest(ws, code, second, mode="upsert")  # a third round: still the first file's line
+    third = tmp_path / "三退回.csv"
+    export_quarantine(ws, code, None, third)
+    lines = third.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].split(",") == ["行号", "问题", "原行号", *HEADER.split(","), "规则"]
+    assert ",3,14050219900307152X," in lines[1]
 
 
 def test_a_value_written_like_a_formula_is_exported_to_xlsx_as_text(ws: Workspace, tmp_path: Path) -> None:

@@ -584,11 +584,18 @@ def _source_columns(v: VersionInfo, ws: Workspace) -> list[tuple[str, str]]:
         ).scalar_one()
     cols = [(str(c["column"]), str(c["name"])) for c in (mapping or {}).get("source_columns", [])]
     # rows corrected in an earlier export and quarantined again: that export's own columns
-    # (行号, 问题, 规则) are not the source's; this view and export have their own
+    # (行号, 问题, 规则) are not the source's, this view and export have their own; its 行号, the
+    # row in the department's original file, is kept as 原行号 (the first one, over rounds)
     names = {c for c, _ in cols}
-    for headers in _EXTRA_HEADERS.values():
+    for lang, headers in _EXTRA_HEADERS.items():
         if sum(h in names for h in headers) >= 2:
-            cols = [(c, n) for c, n in cols if c not in headers]
+            row_h, original = headers[0], _ORIGINAL_ROW[lang]
+            keep = original not in names
+            cols = [
+                (original if c == row_h else c, n)
+                for c, n in cols
+                if c not in headers or (c == row_h and keep)
+            ]
     return cols
 
 
@@ -710,6 +717,8 @@ _EXTRA_HEADERS = {
     "zh": ("行号", "问题", "规则"),
     "en": ("row", "problems", "rules"),
 }
+#: the row in the department's original file of a row sent back in an export and quarantined again
+_ORIGINAL_ROW = {"zh": "原行号", "en": "original row"}
 
 
 def _export_sql(path: Path, cols: list[tuple[str, str]], where: str, lang: Literal["zh", "en"]) -> str:
