@@ -384,6 +384,33 @@ def test_two_row_headers_with_labels_or_years_under_the_merged_cell(read: Reader
     assert src.columns[1] == "联系电话-手机"
 
 
+def test_a_mapping_naming_the_sub_headers_reads_the_cells_merged_down_by_their_names(
+    read: Reader, tmp_path: Path
+) -> None:
+    """统一社会信用代码 and 机构名称 merged down over both header rows, 负责人 over 姓名 | 电话: a mapping
+    naming 姓名 and 电话 finds the header in row 2, where the cells merged down were read empty
+    (列1, 列2) and the required fields not found."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["统一社会信用代码", "机构名称", "负责人", None, "成立日期"])
+    ws.append([None, None, "姓名", "电话", None])
+    for cells in ("A1:A2", "B1:B2", "C1:D1", "E1:E2"):
+        ws.merge_cells(cells)
+    ws.append(["91140500MA0GXXXX1X", "某某公司", "张三", "13803561234", "2020-01-02"])
+    path = tmp_path / "机构.xlsx"
+    wb.save(path)
+    src = read(path, expected=["姓名", "电话"])
+    assert src.header_row == 2 and src.columns == ["统一社会信用代码", "机构名称", "姓名", "电话", "成立日期"]
+    assert read.rows() == [("91140500MA0GXXXX1X", "某某公司", "张三", "13803561234", "2020-01-02", 3)]
+    assert any("取自上方向下合并的单元格" in n for n in src.notes)
+    # naming the joined names still reads both rows as the header
+    src = read(path, expected=["负责人-姓名", "负责人-电话"])
+    assert src.columns == ["统一社会信用代码", "机构名称", "负责人-姓名", "负责人-电话", "成立日期"]
+
+
 def test_a_header_not_found_says_how_to_give_it(read: Reader, tmp_path: Path) -> None:
     with pytest.raises(DataError) as e:
         read(_merged_phone_xlsx(tmp_path / "名单.xlsx"), expected=["公民身份号码", "户主姓名", "联系电话"])

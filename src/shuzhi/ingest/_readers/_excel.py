@@ -290,10 +290,21 @@ def _read(
         h = find_header(ctx, top, list(range(1, len(top) + 1)), alternatives=readings)
 
     def header(k: int) -> list[str]:
-        """The names read from the k rows from row h on."""
+        """The names read from the k rows from row h on. In a one-row header, a cell inside a
+        cell merged down from above takes its value: under a two-row header whose sub-headers
+        the mapping names (姓名 | 电话 under 负责人), 统一社会信用代码 merged down both rows was
+        read as an empty cell (列1)."""
         heads = [[clean_name(cell_text(v)) for v in row] for row in grid[h : h + k]]
         heads = [row + [""] * (width - len(row)) for row in heads]
-        return _header_names([[""] * width] * h + heads, merges, h, k, width) if k > 1 else heads[0]
+        if k > 1:
+            return _header_names([[""] * width] * h + heads, merges, h, k, width)
+        names = heads[0]
+        for c in range(width):
+            m = _merge_at(merges, h, c) if not names[c] else None
+            if m is not None and m[0][0] < h:  # merged down from above into this row
+                (r0, c0) = m[0]
+                names[c] = clean_name(cell_text(grid[r0][c0])) if c0 < len(grid[r0]) else ""
+        return names
 
     if isinstance(opts.header_rows, int):
         k = opts.header_rows
@@ -307,7 +318,15 @@ def _read(
         ):
             k += 1
     raw = header(k)
-    if h > 0:
+    from_above = [n for n, own in zip(raw, top[h] if h < len(top) else [], strict=False) if n and not own]
+    if h > 0 and k == 1 and from_above:
+        ctx.note(
+            f"表头在第 {h + 1} 行；{'、'.join(from_above[:3])}{'等' if len(from_above) > 3 else ''}列名取自"
+            "上方向下合并的单元格（上方的其他表头行未并入列名）",
+            f"header on row {h + 1}; {', '.join(from_above[:3])} taken from cells merged down from "
+            "above (the header rows above are not joined into the names)",
+        )
+    elif h > 0:
         ctx.note(
             f"表头在第 {h + 1} 行（上方 {h} 行为标题或空行，已跳过）",
             f"header on row {h + 1} ({h} row(s) above it skipped: titles, blank rows)",
