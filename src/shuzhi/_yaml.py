@@ -110,14 +110,32 @@ def _syntax_error(file: str, text: str, e: Any) -> dict[str, list[str]]:
     line = mark.line + 1 if mark is not None else None
     english = " ".join(str(x) for x in (e.context, e.problem) if x)
     zh = next((z for fragment, z in _SYNTAX_ZH if fragment in english), "无法解析")
-    if context is not None and line is not None and context.line + 1 != line:
-        zh += f"（相关位置：第 {context.line + 1} 行）"
+    related = context.line + 1 if context is not None else None
+    if "found duplicate key" in english and related is not None and line is not None:
+        # ruamel's context is where the mapping starts: name where the key was written first
+        related = _first_key_line(text, english, related, line) or related
+    if related is not None and line is not None and related != line:
+        zh += f"（相关位置：第 {related} 行）"
     open_quote = _unclosed_quote_line(text, line) if "quoted scalar" not in english else None
     if open_quote is not None and open_quote != line:
         # a quote left open swallows the lines after it: the parser complains further down
         zh += f"；第 {open_quote} 行的引号可能没有闭合"
         english += f" (the quote on line {open_quote} may be unclosed)"
     return {_where(file, line, None): [f"YAML 语法错误：{zh} / YAML syntax error: {english}"]}
+
+
+def _first_key_line(text: str, english: str, start: int, end: int) -> int | None:
+    """The first line from ``start`` to ``end`` (1-based) where the duplicate key of ruamel's
+    message (``found duplicate key "name" …``) is written, or None."""
+    m = re.search(r'found duplicate key "((?:[^"\\]|\\.)*)"', english)
+    if m is None:
+        return None
+    key = re.escape(m.group(1))
+    written = re.compile(rf"""^\s*(?:-\s+)?(?:{key}|"{key}"|'{key}')\s*:(?:\s|$)|[{{,]\s*{key}\s*:""")
+    for n, raw in enumerate(text.splitlines()[start - 1 : end - 1], start=start):
+        if written.search(raw):
+            return n
+    return None
 
 
 def _unclosed_quote_line(text: str, upto: int | None) -> int | None:
@@ -399,6 +417,12 @@ def validation_message(
             return (
                 "请求体应为 JSON 对象（Content-Type: application/json）/ the request body must be a JSON "
                 "object (Content-Type: application/json)"
+            )
+        if not err.get("loc") and isinstance(given.value, list):  # items at the top, no keys
+            return (
+                "整个文件是列表（以 - 开头的各项），应为键值结构：顶层先写键（如 departments:、resources:），"
+                "再在其下列出各项 / the whole file is a list (items starting with -), not a mapping: "
+                "write the keys at the top (such as departments:, resources:) and the items under them"
             )
         if not err.get("loc") and isinstance(given.value, str):  # the whole document is one text
             return (

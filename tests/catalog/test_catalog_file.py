@@ -144,6 +144,12 @@ def test_a_mistyped_key_is_told_the_key_it_looks_like_and_problems_come_in_file_
     assert list(nothing_like.values()) == [["未知的键 / unknown key"]]
 
 
+def test_a_file_that_is_a_list_is_told_to_start_with_keys(tmp_path: Path) -> None:
+    errs = problems(write(tmp_path, "- code: ZZ\n  name: x\n"))
+    (messages,) = errs.values()
+    assert messages[0].startswith("整个文件是列表（以 - 开头的各项）") and "[{" not in messages[0]
+
+
 def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD.replace("    name: 户籍人口库\n", "    name: [户籍人口库\n"))
     errs = problems(path)
@@ -161,6 +167,12 @@ def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
         ("a:\n\tb: 1\n", 2, "不能用制表符"),
         ("a: b: c\n", 1, "这里不能有冒号"),
         ("a:\n  b: 1\n c: 2\n", 3, "缩进不一致"),
+        # a key written twice: where it was first written (ruamel names the mapping's start)
+        (
+            "r:\n  - code: A\n    name: x\n    name: y\n",
+            4,
+            "键重复：同一层里同一个键写了两次（相关位置：第 3 行）",
+        ),
         # closed by a later quote: the parser stops further down; the open quote is pointed at
         (
             'a:\n  b: "x\n  c: 1\n  d: "y"\n',
