@@ -404,12 +404,12 @@ async def test_import_yaml(client: httpx.AsyncClient) -> None:
         content=IMPORT.encode(),
         headers={"content-type": "application/yaml", "X-Shuzhi-User": quote("钱七")},
     )
-    assert r.status_code == 200, r.json()
+    assert r.status_code == 201, r.json()  # created, as POST /catalog/resources says
     assert r.json()["created"] == ["JC-RS-SB"] and r.json()["departments_created"] == ["JC-RS"]
     r = await client.post(
         f"{API}/import", content=IMPORT.encode(), headers={"content-type": "text/plain; charset=utf-8"}
     )
-    assert r.json()["unchanged"] == ["JC-RS-SB"]
+    assert r.status_code == 200 and r.json()["unchanged"] == ["JC-RS-SB"]
     r = await client.get(f"{API}/resources/JC-RS-SB")
     assert r.json()["department_name"] == "晋城市人力资源和社会保障局" and r.json()["created_by"] == "钱七"
 

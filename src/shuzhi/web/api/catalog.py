@@ -395,6 +395,10 @@ def dcat(
     "/import",
     response_model=DeclareReportPublic,
     responses={
+        201: {
+            "model": DeclareReportPublic,
+            "description": "新建了资源或部门 / created resources or departments",
+        },
         415: {"model": ErrorPublic, "description": "须为 YAML / not YAML"},
         **ERROR_RESPONSES,
     },
@@ -407,9 +411,12 @@ def dcat(
     },
     summary="导入目录 YAML / declare a catalog YAML",
 )
-async def import_catalog(request: Request, ws: WorkspaceDep, user: UserDep) -> dict[str, Any]:
+async def import_catalog(
+    request: Request, response: Response, ws: WorkspaceDep, user: UserDep
+) -> dict[str, Any]:
     """Declares the departments and resources of a catalog YAML, all or none; errors name
-    ``request:LINE key``."""
+    ``request:LINE key``. 201 when it created a resource or a department (as ``POST
+    /catalog/resources`` does), 200 when it only updated or found everything unchanged."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in YAML_TYPES:
         raise HTTPException(415, f"须为 YAML / send YAML ({', '.join(YAML_TYPES)}), not {media or 'nothing'}")
@@ -421,4 +428,6 @@ async def import_catalog(request: Request, ws: WorkspaceDep, user: UserDep) -> d
             {"request": [f"须为 UTF-8 编码 / must be UTF-8 ({e.reason} at byte {e.start})"]}
         ) from None
     report = await run_in_threadpool(declare_text, ws, text, name="request", by=user)
+    if report.created or report.departments_created:
+        response.status_code = 201
     return report.to_dict()
