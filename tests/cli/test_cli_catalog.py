@@ -239,7 +239,9 @@ def test_new_validation_errors_name_the_key(city: str) -> None:
         "-w",
         city,
     )
-    assert isinstance(result.exception, ValidationError) and list(result.exception.errors) == ["sharing"]
+    # the missing --condition, at its own key
+    assert isinstance(result.exception, ValidationError)
+    assert list(result.exception.errors) == ["sharing.condition"]
     result = run(
         "catalog", "new", "X-1", "--name", "x", "-d", "JC-MZ", "-f", "a:b", "--sharing", "随便", "-w", city
     )
