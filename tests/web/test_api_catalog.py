@@ -435,6 +435,15 @@ async def test_bodies_and_user_names_have_a_size_limit(client: httpx.AsyncClient
     big = IMPORT + "#" * MAX_BODY_BYTES
     r = await client.post(f"{API}/import", content=big.encode(), headers={"content-type": "application/yaml"})
     assert_error(r, 413, "too_large")
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: counted as it is read
+        yield b'{"code": "X-BIG", "summary": "'
+        for _ in range(6):
+            yield b"x" * (1024 * 1024)
+        yield b'"}'
+
+    r = await client.post(f"{API}/resources", content=chunks(), headers={"content-type": "application/json"})
+    assert_error(r, 413, "too_large")
     del spec["summary"]
     r = await client.post(f"{API}/resources", json=spec, headers={"X-Shuzhi-User": "a" * 101})
     body = assert_error(r, 422, "validation")
