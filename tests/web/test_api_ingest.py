@@ -137,6 +137,23 @@ async def test_a_mapping_file_can_be_uploaded(ws: Workspace, client: httpx.Async
     assert r.json()["loaded_by"] == "anonymous"
     version = (await client.get(f"/api/v1/resources/{code}/versions")).json()["versions"][0]
     assert version["mapping"]["file"] == "dibao.yaml"  # the uploaded mapping's own name
+    # a misspelt field loaded the file without its mapping; a second file was dropped
+    r = await client.post(
+        f"/api/v1/resources/{code}/versions",
+        files=[
+            ("file", ("a.csv", body, "text/csv")),
+            ("maping", ("dibao.yaml", mapping, "application/yaml")),
+        ],
+    )
+    assert r.status_code == 422, r.text
+    assert list(r.json()["errors"]) == ["body.maping"] and "unknown form field 'maping'" in r.text
+    r = await client.post(
+        f"/api/v1/resources/{code}/versions",
+        files=[("file", ("a.csv", body, "text/csv")), ("file", ("b.csv", body, "text/csv"))],
+        data={"mode": "append"},
+    )
+    assert r.status_code == 422 and list(r.json()["errors"]) == ["body.file"], r.text
+    assert len((await client.get(f"/api/v1/resources/{code}/versions")).json()["versions"]) == 1
 
 
 async def test_bad_input_answers_one_error_shape(ws: Workspace, client: httpx.AsyncClient) -> None:

@@ -69,11 +69,11 @@ def create_app(workspace: Workspace | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, limit=_body_limit)
 
     from shuzhi.web.api import ROUTERS
-    from shuzhi.web.api.deps import known_query
+    from shuzhi.web.api.deps import known_parameters
 
     for router in ROUTERS:
         app.include_router(
-            router, prefix=API_PREFIX, responses=ERROR_RESPONSES, dependencies=[Depends(known_query)]
+            router, prefix=API_PREFIX, responses=ERROR_RESPONSES, dependencies=[Depends(known_parameters)]
         )
     _add_docs(app)
     return app

@@ -116,13 +116,38 @@ NumberPath = Annotated[int, PathParam(ge=0, le=MAX_NUMBER)]
 OffsetQuery = Annotated[int, Query(ge=0, le=MAX_NUMBER)]
 
 
-def known_query(request: Request) -> None:
-    """Refuse query parameters the route does not take: a misspelt filter
-    (``?deparment=JC-MZ``) was ignored and answered with everything."""
-    declared = sorted(n for n, part in route_params(request).items() if part == "query")
-    unknown = [k for k in dict.fromkeys(request.query_params.keys()) if k not in declared]
-    if unknown:
-        known = ", ".join(declared) or "无 / none"
-        raise ValidationError(
-            {f"query.{k}": [f"未知参数 / unknown parameter {k!r}; 可用 / known: {known}"] for k in unknown}
-        )
+async def known_parameters(request: Request) -> None:
+    """Refuse query parameters and form fields the route does not take, and a form field sent
+    twice: a misspelt filter (``?deparment=JC-MZ``) was ignored and answered with everything, a
+    misspelt ``-F maping=@m.yaml`` loaded the file without its mapping, a second ``file`` part
+    was dropped."""
+    params = route_params(request)
+    problems: dict[str, list[str]] = {}
+    declared = sorted(n for n, part in params.items() if part == "query")
+    known = ", ".join(declared) or "无 / none"
+    for k in dict.fromkeys(request.query_params.keys()):
+        if k not in declared:
+            problems[f"query.{k}"] = [f"未知参数 / unknown parameter {k!r}; 可用 / known: {known}"]
+    if _takes_form(request):
+        form = await request.form()  # parsed already for the route (Starlette keeps it)
+        fields = sorted(n for n, part in params.items() if part == "body")
+        for k in dict.fromkeys(form.keys()):
+            if k not in fields:
+                problems[f"body.{k}"] = [
+                    f"未知的表单字段 / unknown form field {k!r}; 可用 / known: {', '.join(fields)}"
+                ]
+            elif len(form.getlist(k)) > 1:
+                problems[f"body.{k}"] = [f"表单字段 {k} 只能给一次 / form field {k!r} given more than once"]
+    if problems:
+        raise ValidationError(problems)
+
+
+def _takes_form(request: Request) -> bool:
+    """Whether the route reads a form (file uploads, form fields) and the request sends one."""
+    route = request.scope.get("route")
+    body = getattr(getattr(route, "dependant", None), "body_params", None) or []
+    takes = any(type(getattr(p, "field_info", None)).__name__ in ("File", "Form") for p in body)
+    sent = request.headers.get("content-type", "").startswith(
+        ("multipart/form-data", "application/x-www-form-urlencoded")
+    )
+    return takes and sent
