@@ -354,6 +354,38 @@ def test_an_export_sent_back_is_read_as_exported_not_with_the_original_files_lay
     assert len(rows_of(ws, code)) == 3
 
 
+def test_an_export_of_a_resource_read_from_json_is_read_back_as_the_csv_it_is(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """The mapping says the department's source is JSON: its format: json was taken for the
+    export sent back (a .csv), which then failed as malformed JSON at line 1."""
+    import json
+
+    code = new_resource(ws)
+    bad = ROWS[0].replace("14050219900307151X", "14050219900307152X")
+    records = [dict(zip(HEADER.split(","), r.split(","), strict=True)) for r in (ROWS[1], bad)]
+    source = write_text(tmp_path / "低保.json", json.dumps({"data": records}, ensure_ascii=False))
+    mapping = write_text(tmp_path / "m.yaml", f"resource: {code}\nsource: {{format: json, records: data}}\n")
+    assert ingest(ws, code, source, mapping=mapping).rows_quarantined == 1
+    for suffix in (".csv", ".xlsx"):
+        sent = tmp_path / f"退回{suffix}"
+        assert export_quarantine(ws, code, None, sent) == 1
+        r = ingest(ws, code, sent, mapping=mapping, mode="upsert")  # sent back uncorrected
+        assert (r.rows_in, r.rows_quarantined) == (1, 1), suffix
+        assert any("隔离区导出文件" in n and "records" in n for n in r.notes), r.notes
+
+
+def test_utf16_without_a_bom_is_read_when_the_mapping_says_so(ws: Workspace, tmp_path: Path) -> None:
+    code = new_resource(ws)
+    path = tmp_path / "utf16.csv"
+    path.write_bytes(("\n".join([HEADER, *ROWS]) + "\n").encode("utf-16-le"))
+    with pytest.raises(DataError, match="UTF-16"):  # without a word, NUL bytes: said what it looks like
+        ingest(ws, code, path)
+    mapping = write_text(tmp_path / "m.yaml", f"resource: {code}\nsource: {{encoding: utf-16le}}\n")
+    r = ingest(ws, code, path, mapping=mapping)
+    assert r.rows_loaded == 4 and r.source.encoding is not None and "16" in r.source.encoding
+
+
 def _people(n: int, start: int = 0) -> list[str]:
     """``n`` good rows with distinct valid identity numbers."""
     from shuzhi.standards.idcard import check_char

@@ -122,8 +122,12 @@ def _looks_binary(head: bytes) -> bool:
     return controls > max(2, len(head) // 20)
 
 
-def sniff(path: Path, file: str, declared: str | None = None) -> tuple[str, tuple[str, str] | None]:
-    """(format, a note (zh, en) when the content overrides the name or the declared format)."""
+def sniff(
+    path: Path, file: str, declared: str | None = None, *, encoding: str | None = None
+) -> tuple[str, tuple[str, str] | None]:
+    """(format, a note (zh, en) when the content overrides the name or the declared format).
+    A declared ``encoding`` of two or four bytes per character (UTF-16 or UTF-32 without a BOM)
+    makes NUL bytes text, not the mark of a binary file."""
     if not path.exists():
         raise NotFound("文件 / file", file)
     if path.is_dir():
@@ -167,6 +171,9 @@ def sniff(path: Path, file: str, declared: str | None = None) -> tuple[str, tupl
         if head.startswith(signature):
             raise _unreadable(file, zh, en)
     if not head:
+        return by_name or "csv", None
+    wide = (encoding or "").lower().replace("_", "-").startswith(("utf-16", "utf-32", "utf16", "utf32"))
+    if wide and by_name not in ("excel", "parquet"):
         return by_name or "csv", None
     if _looks_binary(head):
         raise _nul_in_text(head, file) or _unreadable(file)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from shuzhi.engine import Engine
+from shuzhi.errors import DataError
 from shuzhi.ingest._readers._common import Context, Progress, SourceTable
 from shuzhi.ingest._readers._detect import sniff
 from shuzhi.ingest.mapping import SourceOptions
@@ -58,16 +59,22 @@ def read_source(
         tmp_dir=Path(tmp_dir),
         progress=progress,
     )
-    if options.format == "sql" or (options.format is None and _URL.match(text) and "://" in text[:40]):
+    url = options.format is None and _URL.match(text) is not None and "://" in text[:40]
+    path = Path(text).expanduser()
+    # a quarantine export sent back is read as exported (an xlsx or a UTF-8 csv), whatever the
+    # mapping says the department's own source is: JSON, Parquet, a database table
+    export = None if url else _export_format(path, shown, options.encoding)
+    if export is not None:
+        fmt = export
+        ctx.options = _export_layout(ctx, fmt)
+    elif options.format == "sql" or url:
         from shuzhi.ingest._readers._sql import read_sql
 
         return read_sql(ctx, text)
-    path = Path(text).expanduser()
-    fmt, moved = sniff(path, shown, options.format)
-    if fmt in ("csv", "excel") and _is_quarantine_export(path, fmt):
-        ctx.options = _export_layout(ctx, fmt)
-    elif moved is not None:  # an export is an xlsx or a csv whatever the original file was
-        ctx.note(*moved)
+    else:
+        fmt, moved = sniff(path, shown, options.format, encoding=options.encoding)
+        if moved is not None:
+            ctx.note(*moved)
     result: SourceTable
     if fmt == "csv":
         from shuzhi.ingest._readers._csv import read_csv
@@ -93,6 +100,17 @@ def read_source(
 
 #: the columns a quarantine export adds (``shuzhi quarantine --export``), in its two languages
 _EXPORT_HEADS = (("行号", "问题", "规则"), ("row", "problems", "rules"))
+
+
+def _export_format(path: Path, shown: str, encoding: str | None) -> str | None:
+    """``csv`` or ``excel`` when the file is a quarantine export, else None."""
+    if not path.is_file():
+        return None
+    try:
+        fmt, _ = sniff(path, shown, None, encoding=encoding)
+    except DataError:
+        return None
+    return fmt if fmt in ("csv", "excel") and _is_quarantine_export(path, fmt) else None
 
 
 def _is_quarantine_export(path: Path, fmt: str) -> bool:
