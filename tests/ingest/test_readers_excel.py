@@ -409,6 +409,23 @@ def test_a_mapping_naming_the_sub_headers_reads_the_cells_merged_down_by_their_n
     # naming the joined names still reads both rows as the header
     src = read(path, expected=["负责人-姓名", "负责人-电话"])
     assert src.columns == ["统一社会信用代码", "机构名称", "负责人-姓名", "负责人-电话", "成立日期"]
+    # a mapping naming every column, the sub-headers among them; a title row above the header
+    everything = ["统一社会信用代码", "机构名称", "姓名", "电话", "成立日期"]
+    src = read(path, expected=everything)
+    assert src.header_row == 2 and src.columns == everything
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["机构名录（2024 年）"])
+    ws.append(["统一社会信用代码", "机构名称", "负责人", None, "成立日期"])
+    ws.append([None, None, "姓名", "电话", None])
+    for cells in ("A2:A3", "B2:B3", "C2:D2", "E2:E3"):
+        ws.merge_cells(cells)
+    ws.append(["91140500MA0GXXXX1X", "某某公司", "张三", "13803561234", "2020-01-02"])
+    wb.save(path)
+    src = read(path, expected=everything)
+    assert src.header_row == 3 and src.columns == everything
+    assert read.rows() == [("91140500MA0GXXXX1X", "某某公司", "张三", "13803561234", "2020-01-02", 4)]
 
 
 def test_a_header_not_found_says_how_to_give_it(read: Reader, tmp_path: Path) -> None:

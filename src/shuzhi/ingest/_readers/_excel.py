@@ -173,6 +173,18 @@ def _header_names(texts: list[list[str]], merges: list[Merge], r: int, k: int, w
     return names
 
 
+def _merged_from_above(texts: list[list[str]], merges: list[Merge], r: int) -> list[str]:
+    """Row ``r``'s names, an empty cell inside a cell merged down from a row above taking that
+    cell's name (``texts``: the rows' cleaned texts, row ``r`` included)."""
+    names = list(texts[r])
+    for c, name in enumerate(names):
+        m = _merge_at(merges, r, c) if not name else None
+        if m is not None and m[0][0] < r:
+            r0, c0 = m[0]
+            names[c] = texts[r0][c0] if c0 < len(texts[r0]) else ""
+    return names
+
+
 def _spans_columns(merges: list[Merge], r: int) -> bool:
     return any(r0 == r == r1 and c1 > c0 for (r0, c0), (r1, c1) in merges)
 
@@ -276,6 +288,9 @@ def _read(
 
     def readings(i: int) -> list[list[str]]:
         out = [top[i]]
+        filled = _merged_from_above(top, merges, i)
+        if filled != top[i]:  # the lower row of a two-row header, named by a mapping's sub-headers
+            out.append(filled)
         if i + 1 < len(top) and _spans_columns(merges, i):
             out.append(_header_names(top, merges, i, 2, width))
         return out
@@ -298,13 +313,8 @@ def _read(
         heads = [row + [""] * (width - len(row)) for row in heads]
         if k > 1:
             return _header_names([[""] * width] * h + heads, merges, h, k, width)
-        names = heads[0]
-        for c in range(width):
-            m = _merge_at(merges, h, c) if not names[c] else None
-            if m is not None and m[0][0] < h:  # merged down from above into this row
-                (r0, c0) = m[0]
-                names[c] = clean_name(cell_text(grid[r0][c0])) if c0 < len(grid[r0]) else ""
-        return names
+        above = [[clean_name(cell_text(v)) for v in row] for row in grid[:h]]
+        return _merged_from_above([*above, heads[0]], merges, h)
 
     if isinstance(opts.header_rows, int):
         k = opts.header_rows
