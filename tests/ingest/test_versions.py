@@ -265,6 +265,17 @@ def test_rows_quarantined_again_are_exported_with_the_same_columns(ws: Workspace
     lines = third.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].split(",") == ["行号", "问题", "原行号", *HEADER.split(","), "规则"]
     assert ",3,14050219900307152X," in lines[1]
+    # in English, and back: one "original row", still the first file's line
+    english = tmp_path / "back.csv"
+    export_quarantine(ws, code, None, english, lang="en")
+    assert english.read_text(encoding="utf-8-sig").splitlines()[0].startswith("row,problems,original row,")
+    ingest(ws, code, english, mode="upsert")
+    assert quarantine(ws, code).columns == ["original row", *HEADER.split(",")]
+    again = tmp_path / "again.csv"
+    export_quarantine(ws, code, None, again)
+    lines = again.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].split(",") == ["行号", "问题", "原行号", *HEADER.split(","), "规则"]
+    assert ",3,14050219900307152X," in lines[1]
 
 
 def test_a_value_written_like_a_formula_is_exported_to_xlsx_as_text(ws: Workspace, tmp_path: Path) -> None:

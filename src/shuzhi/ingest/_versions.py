@@ -590,7 +590,7 @@ def _source_columns(v: VersionInfo, ws: Workspace) -> list[tuple[str, str]]:
     for lang, headers in _EXTRA_HEADERS.items():
         if sum(h in names for h in headers) >= 2:
             row_h, original = headers[0], _ORIGINAL_ROW[lang]
-            keep = original not in names
+            keep = not names & set(_ORIGINAL_ROW.values())  # the first file's line, in either language
             cols = [
                 (original if c == row_h else c, n)
                 for c, n in cols
@@ -732,7 +732,9 @@ def _export_sql(path: Path, cols: list[tuple[str, str]], where: str, lang: Liter
         f"array_to_string(list_transform(_errors, lambda sz_e: coalesce(sz_e.column || {lit(colon)}, '') || "
         f"coalesce(sz_e.{reason}, sz_e.rule)), {lit(sep)})"
     )
-    originals = "".join(f", {ident(name)} AS {ident(orig)}" for orig, name in cols)
+    # 原行号 / original row in the export's language, whichever the source's export used
+    shown = [(_ORIGINAL_ROW[lang] if orig in _ORIGINAL_ROW.values() else orig, name) for orig, name in cols]
+    originals = "".join(f", {ident(name)} AS {ident(orig)}" for orig, name in shown)
     return (
         f"SELECT _row AS {ident(row_h)}, {problems} AS {ident(prob_h)}{originals}, "
         f"array_to_string(_rules, ', ') AS {ident(rule_h)} "
