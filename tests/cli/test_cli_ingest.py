@@ -212,6 +212,7 @@ def test_a_load_whose_rows_are_all_quarantined_exits_1(ws: Workspace, tmp_path: 
     code = new_resource(ws)
     r = runner.invoke(app, ["ingest", code, str(write_csv(tmp_path / "bad.csv", [BAD])), "-w", str(ws.path)])
     assert r.exit_code == 1 and "未发布" in r.output
+    assert "成功（未发布）" in _run(ws, "versions", code, "--log")  # the log says it too
 
 
 def test_bad_input_exits_3_and_names_file_and_row(ws: Workspace, loaded: str, tmp_path: Path) -> None:

@@ -388,11 +388,12 @@ def versions_cmd(
     with Workspace.open(workspace) as ws:
         if log:
             jobs = job_log(ws, resource)
+            held = {v.number for v in list_versions(ws, resource) if not v.published}
         else:
             versions = list_versions(ws, resource)
             checked = verify_version(ws, resource) if verify and any(v.current for v in versions) else None
     if log:
-        _print_jobs(jobs, as_json, lang)
+        _print_jobs(jobs, as_json, lang, held)
         return
     if as_json:
         _print_json([v.model_dump(mode="json") for v in versions])
@@ -424,7 +425,8 @@ _JOB_STATUS = {"succeeded": "成功", "failed": "失败", "running": "进行中"
 _JOB_MODE = {"publish": "发布", "full": "全量", "append": "追加", "upsert": "更新"}
 
 
-def _print_jobs(jobs: list[Any], as_json: bool, lang: Lang) -> None:
+def _print_jobs(jobs: list[Any], as_json: bool, lang: Lang, held: set[int] | None = None) -> None:
+    """``held``: the versions not published (a load that succeeded but was held says so)."""
     if as_json:
         _print_json([j.model_dump(mode="json") for j in jobs])
         return
@@ -444,6 +446,8 @@ def _print_jobs(jobs: list[Any], as_json: bool, lang: Lang) -> None:
         table.add_column(h)
     for j in jobs:
         status = _JOB_STATUS.get(j.status, j.status) if lang is Lang.zh else j.status
+        if j.status == "succeeded" and j.mode != "publish" and j.version in (held or ()):
+            status += _t(lang, "（未发布）", " (held)")
         table.add_row(
             local_time(j.started_at, seconds=True),
             _JOB_MODE.get(j.mode, j.mode) if lang is Lang.zh else j.mode,
