@@ -428,6 +428,16 @@ def test_a_mapping_naming_the_sub_headers_reads_the_cells_merged_down_by_their_n
     assert read.rows() == [("91140500MA0GXXXX1X", "某某公司", "张三", "13803561234", "2020-01-02", 4)]
 
 
+def test_a_workbook_cut_short_is_said_to_be_incomplete(read: Reader, tmp_path: Path) -> None:
+    sample = Path(__file__).parents[2] / "examples" / "sample-city" / "data" / "sj_qydj_gaoping.xls"
+    data = sample.read_bytes()
+    cut = tmp_path / "cut.xls"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataError, match="不完整") as e:
+        read(cut)
+    assert e.value.file == str(cut) and "incomplete" in str(e.value)
+
+
 def test_a_header_not_found_says_how_to_give_it(read: Reader, tmp_path: Path) -> None:
     with pytest.raises(DataError) as e:
         read(_merged_phone_xlsx(tmp_path / "名单.xlsx"), expected=["公民身份号码", "户主姓名", "联系电话"])

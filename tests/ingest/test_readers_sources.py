@@ -116,6 +116,10 @@ def test_detect_format(write: Write, tmp_path: Path) -> None:
     assert detect_format(write("noext3", "姓名,性别\n")) == "csv"
     # a .txt or .dat says only "text": JSON in one is JSON (it was read as a CSV, with CSV advice)
     assert detect_format(write("export.txt", '{"data": [{"a": 1}]}')) == "json"
+    from shuzhi.ingest._readers._detect import sniff
+
+    fmt, note = sniff(tmp_path / "export.txt", "export.txt")
+    assert fmt == "json" and note is not None and "内容是 JSON" in note[0]  # said, not silent
     assert detect_format(write("rows.dat", '{"a": 1}\n{"a": 2}\n')) == "jsonl"
     assert detect_format(write("a2.csv", '{"a": 1}')) == "csv"  # a .csv is what it says
     assert detect_format(write("utf16.csv", "姓名\t性别\n".encode("utf-16"))) == "csv"

@@ -196,11 +196,17 @@ def sniff(
     if by_name is not None and not (json_like and not declared and ext in _GENERIC_TEXT):
         return by_name, None
     if json_like:  # JSON; also in a .txt or .dat file (a CSV does not start so)
+        kind = "json"
         if first == b"{":
             lines = [ln.strip() for ln in head.splitlines() if ln.strip()]
             if len(lines) > 1 and lines[0].endswith(b"}") and lines[1].startswith(b"{"):
-                return "jsonl", None
-        return "json", None
+                kind = "jsonl"
+        if by_name is None:
+            return kind, None
+        return kind, (  # a .txt read as JSON, not as the CSV its name suggests: said
+            f"文件扩展名 {ext}，内容是 JSON，按 {kind} 读取",
+            f"the file is named {ext} but holds JSON; read as {kind}",
+        )
     return "csv", None
 
 

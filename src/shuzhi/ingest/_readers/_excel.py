@@ -230,7 +230,8 @@ def read_excel(ctx: Context, path: Path) -> SourceTable:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as e:  # calamine's errors are not a public hierarchy
         raise DataError(
-            f"{UNREADABLE}（Excel 工作簿损坏或加密 / a damaged or encrypted workbook: {_first_line(e)}）",
+            f"{UNREADABLE}（Excel 工作簿损坏、不完整（没有传完或下载完？）或加密 / a damaged, "
+            f"incomplete (cut short in upload or download?) or encrypted workbook: {_first_line(e)}）",
             file=ctx.file,
         ) from None
     try:
@@ -243,9 +244,10 @@ def read_excel(ctx: Context, path: Path) -> SourceTable:
             ]
     except DataError:
         raise
-    except Exception as e:
+    except Exception as e:  # reading the sheet: a workbook cut short fails only here (xls)
         raise DataError(
-            f"{UNREADABLE}: {_first_line(e)}",
+            f"{UNREADABLE}（Excel 工作簿损坏或不完整，可能没有传完或下载完，请重新导出后再上传 / "
+            f"a damaged or incomplete workbook, cut short in upload or download?: {_first_line(e)}）",
             file=ctx.file,
         ) from None
     # what calamine does not give: code formats, error cells, formulas without a value

@@ -170,6 +170,7 @@ def _export_layout(ctx: Context, fmt: str) -> SourceOptions:
         if getattr(o, k) != v and not (k == "header_row" and o.header_row == "auto")
     ]
     changed = [k for k in changed if not (k == "header_rows" and o.header_rows == "auto")]
+    changed = [k for k in changed if k in o.model_fields_set]  # what the mapping set, not defaults
     if changed:
         ctx.note(
             "这是隔离区导出文件（行号、问题、规则列），按导出的格式读取，映射中针对原始文件的 "
