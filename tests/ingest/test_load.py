@@ -481,6 +481,23 @@ def test_upsert_replaces_rows_by_key_and_adds_new_ones(ws: Workspace, tmp_path: 
     assert got["14052219880115138X"]["_loaded_in"] == 1 and got["14052219880115138X"]["_source"] == "a.csv"
 
 
+def test_an_upsert_that_overwrites_someone_else_says_so(ws: Workspace, tmp_path: Path) -> None:
+    """A correction whose ID was changed to one already loaded replaces that person's record; it
+    was reported as one row updated, nothing more."""
+    code = new_resource(ws)
+    ingest(ws, code, write_csv(tmp_path / "a.csv", ROWS))
+    typo = ROWS[0].replace("张伟", "張偉")  # the same person, the name corrected: no word
+    r = ingest(ws, code, write_csv(tmp_path / "b.csv", [typo]), mode="upsert")
+    assert r.rows_updated in (0, 1) and not any("覆盖另一个人" in n for n in r.notes), r.notes
+    other = "14050219900307151X,陈洁,女,1997-06-17,13803561234,,800,3,"  # 张伟's ID, someone else
+    r = ingest(ws, code, write_csv(tmp_path / "c.csv", [other]), mode="upsert")
+    assert r.rows_updated == 1
+    (note,) = [n for n in r.notes if "覆盖另一个人" in n]
+    assert (
+        "1 行按主键更新了已有记录，姓名及出生日期或性别都不同（如 14050219900307151X：张伟 → 陈洁）" in note
+    )
+
+
 def test_an_upsert_with_some_columns_keeps_the_other_fields_of_the_rows_it_updates(
     ws: Workspace, tmp_path: Path
 ) -> None:

@@ -864,6 +864,8 @@ class _Load:
         added, updated, removed = self._changes(current, prev_dir, prev_columns, keys, rows_loaded, unfed)
         if removed and rows_q and keys and prev_dir is not None:
             notes.extend(self._removed_note(prev_dir, prev_columns, keys, removed))
+        if updated and self.mode == "upsert" and prev_dir is not None:
+            notes.extend(self._other_person_note(prev_dir, prev_columns, keys, unfed))
         rows_total = carried + rows_loaded
         hashes = {f: _sha256(data / f) for f in sorted(files)}
         checksum = _checksum([data / f for f in sorted(files)])
@@ -1409,6 +1411,45 @@ class _Load:
             f"FULL OUTER JOIN ({prev}) AS p ON {on}"
         )[0]
         return int(added), int(updated), int(removed) if self.mode == "full" else 0
+
+    def _other_person_note(
+        self, prev_dir: Path, prev_columns: list[dict[str, Any]], keys: list[str], unfed: Sequence[str]
+    ) -> list[str]:
+        """Rows of an upsert that replaced a record of someone else, by the look of it: the name
+        changed, and with it the birth date or the sex where the resource has them — a key
+        mistyped in a correction file (an ID changed to one already loaded) overwrites another
+        person's record, which is reported as one row updated."""
+        from shuzhi.quality.rules import _is_birth, _is_sex
+
+        had = {str(c["name"]) for c in prev_columns}
+        usable = [f for f in self.spec.fields if f.name in had and f.name not in unfed and not f.key]
+        names = [f for f in usable if f.standard == "name"]
+        if not names or not keys:
+            return []
+        n = ident(names[0].name)
+        others = [ident(f.name) for f in usable if _is_birth(f) or _is_sex(f)]
+        also = " OR ".join(f"b.{o} IS DISTINCT FROM p.{o}" for o in others)
+        on = " AND ".join(f"b.{ident(k)} = p.{ident(k)}" for k in keys)
+        key = " || '/' || ".join(f"CAST(b.{ident(k)} AS VARCHAR)" for k in keys)
+        count, example = self.engine.fetch_rows(
+            f"SELECT count(*), min({{'key': {key}, 'old': p.{n}, 'new': b.{n}}}) "
+            f"FROM (SELECT * FROM {ident(self.batch)} WHERE len(_fails) = 0) AS b "
+            f"JOIN ({self._prev_select(prev_dir, prev_columns)}) AS p ON {on} "
+            f"WHERE b.{n} <> p.{n}" + (f" AND ({also})" if also else "")
+        )[0]
+        if not count:
+            return []
+        what_zh, what_en = (
+            ("姓名及出生日期或性别", "name and birth date or sex") if also else ("姓名", "name")
+        )
+        e = example
+        return [
+            f"{count} 行按主键更新了已有记录，{what_zh}都不同（如 {e['key']}：{e['old']} → {e['new']}）："
+            "请核实主键——更正时改错的身份证号会覆盖另一个人的记录 / "
+            f"{count} row(s) updated an existing record whose {what_en} differ (e.g. {e['key']}: "
+            f"{e['old']} → {e['new']}): check the key — an ID mistyped in a correction overwrites "
+            "another person's record"
+        ]
 
     def _removed_note(
         self, prev_dir: Path, prev_columns: list[dict[str, Any]], keys: list[str], removed: int
