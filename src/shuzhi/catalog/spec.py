@@ -424,6 +424,10 @@ _SQL_TYPES: dict[FieldType, str] = {
 }
 
 
+#: field names of a date of birth (出生日期 in a label also says so)
+_BIRTH = re.compile(r"birth|^dob$|csrq")
+
+
 class FieldSpec(_Spec):
     """An information item (信息项) of a resource."""
 
@@ -477,6 +481,17 @@ class FieldSpec(_Spec):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @property
+    def is_birth_date(self) -> bool:
+        """A date of birth, by type or standard and by name (``birth``, ``dob``, ``csrq``) or label
+        (出生): what the ID-embedded birth date is checked against, and the 1880..today range."""
+        dated = self.type in (FieldType.date, FieldType.datetime) or self.standard == "date"
+        return dated and (bool(_BIRTH.search(self.name)) or "出生" in self.label)
+
+    @property
+    def is_sex(self) -> bool:
+        return self.standard == "sex"
 
     @property
     def sql_type(self) -> str:

@@ -1419,15 +1419,13 @@ class _Load:
         changed, and with it the birth date or the sex where the resource has them — a key
         mistyped in a correction file (an ID changed to one already loaded) overwrites another
         person's record, which is reported as one row updated."""
-        from shuzhi.quality.rules import _is_birth, _is_sex
-
         had = {str(c["name"]) for c in prev_columns}
         usable = [f for f in self.spec.fields if f.name in had and f.name not in unfed and not f.key]
         names = [f for f in usable if f.standard == "name"]
         if not names or not keys:
             return []
         n = ident(names[0].name)
-        others = [ident(f.name) for f in usable if _is_birth(f) or _is_sex(f)]
+        others = [ident(f.name) for f in usable if f.is_birth_date or f.is_sex]
         also = " OR ".join(f"b.{o} IS DISTINCT FROM p.{o}" for o in others)
         on = " AND ".join(f"b.{ident(k)} = p.{ident(k)}" for k in keys)
         key = " || '/' || ".join(f"CAST(b.{ident(k)} AS VARCHAR)" for k in keys)

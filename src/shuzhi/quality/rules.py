@@ -1564,19 +1564,6 @@ def _hint(word: str, choices: Iterable[str]) -> tuple[str, str]:
 
 # -- default rules ----------------------------------------------------------------------------------
 
-_BIRTH = re.compile(r"birth|^dob$|csrq")
-_BIRTH_ZH = ("出生",)
-
-
-def _is_birth(f: FieldSpec) -> bool:
-    dated = f.type.value in ("date", "datetime") or f.standard == "date"
-    return dated and (bool(_BIRTH.search(f.name)) or any(w in f.label for w in _BIRTH_ZH))
-
-
-def _is_sex(f: FieldSpec) -> bool:
-    return f.standard == "sex"
-
-
 #: standards whose problems are counted (their values have a validity); ``text`` has none
 _CHECKED_STANDARDS = frozenset({"idcard", "uscc", "orgcode", "division", "phone", "date", "address", "name"})
 _CHECKED_STANDARDS |= {"sex", "marital", "ethnic"}
@@ -1620,7 +1607,7 @@ def default_rules(
     for f in spec.fields:
         if f.type in (FieldType.integer, FieldType.decimal) and (f.min is not None or f.max is not None):
             rules.append(Range(field=f.name, min=f.min, max=f.max))
-        elif _is_birth(f):
+        elif f.is_birth_date:
             rules.append(Range(field=f.name, min=dt.date(1880, 1, 1), max="today"))
     keys = [f.name for f in spec.fields if f.key]
     if keys:
@@ -1633,8 +1620,8 @@ def default_rules(
             rules.append(Unique(fields=list(combo)))
     ids = [f for f in spec.fields if f.standard == "idcard"]
     if len(ids) == 1:
-        births = [f for f in spec.fields if _is_birth(f)]
-        sexes = [f for f in spec.fields if _is_sex(f)]
+        births = [f for f in spec.fields if f.is_birth_date]
+        sexes = [f for f in spec.fields if f.is_sex]
         if len(births) == 1:
             rules.append(IdBirth(field=ids[0].name, birth=births[0].name))
         if len(sexes) == 1:
