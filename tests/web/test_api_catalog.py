@@ -231,6 +231,18 @@ async def test_bad_bodies_are_422_naming_the_field(client: httpx.AsyncClient) ->
     )
     assert list(body["errors"]) == ["body"] and "不是 UTF-8" in body["errors"]["body"][0]
     assert "the body is not UTF-8 (from byte 26: B2 E2)" in body["errors"]["body"][0]
+    twice = '{"code": "X-1", "name": "甲", "department": "JC", "name": "乙"}'.encode()
+    body = assert_error(
+        await client.post(f"{API}/resources", content=twice, headers={"content-type": "application/json"}),
+        422,
+        "validation",
+    )
+    assert body["errors"] == {
+        "body": ["JSON 中同一层的键 'name' 写了两次 / the key 'name' is written twice in one JSON object"]
+    }
+    nested = b'{"code": "X-1", "fields": [{"name": "a", "label": "x", "label": "y"}]}'
+    r = await client.post(f"{API}/resources", content=nested, headers={"content-type": "application/json"})
+    assert "'label' is written twice" in assert_error(r, 422, "validation")["error"]
     deep = b'{"code": "X-1", "name": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     body = assert_error(
         await client.post(f"{API}/resources", content=deep, headers={"content-type": "application/json"}),

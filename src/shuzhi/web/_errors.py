@@ -27,6 +27,7 @@ __all__ = [
     "NOT_FOUND",
     "BodyLimit",
     "BodyTooLarge",
+    "DuplicateKey",
     "ErrorPublic",
     "error_response",
     "install_error_handlers",
@@ -244,6 +245,14 @@ def _expects_files(request: Request) -> bool:
     return takes and not request.headers.get("content-type", "").startswith("multipart/form-data")
 
 
+class DuplicateKey(ValueError):
+    """A JSON object with a key written twice (``json.loads`` keeps the last silently)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
 #: what FastAPI says (400, English only) when a body cannot even be decoded or parsed
 _UNPARSED_BODY = "There was an error parsing the body"
 
@@ -259,6 +268,11 @@ def _unparsed_body(request: Request, cause: BaseException | None) -> ShuzhiError
         message = (
             f"请求体不是 UTF-8 编码（第 {cause.start + 1} 个字节起：{bad}）：JSON 须用 UTF-8 / the body "
             f"is not UTF-8 (from byte {cause.start + 1}: {bad}): JSON must be sent as UTF-8"
+        )
+    elif isinstance(cause, DuplicateKey):
+        message = (
+            f"JSON 中同一层的键 {cause.key!r} 写了两次 / the key {cause.key!r} is written twice in one "
+            "JSON object"
         )
     elif isinstance(cause, RecursionError):
         message = "请求体嵌套过深，无法解析 / the body is nested too deeply to parse"

@@ -37,7 +37,7 @@ from shuzhi.catalog import (
 )
 from shuzhi.errors import ValidationError
 from shuzhi.web._errors import ERROR_RESPONSES, NOT_FOUND, ErrorPublic
-from shuzhi.web.api.deps import LangDep, OffsetQuery, UserDep, WorkspaceDep
+from shuzhi.web.api.deps import LangDep, OffsetQuery, StrictRoute, UserDep, WorkspaceDep
 from shuzhi.workspace import Workspace
 
 __all__ = ["TAG", "router"]
@@ -51,7 +51,7 @@ TAG = {
 #: content types ``POST /catalog/import`` reads as YAML
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain")
 
-router = APIRouter(prefix="/catalog", tags=["catalog"])
+router = APIRouter(prefix="/catalog", tags=["catalog"], route_class=StrictRoute)
 
 _CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorPublic, "description": "与当前状态冲突 / conflicts with the current state"}

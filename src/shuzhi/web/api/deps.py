@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import json
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any, Literal
 from urllib.parse import unquote
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Query, Request, Response
 from fastapi import Path as PathParam
+from fastapi.routing import APIRoute
 
 from shuzhi.errors import ConfigError, ValidationError
 from shuzhi.web._checkers import CheckerPool
-from shuzhi.web._errors import route_params
+from shuzhi.web._errors import DuplicateKey, route_params
 from shuzhi.workspace import Workspace
 
 __all__ = ["ANONYMOUS", "CheckersDep", "Lang", "LangDep", "OptionalWorkspaceDep", "UserDep", "WorkspaceDep"]
@@ -151,3 +154,32 @@ def _takes_form(request: Request) -> bool:
         ("multipart/form-data", "application/x-www-form-urlencoded")
     )
     return takes and sent
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+class _StrictJSONRequest(Request):
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = json.loads(await self.body(), object_pairs_hook=_no_duplicates)
+        return self._json
+
+
+class StrictRoute(APIRoute):
+    """Routes whose JSON bodies refuse a key written twice (``{"name": "甲", "name": "乙"}`` kept
+    乙 without a word; a catalog YAML with the same mistake is refused)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def strict(request: Request) -> Response:
+            return await handle(_StrictJSONRequest(request.scope, request.receive))
+
+        return strict

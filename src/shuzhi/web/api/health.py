@@ -8,13 +8,13 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 import shuzhi
-from shuzhi.web.api.deps import OptionalWorkspaceDep
+from shuzhi.web.api.deps import OptionalWorkspaceDep, StrictRoute
 
 __all__ = ["TAG", "router"]
 
 TAG = {"name": "health", "description": "健康检查 / liveness and store status"}
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=StrictRoute)
 
 
 class HealthPublic(BaseModel):

@@ -39,7 +39,7 @@ from shuzhi.ingest import (
     version_rows,
 )
 from shuzhi.web._errors import NOT_FOUND, ErrorPublic
-from shuzhi.web.api.deps import MAX_NUMBER, NumberPath, OffsetQuery, UserDep, WorkspaceDep
+from shuzhi.web.api.deps import MAX_NUMBER, NumberPath, OffsetQuery, StrictRoute, UserDep, WorkspaceDep
 from shuzhi.workspace import Workspace
 
 __all__ = ["TAG", "router"]
@@ -50,7 +50,7 @@ TAG = {
     "ingestion: load files into new versions, list and read versions, diff, quarantine and its export",
 }
 
-router = APIRouter(prefix="/resources/{code}", tags=["ingest"])
+router = APIRouter(prefix="/resources/{code}", tags=["ingest"], route_class=StrictRoute)
 
 _CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorPublic, "description": "该资源正在加载 / another load of the resource is running"}

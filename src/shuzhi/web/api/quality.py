@@ -22,7 +22,7 @@ from shuzhi.quality import (
     trend_points,
 )
 from shuzhi.web._errors import NOT_FOUND
-from shuzhi.web.api.deps import MAX_NUMBER, LangDep, NumberPath, UserDep, WorkspaceDep
+from shuzhi.web.api.deps import MAX_NUMBER, LangDep, NumberPath, StrictRoute, UserDep, WorkspaceDep
 
 if TYPE_CHECKING:
     from shuzhi.quality import QualityRun
@@ -37,7 +37,7 @@ TAG = {
     "with the score over versions, department aggregates with their history, report",
 }
 
-router = APIRouter(prefix="/quality", tags=["quality"])
+router = APIRouter(prefix="/quality", tags=["quality"], route_class=StrictRoute)
 
 
 class DimensionPublic(BaseModel):

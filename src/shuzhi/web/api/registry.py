@@ -37,7 +37,7 @@ from shuzhi.registry import (
     update,
 )
 from shuzhi.web._errors import ERROR_RESPONSES, NOT_FOUND, ErrorPublic
-from shuzhi.web.api.deps import NumberPath, OffsetQuery, UserDep, WorkspaceDep
+from shuzhi.web.api.deps import NumberPath, OffsetQuery, StrictRoute, UserDep, WorkspaceDep
 
 __all__ = ["TAG", "router"]
 
@@ -49,7 +49,7 @@ TAG = {
     "and birth date, credit code or organisation name, figures, export",
 }
 
-router = APIRouter(prefix="/registry", tags=["registry"])
+router = APIRouter(prefix="/registry", tags=["registry"], route_class=StrictRoute)
 
 _CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {

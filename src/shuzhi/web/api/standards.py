@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from shuzhi.errors import NotFound
 from shuzhi.web._errors import NOT_FOUND
-from shuzhi.web.api.deps import CheckersDep, LangDep
+from shuzhi.web.api.deps import CheckersDep, LangDep, StrictRoute
 
 __all__ = ["MAX_BULK", "TAG", "router"]
 
@@ -22,7 +22,7 @@ TAG = {
 #: most values one bulk request may check
 MAX_BULK = 10_000
 
-router = APIRouter(prefix="/standards", tags=["standards"])
+router = APIRouter(prefix="/standards", tags=["standards"], route_class=StrictRoute)
 
 
 class KindPublic(BaseModel):
