@@ -116,28 +116,22 @@ def test_ingest_json_is_the_load_result(loaded: str) -> None:
     assert (rule["field"], rule["label"]) == ("id_number", "公民身份号码")
 
 
-def test_diff_says_a_value_became_empty(ws: Workspace, tmp_path: Path) -> None:
+def _two_versions(ws: Workspace, tmp_path: Path, second: list[str]) -> str:
+    """A fresh resource loaded from ROWS (v1), then from ``second`` (v2)."""
     code = new_resource(ws)
     _run(ws, "ingest", code, str(write_csv(tmp_path / "a.csv", ROWS)))
-    _run(
-        ws,
-        "ingest",
-        code,
-        str(write_csv(tmp_path / "b.csv", [ROWS[0], ROWS[1].replace("650.5", ""), *ROWS[2:]])),
-    )
+    _run(ws, "ingest", code, str(write_csv(tmp_path / "b.csv", second)))
+    return code
+
+
+def test_diff_says_a_value_became_empty(ws: Workspace, tmp_path: Path) -> None:
+    code = _two_versions(ws, tmp_path, [ROWS[0], ROWS[1].replace("650.5", ""), *ROWS[2:]])
     assert "保障金额: 650.5 → （空）" in _run(ws, "diff", code, "1", "2")
     assert "amount: 650.5 → (empty)" in _run(ws, "diff", code, "1", "2", "--lang", "en")
 
 
 def test_diff_gives_a_code_its_meaning(ws: Workspace, tmp_path: Path) -> None:
-    code = new_resource(ws)
-    _run(ws, "ingest", code, str(write_csv(tmp_path / "a.csv", ROWS)))
-    _run(
-        ws,
-        "ingest",
-        code,
-        str(write_csv(tmp_path / "b.csv", [*ROWS[:2], ROWS[2].replace(",F,", ",男,"), ROWS[3]])),
-    )
+    code = _two_versions(ws, tmp_path, [*ROWS[:2], ROWS[2].replace(",F,", ",男,"), ROWS[3]])
     assert "性别: 2（女） → 1（男）" in _run(ws, "diff", code, "1", "2")
     assert "sex: 2 (female) → 1 (male)" in _run(ws, "diff", code, "1", "2", "--lang", "en")
 

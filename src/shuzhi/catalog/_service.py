@@ -805,14 +805,6 @@ def list_resources(
     if standard and standard not in STANDARDS:  # a typo found nothing, silently
         known = ", ".join(STANDARDS)
         problems["standard"] = [f"未知的标准 / unknown standard {standard!r}; 可选 / known: {known}"]
-    with ws.session() as s:
-        if department and s.scalar(sa.select(Department.code).where(Department.code == department)) is None:
-            problems["department"] = [  # not "no resources": a mistyped code found nothing, silently
-                f"部门不存在 / unknown department {department!r}（部门列表 / the departments: "
-                "shuzhi catalog departments, GET /api/v1/catalog/departments）"
-            ]
-    if problems:
-        raise errors.ValidationError(problems)
     if sharing_ is not None:
         conditions.append(Resource.sharing_type == sharing_.value)
     if open_ is not None:
@@ -830,9 +822,15 @@ def list_resources(
     if not include_retired:
         conditions.append(Resource.retired_at.is_(None))
     with ws.session() as s:
+        if department and s.scalar(sa.select(Department.code).where(Department.code == department)) is None:
+            problems["department"] = [  # not "no resources": a mistyped code found nothing, silently
+                f"部门不存在 / unknown department {department!r}（部门列表 / the departments: "
+                "shuzhi catalog departments, GET /api/v1/catalog/departments）"
+            ]
+        if problems:
+            raise errors.ValidationError(problems)
         if department:
-            codes = _with_children(s, department)
-            conditions.append(Resource.department_code.in_(codes))
+            conditions.append(Resource.department_code.in_(_with_children(s, department)))
         rows = s.execute(stmt.where(*conditions).order_by(Resource.code)).all()
         return [_entry(r, n) for r, n in rows]
 

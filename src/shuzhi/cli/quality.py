@@ -45,9 +45,6 @@ def _t(lang: Lang, zh: str, en: str) -> str:
     return zh if lang is Lang.zh else en
 
 
-_num = score_text
-
-
 def _level(run_level: str | None, lang: Lang) -> str | Text:
     if run_level is None:
         return "—"
@@ -105,7 +102,7 @@ def _trend_table(points: list[TrendPoint], shown: int, lang: Lang) -> Table:
         table.add_row(
             f"v{p.version}",
             local_time(p.loaded_at) if p.loaded_at is not None else "—",
-            _num(p.score),
+            score_text(p.score),
             _level(p.level_label(), lang),
             Text(status, style=style),
             style="bold" if p.version == shown else None,
@@ -140,7 +137,7 @@ def _history_table(history: list[tuple[dt.datetime, float | None]], lang: Lang) 
             change = ""
         else:
             change = "±0.0" if abs(score - before) < 0.05 else f"{score - before:+.1f}"
-        table.add_row(local_time(at), _num(score), _level(grade(score), lang), change)
+        table.add_row(local_time(at), score_text(score), _level(grade(score), lang), change)
     return table
 
 
@@ -178,7 +175,7 @@ def _print_run(run: QualityRun, lang: Lang, trend: list[TrendPoint] | None = Non
     head.add_row(_t(lang, "版本", "version"), f"v{run.version}  ({run.rows} {_t(lang, '行', 'rows')})")
     head.add_row(
         _t(lang, "总分", "score"),
-        Text(_num(run.score), style="bold") + "  " + _level(run.level, lang),
+        Text(score_text(run.score), style="bold") + "  " + _level(run.level, lang),
     )
     head.add_row(
         _t(lang, "规则覆盖", "coverage"),
@@ -205,7 +202,10 @@ def _print_run(run: QualityRun, lang: Lang, trend: list[TrendPoint] | None = Non
         mine = [r for r in run.results if r.dimension is d]
         failed = sum(1 for r in mine if not r.passed)
         dims.add_row(
-            d.label(lang.value), _num(score), str(len(mine)), Text(str(failed), style="red" if failed else "")
+            d.label(lang.value),
+            score_text(score),
+            str(len(mine)),
+            Text(str(failed), style="red" if failed else ""),
         )
     out.print(dims)
 
@@ -246,7 +246,9 @@ def _print_department(
     """``held``: each resource's latest load when the quality gate held it back (it is not the
     version scored here, which stays current)."""
     out = new_console(highlight=False)
-    title = Text(f"{d.code} {d.name} — {_t(lang, '总分', 'score')} {_num(d.score)} ") + _level(d.level, lang)
+    title = Text(f"{d.code} {d.name} — {_t(lang, '总分', 'score')} {score_text(d.score)} ") + _level(
+        d.level, lang
+    )
     table = Table(title=title, title_justify="left")
     table.add_column(_t(lang, "资源", "resource"))
     table.add_column(_t(lang, "名称", "name"))
@@ -266,7 +268,7 @@ def _print_department(
             r.resource,
             r.resource_name,
             f"v{r.version}",
-            _num(r.score),
+            score_text(r.score),
             _level(r.level, lang),
             str(r.rules_failed),
             Text("\n").join(g for g in gate if g),
